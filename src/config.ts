@@ -1,0 +1,114 @@
+import { z } from 'zod';
+
+/**
+ * Runtime configuration, parsed and validated once per environment object. Pure TypeScript
+ * with no Workers imports, so `npm run dev` validates `.dev.vars` with this same schema before
+ * it starts anything.
+ */
+
+const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+const postgresUrl = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.username !== '' && url.hostname !== '' && url.pathname.length > 1;
+  } catch {
+    return false;
+  }
+}, 'must be a postgres:// or postgresql:// URL with a user, a host and a database name');
+
+const httpUrl = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}, 'must be an http:// or https:// URL');
+
+const booleanString = z.enum(['true', 'false'], { error: 'must be "true" or "false"' }).transform((v) => v === 'true');
+
+const positiveInt = (fallback: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .refine((n) => n > 0, 'must be greater than zero')
+    .optional()
+    .transform((n) => n ?? fallback);
+
+/** Empty strings count as "not set" so an empty line in .dev.vars does not pass as a value. */
+const optionalString = <T extends z.ZodType<string>>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+export const configSchema = z.object({
+  BASE_DOMAIN: z
+    .string({ error: 'is required' })
+    .transform((v) => v.trim().toLowerCase())
+    .refine((v) => HOSTNAME.test(v), 'must be a bare hostname such as nchat.app or localhost (no scheme, port or path)'),
+  ENABLE_MULTI_TENANCY: booleanString,
+  DEFAULT_TENANT_SLUG: z.string({ error: 'is required' }).regex(SLUG, 'must be a slug: lowercase letters, digits and single hyphens'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).optional().transform((v) => v ?? 'info'),
+  DATABASE_URL: postgresUrl,
+  NEON_FETCH_ENDPOINT: optionalString(httpUrl),
+  DB_QUERY_TIMEOUT_MS: positiveInt(10_000),
+  HEALTH_DB_TIMEOUT_MS: positiveInt(2_000),
+  SESSION_SECRET: z.string({ error: 'is required' }).min(32, 'must be at least 32 characters (use a random value)'),
+  PLATFORM_ADMIN_TOKEN: z.string({ error: 'is required' }).min(24, 'must be at least 24 characters (use a random value)'),
+  STRIPE_SECRET_KEY: optionalString(z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'must look like sk_test_... or sk_live_...')),
+  STRIPE_WEBHOOK_SECRET: optionalString(z.string().regex(/^whsec_\w+$/, 'must look like whsec_...')),
+});
+
+export type Config = z.output<typeof configSchema>;
+
+export interface ConfigProblem {
+  variable: string;
+  problem: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(`invalid configuration: ${problems.map((p) => `${p.variable} ${p.problem}`).join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses raw variables (Worker env or .dev.vars) into a Config, or throws ConfigError naming each bad variable. */
+export function parseConfig(raw: Record<string, unknown>): Config {
+  const result = configSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const variable = String(issue.path[0] ?? '(config)');
+    const missing = raw[variable] === undefined;
+    return { variable, problem: missing && issue.code === 'invalid_type' ? 'is required' : issue.message };
+  });
+  throw new ConfigError(problems);
+}
+
+const cache = new WeakMap<object, Config | ConfigError>();
+
+/**
+ * The Worker's env object is the same for every request an isolate serves, so the parse runs
+ * once per isolate (and once per distinct env in tests). A bad config is remembered too: it
+ * cannot fix itself without a new deployment, which brings a new isolate.
+ */
+export function configFor(env: object): Config {
+  let entry = cache.get(env);
+  if (!entry) {
+    try {
+      entry = parseConfig(env as Record<string, unknown>);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      entry = err;
+    }
+    cache.set(env, entry);
+  }
+  if (entry instanceof ConfigError) throw entry;
+  return entry;
+}
+
+/** A readable multi-line report for the terminal (npm run dev). */
+export function formatConfigProblems(error: ConfigError): string {
+  return ['Configuration problems:', ...error.problems.map((p) => `  - ${p.variable} ${p.problem}`)].join('\n');
+}

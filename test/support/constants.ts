@@ -1,0 +1,9 @@
+/**
+ * The Worker's connection string in tests. The gateway serves whatever backend it was started
+ * with; this string only names the connection, so the gateway's counters can be read for it.
+ */
+export const TEST_DATABASE_URL = 'postgresql://nchat:test@db.test.localhost/nchat';
+
+export const TEST_BASE_DOMAIN = 'nchat.test';
+export const TEST_SESSION_SECRET = 'test-session-secret-0123456789abcdef0123456789';
+export const TEST_PLATFORM_ADMIN_TOKEN = 'test-platform-admin-token-0123456789';

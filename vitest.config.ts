@@ -1,0 +1,31 @@
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { defineConfig } from 'vitest/config';
+import { TEST_BASE_DOMAIN, TEST_DATABASE_URL, TEST_PLATFORM_ADMIN_TOKEN, TEST_SESSION_SECRET } from './test/support/constants.ts';
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest(({ inject }) => ({
+      wrangler: { configPath: './wrangler.toml' },
+      miniflare: {
+        bindings: {
+          BASE_DOMAIN: TEST_BASE_DOMAIN,
+          ENABLE_MULTI_TENANCY: 'true',
+          DEFAULT_TENANT_SLUG: 'default',
+          LOG_LEVEL: 'warn',
+          DATABASE_URL: TEST_DATABASE_URL,
+          NEON_FETCH_ENDPOINT: `${inject('gatewayUrl')}/sql`,
+          SESSION_SECRET: TEST_SESSION_SECRET,
+          PLATFORM_ADMIN_TOKEN: TEST_PLATFORM_ADMIN_TOKEN,
+          STRIPE_SECRET_KEY: 'sk_test_nchat_tests',
+          STRIPE_WEBHOOK_SECRET: 'whsec_nchat_tests',
+        },
+      },
+    })),
+  ],
+  test: {
+    globalSetup: ['./test/global-setup.ts'],
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
