@@ -8,7 +8,7 @@ import { migrateAll } from './lib/migrate-all';
 const target = await openDatabaseTarget();
 console.log(`nchat migrate: ${target.description}`);
 try {
-  await migrateAll(target.database(), (line) => console.log(line));
+  await migrateAll(target.database, (line) => console.log(line));
 } catch (err) {
   console.error(`\nmigration failed: ${(err as Error).message}`);
   process.exitCode = 1;

@@ -29,18 +29,22 @@ const httpUrl = z.string().refine((value) => {
 
 const booleanString = z.enum(['true', 'false'], { error: 'must be "true" or "false"' }).transform((v) => v === 'true');
 
-const positiveInt = (fallback: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .refine((n) => n > 0, 'must be greater than zero')
-    .optional()
-    .transform((n) => n ?? fallback);
+/** Empty strings count as "not set": an empty line in .dev.vars or the dashboard means "use the default". */
+const unsetIfEmpty = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
-/** Empty strings count as "not set" so an empty line in .dev.vars does not pass as a value. */
-const optionalString = <T extends z.ZodType<string>>(schema: T) =>
-  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+const optionalString = <T extends z.ZodType<string>>(schema: T) => z.preprocess(unsetIfEmpty, schema.optional());
+
+const positiveInt = (fallback: number) =>
+  z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number')
+      .transform(Number)
+      .refine((n) => n > 0, 'must be greater than zero')
+      .optional()
+      .transform((n) => n ?? fallback),
+  );
 
 export const configSchema = z.object({
   BASE_DOMAIN: z
@@ -49,7 +53,7 @@ export const configSchema = z.object({
     .refine((v) => HOSTNAME.test(v), 'must be a bare hostname such as nchat.app or localhost (no scheme, port or path)'),
   ENABLE_MULTI_TENANCY: booleanString,
   DEFAULT_TENANT_SLUG: z.string({ error: 'is required' }).regex(SLUG, 'must be a slug: lowercase letters, digits and single hyphens'),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).optional().transform((v) => v ?? 'info'),
+  LOG_LEVEL: z.preprocess(unsetIfEmpty, z.enum(['debug', 'info', 'warn', 'error']).optional().transform((v) => v ?? 'info')),
   DATABASE_URL: postgresUrl,
   NEON_FETCH_ENDPOINT: optionalString(httpUrl),
   DB_QUERY_TIMEOUT_MS: positiveInt(10_000),
@@ -80,8 +84,8 @@ export function parseConfig(raw: Record<string, unknown>): Config {
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const variable = String(issue.path[0] ?? '(config)');
-    const missing = raw[variable] === undefined;
-    return { variable, problem: missing && issue.code === 'invalid_type' ? 'is required' : issue.message };
+    const missing = raw[variable] === undefined || raw[variable] === '';
+    return { variable, problem: missing ? 'is required' : issue.message };
   });
   throw new ConfigError(problems);
 }

@@ -28,7 +28,7 @@ export default async function setup(project: TestProject) {
   const gateway = await startGateway({ backend: await openBackend(choice) });
   console.log(`[test] database: ${describeBackend(choice)} via gateway ${gateway.url}`);
 
-  await migrateAll(openDatabase({ DATABASE_URL: TEST_DATABASE_URL, NEON_FETCH_ENDPOINT: gateway.sqlEndpoint, DB_QUERY_TIMEOUT_MS: 60_000 }));
+  await migrateAll(() => openDatabase({ DATABASE_URL: TEST_DATABASE_URL, NEON_FETCH_ENDPOINT: gateway.sqlEndpoint, DB_QUERY_TIMEOUT_MS: 60_000 }));
 
   const blackhole = await listen(createServer(() => {
     /* never respond */

@@ -6,10 +6,13 @@ export interface MigrateReport {
   public: RunResult;
 }
 
-/** Brings the public schema up to date. (Tenant schemas join here once tenants exist.) */
-export async function migrateAll(database: Database, log: (line: string) => void = () => {}): Promise<MigrateReport> {
+/**
+ * Brings the public schema up to date. (Tenant schemas join here once tenants exist.)
+ * `open` gives a fresh handle per unit of work: a handle's deadline covers its own calls only.
+ */
+export async function migrateAll(open: () => Database, log: (line: string) => void = () => {}): Promise<MigrateReport> {
   const publicMigrations = await loadMigrations('public');
-  const result = await runMigrations(database, 'public', publicMigrations, {
+  const result = await runMigrations(open(), 'public', publicMigrations, {
     onApplied: (schema, m) => log(`  applied ${schema}: ${m.version}_${m.name}`),
   });
   log(`public schema: ${result.applied.length} applied, ${result.alreadyApplied} already up to date`);

@@ -98,6 +98,7 @@ export async function runMigrations(database: Database, schema: string, migratio
   await ensureTrackingTable(database, schema);
   const plan = await planMigrations(database, schema, migrations);
   const applied: string[] = [];
+  let appliedByOthers = 0;
   for (const migration of plan.pending) {
     try {
       await database.transaction([
@@ -106,17 +107,24 @@ export async function runMigrations(database: Database, schema: string, migratio
         ...migrationStatements(database, schema, migration),
       ]);
     } catch (err) {
-      // Another runner applied it between our plan and our turn: fine if it is the same file.
-      if (sqlState(err) === '23505' || sqlState(err) === '42P07' || sqlState(err) === '42710') {
+      // Another runner may have applied it between our plan and our turn (the lock is only
+      // held inside each migration's transaction), so our re-run failed on what it already
+      // did — with whatever error that statement gives (duplicate table, column exists, ...).
+      // Postgres answered, so ask it: if the migration is now recorded (with the same
+      // checksum, or planMigrations throws), it is done.
+      if (sqlState(err)) {
         const again = await planMigrations(database, schema, [migration]);
-        if (again.pending.length === 0) continue;
+        if (again.pending.length === 0) {
+          appliedByOthers += 1;
+          continue;
+        }
       }
       throw new MigrationFailedError(schema, migration, err);
     }
     applied.push(migration.version);
     options.onApplied?.(schema, migration);
   }
-  return { schema, applied, alreadyApplied: plan.applied.length };
+  return { schema, applied, alreadyApplied: plan.applied.length + appliedByOthers };
 }
 
 export class MigrationFailedError extends Error {

@@ -1,0 +1,157 @@
+/**
+ * npm run dev — the whole product locally with one command:
+ *   1. .dev.vars (created from .dev.vars.example with random secrets on first run) and the
+ *      configuration checked with the Worker's own schema, with a readable message if wrong;
+ *   2. the local database gateway: PGlite under .data/pglite, or the PostgreSQL server named by
+ *      DATABASE_URL in the shell;
+ *   3. migrations applied;
+ *   4. `wrangler dev` on PORT (default 8787), pointed at the gateway.
+ * Ctrl-C or SIGTERM stops everything it started (wrangler and its workerd run in their own
+ * process group, which is killed as a whole), leaving no orphan.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { ConfigError, formatConfigProblems, parseConfig } from '../src/config';
+import { openDatabase } from '../src/db/client';
+import { ROOT, ensureDevVars, readDevVars, readWranglerVars } from './lib/dev-vars';
+import { LOCAL_CONNECTION_STRING, startLocalGateway } from './lib/local-gateway';
+import { migrateAll } from './lib/migrate-all';
+
+const PORT = Number(process.env.PORT ?? 8787);
+/** Local dev serves workspaces on <slug>.localhost, which browsers and curl resolve to loopback. */
+const BASE_DOMAIN = process.env.BASE_DOMAIN ?? 'localhost';
+const GATEWAY_PORT = Number(process.env.GATEWAY_PORT ?? 8790);
+const READY_TIMEOUT_MS = 60_000;
+
+function say(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function fail(message: string): never {
+  process.stderr.write(`\nnpm run dev: ${message}\n`);
+  process.exit(1);
+}
+
+const devVars = ensureDevVars();
+if (devVars.created) say(`Created ${devVars.path} from .dev.vars.example (random secrets).`);
+
+// The database the gateway serves, and the connection string the Worker is given.
+const serverUrl = process.env.DATABASE_URL;
+const workerDatabaseUrl = serverUrl ?? readDevVars().DATABASE_URL ?? LOCAL_CONNECTION_STRING;
+const gatewaySqlEndpoint = `http://127.0.0.1:${GATEWAY_PORT}/sql`;
+
+// Validate exactly what the Worker will see, before starting anything.
+try {
+  parseConfig({
+    ...readWranglerVars(),
+    ...readDevVars(),
+    BASE_DOMAIN,
+    DATABASE_URL: workerDatabaseUrl,
+    NEON_FETCH_ENDPOINT: gatewaySqlEndpoint,
+  });
+} catch (err) {
+  if (err instanceof ConfigError) fail(`${formatConfigProblems(err)}\nFix .dev.vars or wrangler.toml [vars] and try again.`);
+  throw err;
+}
+
+let gateway: Awaited<ReturnType<typeof startLocalGateway>>;
+try {
+  gateway = await startLocalGateway({ databaseUrl: serverUrl, port: GATEWAY_PORT });
+} catch (err) {
+  fail(`could not start the database gateway on port ${GATEWAY_PORT}: ${(err as Error).message}`);
+}
+say(`Database: ${gateway.description} (gateway ${gateway.url})`);
+
+try {
+  await migrateAll(() => openDatabase({ DATABASE_URL: workerDatabaseUrl, NEON_FETCH_ENDPOINT: gateway.sqlEndpoint, DB_QUERY_TIMEOUT_MS: 120_000 }), (l) => say(`  ${l}`));
+} catch (err) {
+  await gateway.close();
+  fail(`migrations failed: ${(err as Error).message}`);
+}
+
+const wranglerArgs = [
+  'dev',
+  '--port', String(PORT),
+  // Keep the real Host header (acme.localhost:8787) instead of rewriting it to the zone of the
+  // production routes: tenant resolution depends on it.
+  '--infer-origin-from-routes=false',
+  '--var', `BASE_DOMAIN:${BASE_DOMAIN}`,
+  '--var', `NEON_FETCH_ENDPOINT:${gateway.sqlEndpoint}`,
+  '--show-interactive-dev-session=false',
+];
+if (serverUrl) wranglerArgs.push('--var', `DATABASE_URL:${serverUrl}`);
+
+const wrangler: ChildProcess = spawn(join(ROOT, 'node_modules', '.bin', 'wrangler'), wranglerArgs, {
+  cwd: ROOT,
+  stdio: ['ignore', 'inherit', 'inherit'],
+  detached: true, // own process group: one kill reaches wrangler and every workerd it started
+  env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
+});
+
+let stopping = false;
+function killWrangler(signal: NodeJS.Signals): void {
+  if (wrangler.pid === undefined || wrangler.exitCode !== null) return;
+  try {
+    process.kill(-wrangler.pid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+async function stop(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    killWrangler('SIGTERM');
+    const forced = setTimeout(() => killWrangler('SIGKILL'), 5_000);
+    if (wrangler.exitCode === null && wrangler.signalCode === null) await new Promise((resolve) => wrangler.once('exit', resolve));
+    clearTimeout(forced);
+    killWrangler('SIGKILL'); // anything left in the group
+    await gateway.close().catch(() => undefined);
+  }
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void stop(130));
+process.on('SIGTERM', () => void stop(143));
+process.on('SIGHUP', () => void stop(129));
+// Last resort if this process dies some other way: never leave workerd behind.
+process.on('exit', () => killWrangler('SIGKILL'));
+// If whoever started us (npm, a terminal, a CI step) goes away without a signal, we are
+// re-parented; treat that as a stop too.
+const parentPid = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentPid) void stop(129);
+}, 1_000).unref();
+wrangler.on('exit', (code, signal) => {
+  if (stopping) return;
+  process.stderr.write(`\nwrangler dev exited (${signal ?? `code ${code}`}); stopping.\n`);
+  void stop(code ?? 1);
+});
+
+// Announce the URLs once the Worker answers.
+const base = `http://localhost:${PORT}`;
+const deadline = Date.now() + READY_TIMEOUT_MS;
+let ready = false;
+while (!stopping && Date.now() < deadline) {
+  try {
+    const res = await fetch(`http://localhost:${PORT}/api/health`);
+    if (res.status === 200) {
+      ready = true;
+      break;
+    }
+  } catch {
+    /* not listening yet */
+  }
+  await new Promise((r) => setTimeout(r, 250));
+}
+if (ready) {
+  say('');
+  say('nchat is running:');
+  say(`  Platform (sign-up, platform API):  ${base}`);
+  say(`  Health:                            ${base}/api/health`);
+  say(`  A workspace, e.g. slug "acme":     http://acme.${BASE_DOMAIN}:${PORT}`);
+  say(`  Database gateway:                  ${gateway.url} (${gateway.description})`);
+  say('Press Ctrl-C to stop.');
+} else if (!stopping) {
+  process.stderr.write(`\nThe Worker did not answer ${base}/api/health within ${READY_TIMEOUT_MS / 1000} s; see wrangler's output above.\n`);
+}
