@@ -1,5 +1,7 @@
+import type { Principal } from './auth/principal';
 import type { Config } from './config';
 import type { Logger } from './http/logger';
+import type { TenantSnapshot } from './tenancy/snapshot';
 
 /**
  * Bindings the Worker receives. `Env` itself is generated from wrangler.toml by
@@ -13,11 +15,18 @@ export type AppBindings = Env & {
   HEALTH_DB_TIMEOUT_MS?: string;
 };
 
+/** Which site the request's Host names. */
+export type Site = { kind: 'platform' } | { kind: 'tenant'; tenant: TenantSnapshot };
+
 /** Per-request values set by middleware. */
 export interface AppVariables {
   requestId: string;
   config: Config;
   log: Logger;
+  site: Site;
+  /** Set on tenant hosts only (the resolved, active tenant). */
+  tenant: TenantSnapshot;
+  principal: Principal;
 }
 
 export interface AppEnv {

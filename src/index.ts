@@ -1,8 +1,29 @@
 import { app } from './app';
+import { configFor } from './config';
+import { openDatabase } from './db/client';
+import { createLogger } from './http/logger';
+import type { AppBindings } from './env';
+import { TenantDirectory } from './tenancy/directory';
+import { withoutTenantHeaders } from './tenancy/middleware';
+import { purgeDueTenants } from './tenancy/service';
 
 export { TenantGate } from '../durable-objects/tenant-gate';
 export { ChatRoom } from '../durable-objects/chat-room';
+export { RateLimiter } from '../durable-objects/rate-limiter';
 
 export default {
-  fetch: app.fetch,
-} satisfies ExportedHandler<Env>;
+  // X-Tenant-* headers from clients are removed before the app sees the request: the tenant
+  // comes from the Host header alone.
+  fetch: (request: Request, env: AppBindings, ctx: ExecutionContext) => app.fetch(withoutTenantHeaders(request), env, ctx),
+
+  /** Daily cron (wrangler.toml): purge workspaces whose deletion grace period is over. */
+  async scheduled(controller, env, ctx) {
+    const config = configFor(env);
+    const log = createLogger(config.LOG_LEVEL, { cron: controller.cron });
+    const database = openDatabase(config, { timeoutMs: 60_000 });
+    const directory = new TenantDirectory(env.TENANT_CACHE, config, () => openDatabase(config));
+    const purged = await purgeDueTenants({ database, directory, baseDomain: config.BASE_DOMAIN }, new Date(controller.scheduledTime));
+    log.info('tenants_purged', { count: purged.length, tenantIds: purged });
+    void ctx;
+  },
+} satisfies ExportedHandler<AppBindings>;

@@ -121,7 +121,7 @@ describe('request ids', () => {
 describe('the error handler', () => {
   it('turns an unexpected error into a 500 internal_error with no stack or internal detail', async () => {
     vi.spyOn(console, 'error').mockImplementation(() => {});
-    const res = await appWithFailingRoutes().request('/boom', {}, env);
+    const res = await appWithFailingRoutes().request('http://nchat.test/boom', {}, env);
     expect(res.status).toBe(500);
     const text = await res.text();
     const body = JSON.parse(text) as ErrorResponse;
@@ -135,7 +135,7 @@ describe('the error handler', () => {
   });
 
   it('renders an ApiError with its status, code and details', async () => {
-    const res = await appWithFailingRoutes().request('/plan-limit', {}, env);
+    const res = await appWithFailingRoutes().request('http://nchat.test/plan-limit', {}, env);
     expect(res.status).toBe(402);
     expect(await errorBody(res)).toEqual({
       error: { code: 'plan_limit', message: 'Your plan allows 5 channels.', details: { limit: 5 }, requestId: res.headers.get('x-request-id') },
@@ -143,7 +143,7 @@ describe('the error handler', () => {
   });
 
   it('sets the headers an ApiError carries', async () => {
-    const res = await appWithFailingRoutes().request('/rate-limited', {}, env);
+    const res = await appWithFailingRoutes().request('http://nchat.test/rate-limited', {}, env);
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('7');
     const body = await errorBody(res);
@@ -153,7 +153,7 @@ describe('the error handler', () => {
 
   it('turns a ZodError into a 400 validation_failed listing each failing field', async () => {
     const res = await appWithFailingRoutes().request(
-      '/validate',
+      'http://nchat.test/validate',
       { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: '', user: { email: 'not-an-email' }, age: 'x' }) },
       env,
     );
@@ -170,7 +170,7 @@ describe('the error handler', () => {
   });
 
   it('maps a plain HTTPException 413 to payload_too_large', async () => {
-    const res = await appWithFailingRoutes().request('/too-large', { method: 'POST' }, env);
+    const res = await appWithFailingRoutes().request('http://nchat.test/too-large', { method: 'POST' }, env);
     expect(res.status).toBe(413);
     const body = await errorBody(res);
     expect(body.error.code).toBe('payload_too_large');
@@ -179,14 +179,14 @@ describe('the error handler', () => {
   });
 
   it('gives an HTTPException with an unmapped status the generic http_error code', async () => {
-    const res = await appWithFailingRoutes().request('/teapot', {}, env);
+    const res = await appWithFailingRoutes().request('http://nchat.test/teapot', {}, env);
     expect(res.status).toBe(418);
     expect((await errorBody(res)).error).toMatchObject({ code: 'http_error', message: 'short and stout' });
   });
 
   it('turns a serialization failure into 503 database_busy with Retry-After', async () => {
     vi.spyOn(console, 'error').mockImplementation(() => {});
-    const res = await appWithFailingRoutes().request('/db-busy', {}, env);
+    const res = await appWithFailingRoutes().request('http://nchat.test/db-busy', {}, env);
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('1');
     expect((await errorBody(res)).error.code).toBe('database_busy');
@@ -194,14 +194,14 @@ describe('the error handler', () => {
 
   it('turns a server-shutdown error into 503 database_unavailable', async () => {
     vi.spyOn(console, 'error').mockImplementation(() => {});
-    const res = await appWithFailingRoutes().request('/db-down', {}, env);
+    const res = await appWithFailingRoutes().request('http://nchat.test/db-down', {}, env);
     expect(res.status).toBe(503);
     expect((await errorBody(res)).error.code).toBe('database_unavailable');
   });
 
   it('does not leak the text of an ordinary query error', async () => {
     vi.spyOn(console, 'error').mockImplementation(() => {});
-    const res = await appWithFailingRoutes().request('/db-query', {}, env);
+    const res = await appWithFailingRoutes().request('http://nchat.test/db-query', {}, env);
     expect(res.status).toBe(500);
     const text = await res.text();
     expect((JSON.parse(text) as ErrorResponse).error.code).toBe('internal_error');
@@ -258,7 +258,7 @@ describe('structured logs', () => {
   it('logs a 500 with console.error, with the stack server-side only', async () => {
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     const error = vi.spyOn(console, 'error').mockImplementation(() => {});
-    const res = await appWithFailingRoutes().request('/boom', {}, infoEnv());
+    const res = await appWithFailingRoutes().request('http://nchat.test/boom', {}, infoEnv());
     expect(res.status).toBe(500);
     const id = res.headers.get('x-request-id');
     expect(jsonLines(log).filter((l) => l.requestId === id)).toEqual([]);

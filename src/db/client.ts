@@ -82,3 +82,13 @@ export function toIsoTimestamp(value: string | null | undefined): string | null 
   if (Number.isNaN(date.getTime())) throw new Error(`not a timestamp: ${value}`);
   return date.toISOString();
 }
+
+/**
+ * A drizzle query as a Neon query, so drizzle-built statements (typed inserts, updates) can
+ * join a raw `transaction([...])` next to DDL. drizzle renders the SQL and parameters; the
+ * Neon driver sends them.
+ */
+export function asNeonQuery(database: Database, query: { toSQL(): { sql: string; params: unknown[] } }): Query {
+  const { sql: text, params } = query.toSQL();
+  return database.sql.query(text, params) as Query;
+}

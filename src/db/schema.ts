@@ -1,12 +1,186 @@
-import { pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, boolean, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /**
- * Drizzle table definitions for the public schema. The SQL in migrations/ is the source of
- * truth for the database; these definitions describe it for typed queries.
+ * Drizzle table definitions. The SQL in migrations/ is the source of truth for the database;
+ * these describe it for typed queries. Public tables are schema-qualified; tenant tables
+ * (below) are not: TenantDb sets search_path to the tenant's schema for each transaction.
  */
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
 export const schemaMigrations = pgTable('schema_migrations', {
   version: text('version').primaryKey(),
   name: text('name').notNull(),
   checksum: text('checksum').notNull(),
-  appliedAt: timestamp('applied_at', { withTimezone: true }).notNull().defaultNow(),
+  appliedAt: ts('applied_at').notNull().defaultNow(),
+});
+
+export type TenantStatus = 'pending' | 'trial' | 'active' | 'suspended' | 'cancelled';
+export type PlanId = 'free' | 'pro' | 'enterprise' | 'custom';
+export type BillingInterval = 'monthly' | 'yearly';
+
+export interface Branding {
+  appName?: string;
+  primaryColor?: string;
+  accentColor?: string;
+  logoUrl?: string;
+}
+
+export const tenants = pgTable('tenants', {
+  id: uuid('id').primaryKey(),
+  name: text('name').notNull(),
+  slug: text('slug').notNull(),
+  status: text('status').$type<TenantStatus>().notNull(),
+  ownerEmail: text('owner_email').notNull(),
+  ownerName: text('owner_name').notNull(),
+  ownerUserId: uuid('owner_user_id'),
+  schemaName: text('schema_name').notNull(),
+  roleName: text('role_name').notNull(),
+  schemaVersion: text('schema_version'),
+  billingPlan: text('billing_plan').$type<PlanId>().notNull(),
+  billingInterval: text('billing_interval').$type<BillingInterval>(),
+  stripeCustomerId: text('stripe_customer_id'),
+  stripeSubscriptionId: text('stripe_subscription_id'),
+  stripePriceId: text('stripe_price_id'),
+  currentPeriodStart: ts('current_period_start'),
+  currentPeriodEnd: ts('current_period_end'),
+  cancelAtPeriodEnd: boolean('cancel_at_period_end').notNull(),
+  trialEndsAt: ts('trial_ends_at'),
+  lastPaymentAt: ts('last_payment_at'),
+  lastPaymentAmount: integer('last_payment_amount'),
+  lastPaymentStatus: text('last_payment_status'),
+  limits: jsonb('limits').$type<Record<string, number | null>>().notNull(),
+  features: jsonb('features').$type<Record<string, boolean>>().notNull(),
+  branding: jsonb('branding').$type<Branding>().notNull(),
+  metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull(),
+  version: integer('version').notNull(),
+  createdAt: ts('created_at').notNull(),
+  updatedAt: ts('updated_at').notNull(),
+  suspendedAt: ts('suspended_at'),
+  suspendedReason: text('suspended_reason'),
+  cancelledAt: ts('cancelled_at'),
+  deletionScheduledAt: ts('deletion_scheduled_at'),
+  deletedAt: ts('deleted_at'),
+});
+export type TenantRow = typeof tenants.$inferSelect;
+
+export const tenantDomains = pgTable('tenant_domains', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: uuid('tenant_id').notNull(),
+  hostname: text('hostname').notNull(),
+  status: text('status').$type<'pending' | 'active' | 'failed' | 'removed'>().notNull(),
+  verification: jsonb('verification').$type<Record<string, unknown>>().notNull(),
+  cloudflareHostnameId: text('cloudflare_hostname_id'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+  verifiedAt: ts('verified_at'),
+});
+
+export const tenantUsage = pgTable(
+  'tenant_usage',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    period: text('period').notNull(),
+    usersTotal: integer('users_total').notNull().default(0),
+    usersActive: integer('users_active').notNull().default(0),
+    channels: integer('channels').notNull().default(0),
+    messages: integer('messages').notNull().default(0),
+    storageBytes: bigint('storage_bytes', { mode: 'number' }).notNull().default(0),
+    files: integer('files').notNull().default(0),
+    apiCalls: integer('api_calls').notNull().default(0),
+    apiCallsByEndpoint: jsonb('api_calls_by_endpoint').$type<Record<string, number>>().notNull().default({}),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.period] })],
+);
+
+export const tenantSettings = pgTable('tenant_settings', {
+  tenantId: uuid('tenant_id').primaryKey(),
+  timezone: text('timezone').notNull(),
+  language: text('language').notNull(),
+  passwordMinLength: integer('password_min_length').notNull(),
+  passwordRequireMixed: boolean('password_require_mixed').notNull(),
+  passwordRequireDigit: boolean('password_require_digit').notNull(),
+  sessionTimeoutMinutes: integer('session_timeout_minutes').notNull(),
+  messageRetentionDays: integer('message_retention_days'),
+  fileRetentionDays: integer('file_retention_days'),
+  auditRetentionDays: integer('audit_retention_days').notNull(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+export type TenantSettingsRow = typeof tenantSettings.$inferSelect;
+
+export const tenantInvitations = pgTable('tenant_invitations', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: uuid('tenant_id').notNull(),
+  email: text('email').notNull(),
+  role: text('role').$type<'admin' | 'member' | 'guest'>().notNull(),
+  tokenHash: text('token_hash').notNull(),
+  invitedBy: uuid('invited_by'),
+  expiresAt: ts('expires_at').notNull(),
+  acceptedAt: ts('accepted_at'),
+  acceptedUserId: uuid('accepted_user_id'),
+  revokedAt: ts('revoked_at'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+export type ActorType = 'user' | 'platform_admin' | 'system' | 'stripe';
+
+export const tenantAuditLogs = pgTable('tenant_audit_logs', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  tenantId: uuid('tenant_id').notNull(),
+  actorId: text('actor_id'),
+  actorType: text('actor_type').$type<ActorType>().notNull(),
+  action: text('action').notNull(),
+  resourceType: text('resource_type').notNull(),
+  resourceId: text('resource_id'),
+  oldValues: jsonb('old_values').$type<Record<string, unknown> | null>(),
+  newValues: jsonb('new_values').$type<Record<string, unknown> | null>(),
+  ipAddress: text('ip_address'),
+  userAgent: text('user_agent'),
+  requestId: text('request_id'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+export type AuditLogRow = typeof tenantAuditLogs.$inferSelect;
+
+export const stripeWebhooks = pgTable('stripe_webhooks', {
+  eventId: text('event_id').primaryKey(),
+  type: text('type').notNull(),
+  tenantId: uuid('tenant_id'),
+  payload: jsonb('payload').notNull(),
+  status: text('status').$type<'received' | 'processed' | 'failed' | 'ignored'>().notNull(),
+  error: text('error'),
+  attempts: integer('attempts').notNull().default(0),
+  receivedAt: ts('received_at').notNull().defaultNow(),
+  processedAt: ts('processed_at'),
+});
+
+// ---- Tenant schema tables (unqualified: resolved through the tenant's search_path) ----
+
+export type UserRole = 'owner' | 'admin' | 'member' | 'guest';
+
+export const nchatUsers = pgTable('nchat_users', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  email: text('email').notNull(),
+  displayName: text('display_name').notNull(),
+  passwordHash: text('password_hash'),
+  role: text('role').$type<UserRole>().notNull(),
+  status: text('status').$type<'active' | 'deactivated'>().notNull(),
+  avatarUrl: text('avatar_url'),
+  statusText: text('status_text'),
+  sessionVersion: integer('session_version').notNull(),
+  lastSeenAt: ts('last_seen_at'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+export type UserRow = typeof nchatUsers.$inferSelect;
+
+export const platformAuditLogs = pgTable('platform_audit_logs', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  tenantId: uuid('tenant_id'),
+  tenantSlug: text('tenant_slug'),
+  actorType: text('actor_type').$type<ActorType>().notNull(),
+  actorId: text('actor_id'),
+  action: text('action').notNull(),
+  details: jsonb('details').$type<Record<string, unknown>>(),
+  requestId: text('request_id'),
+  createdAt: ts('created_at').notNull().defaultNow(),
 });

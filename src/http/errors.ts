@@ -48,11 +48,37 @@ export function errorJson(c: Context<AppEnv>, status: ContentfulStatusCode, code
   return c.json(body, status);
 }
 
+/** Errors a person may meet in a browser by typing an address: they get a readable page. */
+const PAGE_CODES = new Set(['tenant_not_found', 'tenant_suspended', 'tenant_cancelled', 'tenant_pending']);
+
+function prefersHtml(c: Context<AppEnv>): boolean {
+  const accept = c.req.header('accept') ?? '';
+  return accept.includes('text/html') && !c.req.path.startsWith('/api/');
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+}
+
+function errorPage(c: Context<AppEnv>, status: ContentfulStatusCode, title: string, message: string): Response {
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:15vh auto;padding:0 1rem;color:#222}h1{font-size:1.4rem}small{color:#777}</style></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p><p><small>Request ${escapeHtml(c.get('requestId') ?? '')}</small></p></body></html>`;
+  return c.html(html, status);
+}
+
+const PAGE_TITLES: Record<string, string> = {
+  tenant_not_found: 'Workspace not found',
+  tenant_suspended: 'Workspace suspended',
+  tenant_cancelled: 'Workspace cancelled',
+  tenant_pending: 'Workspace not active yet',
+};
+
 /** The app's single error handler: every thrown error becomes the JSON shape, never a stack trace. */
 export function onError(err: Error, c: Context<AppEnv>): Response {
   if (err instanceof ApiError) {
     if (err.headers) for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
-    return errorJson(c, err.status as ContentfulStatusCode, err.code, err.message, err.details);
+    const status = err.status as ContentfulStatusCode;
+    if (PAGE_CODES.has(err.code) && prefersHtml(c)) return errorPage(c, status, PAGE_TITLES[err.code] ?? 'Error', err.message);
+    return errorJson(c, status, err.code, err.message, err.details);
   }
   if (err instanceof ZodError) {
     return errorJson(c, 400, 'validation_failed', 'The request is not valid.', { issues: zodIssues(err) });

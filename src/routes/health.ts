@@ -1,5 +1,8 @@
 import { Hono } from 'hono';
+import { count } from 'drizzle-orm';
 import { openDatabase } from '../db/client';
+import { nchatUsers } from '../db/schema';
+import { TenantDb } from '../tenancy/tenant-db';
 import { classifyDatabaseError, sqlState } from '../db/errors';
 import type { AppEnv } from '../env';
 import { APP_VERSION } from '../version';
@@ -19,7 +22,18 @@ healthRoutes.get('/health', async (c) => {
   try {
     const rows = await database.sql`SELECT version FROM public.schema_migrations ORDER BY version DESC LIMIT 1`;
     const latencyMs = Date.now() - started;
-    return c.json({ status: 'ok', version: APP_VERSION, db: { status: 'ok', latencyMs, schemaVersion: (rows[0]?.version as string | undefined) ?? null } });
+    const db = { status: 'ok', latencyMs, schemaVersion: (rows[0]?.version as string | undefined) ?? null };
+    const site = c.get('site');
+    if (site.kind !== 'tenant') return c.json({ status: 'ok', version: APP_VERSION, db });
+    // On a workspace host: its schema must be reachable as its own role.
+    const tenantStarted = Date.now();
+    try {
+      await new TenantDb(database, site.tenant).run((tdb) => tdb.select({ n: count() }).from(nchatUsers));
+      return c.json({ status: 'ok', version: APP_VERSION, db, tenant: { status: 'ok', slug: site.tenant.slug, latencyMs: Date.now() - tenantStarted } });
+    } catch (err) {
+      c.get('log').error('health_tenant_failed', { tenantId: site.tenant.id, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+      return c.json({ status: 'degraded', version: APP_VERSION, db, tenant: { status: 'unreachable', slug: site.tenant.slug } }, 503);
+    }
   } catch (err) {
     const latencyMs = Date.now() - started;
     if (sqlState(err) === '42P01') {

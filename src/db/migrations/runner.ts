@@ -39,19 +39,22 @@ export function trackingTable(schema: string): string {
   return `${quoteIdent(schema)}.schema_migrations`;
 }
 
+/** DDL of the tracking table (also run by tenant provisioning inside its own transaction). */
+export function trackingTableDdl(schema: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${trackingTable(schema)} (
+    version text PRIMARY KEY,
+    name text NOT NULL,
+    checksum text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+  )`;
+}
+
 export async function ensureTrackingTable(database: Database, schema: string): Promise<void> {
   const { sql } = database;
   await database.transaction([
     sql`SELECT pg_advisory_xact_lock(${LOCK_KEY})`,
     sql.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`),
-    sql.query(
-      `CREATE TABLE IF NOT EXISTS ${trackingTable(schema)} (
-        version text PRIMARY KEY,
-        name text NOT NULL,
-        checksum text NOT NULL,
-        applied_at timestamptz NOT NULL DEFAULT now()
-      )`,
-    ),
+    sql.query(trackingTableDdl(schema)),
   ]);
 }
 
@@ -91,7 +94,7 @@ export interface RunOptions {
    * Statements run first in every migration's transaction, e.g. `SET LOCAL search_path` or
    * `SET LOCAL ROLE` for a tenant schema.
    */
-  prelude?: (database: Database) => Query[];
+  prelude?: (database: Database, migration: Migration) => Query[];
 }
 
 export async function runMigrations(database: Database, schema: string, migrations: Migration[], options: RunOptions = {}): Promise<RunResult> {
@@ -103,7 +106,7 @@ export async function runMigrations(database: Database, schema: string, migratio
     try {
       await database.transaction([
         database.sql`SELECT pg_advisory_xact_lock(${LOCK_KEY})`,
-        ...(options.prelude?.(database) ?? []),
+        ...(options.prelude?.(database, migration) ?? []),
         ...migrationStatements(database, schema, migration),
       ]);
     } catch (err) {

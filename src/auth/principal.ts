@@ -1,0 +1,67 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import type { UserRole } from '../db/schema';
+import type { AppEnv } from '../env';
+import { ApiError } from '../http/errors';
+import { timingSafeEqualStrings } from './password';
+import { SESSION_COOKIE, verifySession, type SessionClaims } from './session';
+
+/** Who is calling. */
+export type Principal =
+  | { kind: 'anonymous' }
+  | { kind: 'platform_admin' }
+  | { kind: 'user'; userId: string; tenantId: string; role: UserRole; sessionVersion: number; claims: SessionClaims };
+
+function bearer(c: Context<AppEnv>): string | undefined {
+  const header = c.req.header('authorization');
+  if (!header) return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return m?.[1];
+}
+
+/**
+ * Reads the caller from `Authorization: Bearer <token>` or the session cookie: the platform
+ * admin token (compared in constant time), a valid session token, or nobody. A token that is
+ * present but invalid or expired is a 401 right away rather than a silent "anonymous".
+ *
+ * @example
+ * app.use('/api/*', authenticate())
+ */
+export function authenticate(): MiddlewareHandler<AppEnv> {
+  return async function authenticateMiddleware(c, next) {
+    const config = c.get('config');
+    const token = bearer(c) ?? getCookie(c, SESSION_COOKIE);
+    if (!token) {
+      c.set('principal', { kind: 'anonymous' });
+      return next();
+    }
+    if (timingSafeEqualStrings(token, config.PLATFORM_ADMIN_TOKEN)) {
+      c.set('principal', { kind: 'platform_admin' });
+      return next();
+    }
+    const claims = await verifySession(config.SESSION_SECRET, token);
+    if (!claims) throw new ApiError(401, 'invalid_session', 'The session token is invalid or has expired. Sign in again.');
+    c.set('principal', { kind: 'user', userId: claims.sub, tenantId: claims.tid, role: claims.role, sessionVersion: claims.sv, claims });
+    return next();
+  };
+}
+
+export function requirePlatformAdmin(c: Context<AppEnv>): void {
+  const p = c.get('principal');
+  if (p.kind === 'platform_admin') return;
+  if (p.kind === 'anonymous') throw new ApiError(401, 'unauthorized', 'Platform admin credentials are required.');
+  throw new ApiError(403, 'forbidden', 'Only a platform admin may do this.');
+}
+
+/**
+ * On a tenant host: a signed-in user of *this* tenant, with one of `roles` if given. A session
+ * of another tenant is refused as if it were no session at all.
+ */
+export function requireTenantUser(c: Context<AppEnv>, roles?: readonly UserRole[]): Extract<Principal, { kind: 'user' }> {
+  const p = c.get('principal');
+  const tenant = c.get('tenant');
+  if (p.kind !== 'user') throw new ApiError(401, 'unauthorized', 'Sign in to continue.');
+  if (p.tenantId !== tenant.id) throw new ApiError(401, 'invalid_session', 'This session belongs to another workspace. Sign in here.');
+  if (roles && !roles.includes(p.role)) throw new ApiError(403, 'forbidden', `This requires one of the roles: ${roles.join(', ')}.`);
+  return p;
+}

@@ -1,0 +1,16 @@
+// Tenant migrations inside the Worker bundle (wrangler imports .sql files as text), for
+// provisioning, which applies every tenant migration in the tenant's creation transaction.
+// Add a line here with each new file in migrations/tenant/; the test suite's global setup
+// refuses to run if this list and the directory differ.
+import users from '../../../migrations/tenant/0001_users.sql';
+import { prepareMigrations, type Migration, type MigrationFile } from './migration';
+
+export const TENANT_MIGRATION_FILES: MigrationFile[] = [{ version: '0001', name: 'users', sql: users }];
+
+let prepared: Promise<Migration[]> | undefined;
+
+/** Parsed and checksummed once per isolate. */
+export function tenantMigrations(): Promise<Migration[]> {
+  prepared ??= prepareMigrations(TENANT_MIGRATION_FILES);
+  return prepared;
+}

@@ -1,0 +1,103 @@
+import { Hono, type Context } from 'hono';
+import { and, desc, eq, gte, lt, lte, type SQL } from 'drizzle-orm';
+import { actorOf, auditInsert, changes, requestContext } from '../audit/audit';
+import { requireTenantUser } from '../auth/principal';
+import { openDatabase } from '../db/client';
+import { tenantAuditLogs, tenantSettings } from '../db/schema';
+import type { AppEnv } from '../env';
+import { jsonBody, queryParams } from '../http/body';
+import { ApiError } from '../http/errors';
+import { tenantOnly } from '../tenancy/middleware';
+import { decodeIdCursor, encodeCursor, settingsView } from '../tenancy/service';
+import { publicTenantConfig } from '../tenancy/snapshot';
+import { TenantDb } from '../tenancy/tenant-db';
+import { auditQuery, settingsSchema } from '../tenancy/validation';
+
+/**
+ * The current workspace, on its own host: its public configuration (what a UI's useTenant()
+ * needs, no sign-in required), and for owners and admins its settings and audit log. All
+ * tenant data is read and written through TenantDb, as the tenant's own database role.
+ */
+export const tenantRoutes = new Hono<AppEnv>();
+
+tenantRoutes.use(tenantOnly());
+
+const MANAGERS = ['owner', 'admin'] as const;
+
+function tenantDb(c: Context<AppEnv>): TenantDb {
+  return new TenantDb(openDatabase(c.get('config')), c.get('tenant'));
+}
+
+tenantRoutes.get('/', (c) => c.json({ tenant: publicTenantConfig(c.get('tenant')) }));
+
+tenantRoutes.get('/settings', async (c) => {
+  requireTenantUser(c, MANAGERS);
+  // Row-level security limits the table to this tenant's row; no WHERE clause is needed, and
+  // none could reach another tenant's row.
+  const [row] = await tenantDb(c).run((db) => db.select().from(tenantSettings));
+  if (!row) throw new ApiError(404, 'not_found', 'This workspace has no settings.');
+  return c.json({ settings: settingsView(row) });
+});
+
+tenantRoutes.put('/settings', async (c) => {
+  const user = requireTenantUser(c, MANAGERS);
+  const patch = await jsonBody(c, settingsSchema);
+  const tdb = tenantDb(c);
+  const tenant = c.get('tenant');
+  const [current] = await tdb.run((db) => db.select().from(tenantSettings));
+  if (!current) throw new ApiError(404, 'not_found', 'This workspace has no settings.');
+  const diff = changes(settingsView(current), patch);
+  if (!diff) return c.json({ settings: settingsView(current) });
+  const [updated] = await tdb.batch((db) => [
+    db.update(tenantSettings).set({ ...patch, updatedAt: new Date() }).where(eq(tenantSettings.tenantId, tenant.id)).returning(),
+    auditInsert(db, {
+      tenantId: tenant.id,
+      actor: actorOf(user),
+      action: 'tenant.settings_updated',
+      resourceType: 'tenant_settings',
+      resourceId: tenant.id,
+      ...diff,
+      context: requestContext(c),
+    }),
+  ]);
+  return c.json({ settings: settingsView(updated[0]!) });
+});
+
+tenantRoutes.get('/audit-logs', async (c) => {
+  requireTenantUser(c, MANAGERS);
+  const q = queryParams(c, auditQuery);
+  const where: SQL[] = [];
+  if (q.action) where.push(eq(tenantAuditLogs.action, q.action));
+  if (q.actorId) where.push(eq(tenantAuditLogs.actorId, q.actorId));
+  if (q.actorType) where.push(eq(tenantAuditLogs.actorType, q.actorType));
+  if (q.from) where.push(gte(tenantAuditLogs.createdAt, new Date(q.from)));
+  if (q.to) where.push(lte(tenantAuditLogs.createdAt, new Date(q.to)));
+  // Newest first by id: ids are an identity sequence, so they follow insertion order exactly
+  // (timestamps can tie within a transaction, and lose microseconds in JSON).
+  if (q.cursor) where.push(lt(tenantAuditLogs.id, decodeIdCursor(q.cursor)));
+  const rows = await tenantDb(c).run((db) =>
+    db
+      .select()
+      .from(tenantAuditLogs)
+      .where(where.length ? and(...where) : undefined)
+      .orderBy(desc(tenantAuditLogs.id))
+      .limit(q.limit + 1),
+  );
+  const page = rows.slice(0, q.limit);
+  const last = page.at(-1);
+  return c.json({
+    entries: page.map((r) => ({
+      id: r.id,
+      action: r.action,
+      actor: { type: r.actorType, id: r.actorId },
+      resource: { type: r.resourceType, id: r.resourceId },
+      oldValues: r.oldValues,
+      newValues: r.newValues,
+      ipAddress: r.ipAddress,
+      userAgent: r.userAgent,
+      requestId: r.requestId,
+      createdAt: r.createdAt.toISOString(),
+    })),
+    nextCursor: rows.length > q.limit && last ? encodeCursor({ id: last.id }) : null,
+  });
+});

@@ -1,0 +1,151 @@
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { actorOf, requestContext } from '../audit/audit';
+import { requirePlatformAdmin } from '../auth/principal';
+import { signSession } from '../auth/session';
+import { openDatabase } from '../db/client';
+import { tenantMigrations } from '../db/migrations/bundled';
+import type { TenantRow } from '../db/schema';
+import type { AppEnv } from '../env';
+import { jsonBody, queryParams } from '../http/body';
+import { ApiError } from '../http/errors';
+import { clientIp, enforceRateLimit } from '../http/rate-limit';
+import { directoryFor, platformOnly } from '../tenancy/middleware';
+import { provisionTenant } from '../tenancy/provisioning';
+import * as service from '../tenancy/service';
+import { publicTenantFields } from '../tenancy/snapshot';
+import { ADMIN_ONLY_FIELDS, createTenantSchema, listTenantsQuery, suspendSchema, updateTenantSchema } from '../tenancy/validation';
+import { adminTenantView, ownerTenantView, workspaceUrl } from '../tenancy/views';
+import { normaliseHostname } from '../tenancy/host';
+import { slugFormatSchema } from '../tenancy/slug';
+import { z } from 'zod';
+
+/**
+ * The tenant management API, on the platform host (the seed's routes). Sign-up is public and
+ * rate limited per client address; lookups by slug or domain are public but show public
+ * fields only; everything else needs the tenant's owner (session) or a platform admin.
+ */
+export const tenantsRoutes = new Hono<AppEnv>();
+
+const SIGNUPS_PER_HOUR = 5;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+tenantsRoutes.use(platformOnly());
+tenantsRoutes.use(bodyLimit({ maxSize: 64 * 1024, onError: () => { throw new ApiError(413, 'payload_too_large', 'The request body is larger than 64 KB.'); } }));
+
+function deps(c: Context<AppEnv>): service.TenantServiceDeps {
+  const config = c.get('config');
+  return { database: openDatabase(config), directory: directoryFor(c), baseDomain: config.BASE_DOMAIN };
+}
+
+function acting(c: Context<AppEnv>): service.Acting {
+  return { actor: actorOf(c.get('principal')), context: requestContext(c) };
+}
+
+/** The tenant named by :id, if the caller is its owner or a platform admin. */
+async function authorizedTenant(c: Context<AppEnv>, id: string, opts: { ownerMay: boolean }): Promise<{ row: TenantRow; asAdmin: boolean }> {
+  const principal = c.get('principal');
+  if (principal.kind === 'anonymous') throw new ApiError(401, 'unauthorized', 'Sign in as the workspace owner, or use the platform admin token.');
+  const isAdmin = principal.kind === 'platform_admin';
+  const isOwner = principal.kind === 'user' && principal.tenantId === id && principal.role === 'owner';
+  if (!isAdmin && !(opts.ownerMay && isOwner)) throw new ApiError(403, 'forbidden', opts.ownerMay ? 'Only the workspace owner or a platform admin may do this.' : 'Only a platform admin may do this.');
+  if (!UUID.test(id)) throw new ApiError(404, 'not_found', 'No such workspace.');
+  const row = await service.findTenant(openDatabase(c.get('config')), id);
+  if (!row) throw new ApiError(404, 'not_found', 'No such workspace.');
+  return { row, asAdmin: isAdmin };
+}
+
+function view(row: TenantRow, asAdmin: boolean) {
+  return asAdmin ? adminTenantView(row) : ownerTenantView(row);
+}
+
+tenantsRoutes.post('/create', async (c) => {
+  const config = c.get('config');
+  if (c.get('principal').kind !== 'platform_admin') {
+    await enforceRateLimit(c, `signup:${clientIp(c)}`, SIGNUPS_PER_HOUR, 3600, 'workspaces created from this address');
+  }
+  const input = await jsonBody(c, createTenantSchema);
+  const database = openDatabase(config);
+  const created = await provisionTenant(database, input, await tenantMigrations(), requestContext(c));
+  await service.publish({ database, directory: directoryFor(c), baseDomain: config.BASE_DOMAIN }, created.tenant);
+  const token = await signSession(config.SESSION_SECRET, { sub: created.owner.id, tid: created.tenant.id, role: 'owner', sv: 1 });
+  c.get('log').info('tenant_created', { tenantId: created.tenant.id, slug: created.tenant.slug, plan: created.tenant.billingPlan, status: created.tenant.status });
+  return c.json(
+    {
+      tenant: ownerTenantView(created.tenant),
+      owner: created.owner,
+      token,
+      url: workspaceUrl(c.req.url, c.req.header('host'), created.tenant.slug, config.BASE_DOMAIN),
+    },
+    201,
+  );
+});
+
+tenantsRoutes.get('/', async (c) => {
+  requirePlatformAdmin(c);
+  const q = queryParams(c, listTenantsQuery);
+  const page = await service.listTenants(openDatabase(c.get('config')), q);
+  return c.json({ tenants: page.tenants.map((t) => adminTenantView(t)), nextCursor: page.nextCursor });
+});
+
+tenantsRoutes.get('/by-slug', async (c) => {
+  const { slug } = queryParams(c, z.object({ slug: slugFormatSchema }));
+  const row = await service.findTenantBy(openDatabase(c.get('config')), { slug });
+  if (!row) throw new ApiError(404, 'tenant_not_found', `No workspace has the address "${slug}".`);
+  return c.json({ tenant: c.get('principal').kind === 'platform_admin' ? adminTenantView(row) : publicTenantFields(row) });
+});
+
+tenantsRoutes.get('/by-domain', async (c) => {
+  const { domain } = queryParams(c, z.object({ domain: z.string().min(1).max(253) }));
+  const row = await service.findTenantBy(openDatabase(c.get('config')), { domain: normaliseHostname(domain) });
+  if (!row) throw new ApiError(404, 'tenant_not_found', `No workspace is served at ${domain}.`);
+  return c.json({ tenant: c.get('principal').kind === 'platform_admin' ? adminTenantView(row) : publicTenantFields(row) });
+});
+
+tenantsRoutes.get('/:id', async (c) => {
+  const { row, asAdmin } = await authorizedTenant(c, c.req.param('id'), { ownerMay: true });
+  const settings = await service.loadSettings(openDatabase(c.get('config')), row.id);
+  return c.json({ tenant: view(row, asAdmin), settings: settings ? service.settingsView(settings) : null });
+});
+
+tenantsRoutes.put('/:id', async (c) => {
+  const { row, asAdmin } = await authorizedTenant(c, c.req.param('id'), { ownerMay: true });
+  const patch = await jsonBody(c, updateTenantSchema);
+  if (!asAdmin) {
+    const forbidden = ADMIN_ONLY_FIELDS.filter((f) => patch[f] !== undefined);
+    if (forbidden.length) throw new ApiError(403, 'forbidden_field', `Only a platform admin may change: ${forbidden.join(', ')}.`, { fields: forbidden });
+  }
+  if (row.status === 'cancelled') throw new ApiError(409, 'conflict', 'The workspace is cancelled; restore it before changing it.');
+  const updated = await service.updateTenant(deps(c), row, patch, acting(c));
+  const settings = await service.loadSettings(openDatabase(c.get('config')), row.id);
+  return c.json({ tenant: view(updated, asAdmin), settings: settings ? service.settingsView(settings) : null });
+});
+
+tenantsRoutes.delete('/:id', async (c) => {
+  const purge = c.req.query('purge') === 'true';
+  const { row, asAdmin } = await authorizedTenant(c, c.req.param('id'), { ownerMay: !purge });
+  if (purge) {
+    await service.purgeTenant(deps(c), row, acting(c));
+    c.get('log').warn('tenant_purged', { tenantId: row.id, slug: row.slug });
+    return c.json({ purged: true, id: row.id });
+  }
+  const grace = c.get('config').TENANT_DELETION_GRACE_DAYS;
+  const updated = await service.scheduleTenantDeletion(deps(c), row, grace, acting(c));
+  return c.json({ tenant: view(updated, asAdmin), deletionScheduledAt: updated.deletionScheduledAt?.toISOString() ?? null });
+});
+
+tenantsRoutes.post('/:id/suspend', async (c) => {
+  const { row } = await authorizedTenant(c, c.req.param('id'), { ownerMay: false });
+  const { reason } = await jsonBody(c, suspendSchema);
+  return c.json({ tenant: adminTenantView(await service.suspendTenant(deps(c), row, reason, acting(c))) });
+});
+
+tenantsRoutes.post('/:id/unsuspend', async (c) => {
+  const { row } = await authorizedTenant(c, c.req.param('id'), { ownerMay: false });
+  return c.json({ tenant: adminTenantView(await service.unsuspendTenant(deps(c), row, acting(c))) });
+});
+
+tenantsRoutes.post('/:id/restore', async (c) => {
+  const { row } = await authorizedTenant(c, c.req.param('id'), { ownerMay: false });
+  return c.json({ tenant: adminTenantView(await service.restoreTenant(deps(c), row, acting(c))) });
+});

@@ -1,0 +1,121 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import type { Config } from '../config';
+import type { Database } from '../db/client';
+import { tenantDomains, tenants, type TenantRow } from '../db/schema';
+import { slugHostname, type HostTarget } from './host';
+import { snapshotFromRow, type TenantSnapshot } from './snapshot';
+
+/**
+ * Host → tenant, through three layers:
+ *   1. this isolate's memory, for a few seconds (a warm request costs nothing);
+ *   2. KV `host:<hostname>`, a snapshot read with cacheTtl 60 (no database round trip);
+ *   3. Postgres, whose answer is written back to both.
+ * Unknown hosts are cached too, briefly, so a scan of random subdomains does not become a
+ * database load. Every write to a tenant calls `publishTenant`, which overwrites the KV entry of
+ * each of its hosts (and this isolate's copy), so the next request sees the change without
+ * waiting for a TTL. KV is eventually consistent across locations (up to about 60 s); changes
+ * that must apply everywhere at once also go to the tenant's TenantGate.
+ */
+const LOCAL_TTL_MS = 5_000;
+const KV_CACHE_TTL_S = 60;
+const KV_POSITIVE_TTL_S = 7 * 24 * 3600;
+const KV_NEGATIVE_TTL_S = 60; // KV's minimum expiration
+
+interface CacheEntry {
+  tenant: TenantSnapshot | null;
+  expires: number;
+}
+
+interface KvEntry {
+  v: 1;
+  tenant: TenantSnapshot | null;
+}
+
+const local = new Map<string, CacheEntry>();
+
+export function kvKey(hostname: string): string {
+  return `host:${hostname}`;
+}
+
+type Lookup = Extract<HostTarget, { kind: 'slug' | 'custom' }>;
+
+export class TenantDirectory {
+  constructor(
+    private readonly kv: KVNamespace,
+    private readonly config: Pick<Config, 'BASE_DOMAIN'>,
+    private readonly openDatabase: () => Database,
+  ) {}
+
+  /** The tenant a host names, or null. */
+  async resolve(target: Lookup, now = Date.now()): Promise<TenantSnapshot | null> {
+    const key = target.kind === 'slug' ? slugHostname(target.slug, this.config.BASE_DOMAIN) : target.hostname;
+    const cached = local.get(key);
+    if (cached && cached.expires > now) return cached.tenant;
+
+    const fromKv = await this.kv.get<KvEntry>(kvKey(key), { type: 'json', cacheTtl: KV_CACHE_TTL_S });
+    if (fromKv && fromKv.v === 1) {
+      local.set(key, { tenant: fromKv.tenant, expires: now + LOCAL_TTL_MS });
+      return fromKv.tenant;
+    }
+
+    const row = await this.load(target);
+    const tenant = row ? snapshotFromRow(row) : null;
+    local.set(key, { tenant, expires: now + LOCAL_TTL_MS });
+    await this.kv.put(kvKey(key), JSON.stringify({ v: 1, tenant } satisfies KvEntry), {
+      expirationTtl: tenant ? KV_POSITIVE_TTL_S : KV_NEGATIVE_TTL_S,
+    });
+    return tenant;
+  }
+
+  private async load(target: Lookup): Promise<TenantRow | null> {
+    const { db } = this.openDatabase();
+    if (target.kind === 'slug') {
+      const [row] = await db.select().from(tenants).where(and(eq(tenants.slug, target.slug), isNull(tenants.deletedAt))).limit(1);
+      return row ?? null;
+    }
+    const [row] = await db
+      .select({ tenant: tenants })
+      .from(tenantDomains)
+      .innerJoin(tenants, eq(tenants.id, tenantDomains.tenantId))
+      .where(and(eq(tenantDomains.hostname, target.hostname), eq(tenantDomains.status, 'active'), isNull(tenants.deletedAt)))
+      .limit(1);
+    return row?.tenant ?? null;
+  }
+
+  /**
+   * After a write: the tenant's current snapshot to every host it answers on. `previousHosts`
+   * are hosts it answered on before the write (an old slug, a removed domain), which are cleared.
+   */
+  async publish(row: TenantRow, activeDomains: string[], previousHosts: string[] = [], now = Date.now()): Promise<void> {
+    const tenant = snapshotFromRow(row);
+    const hosts = [slugHostname(row.slug, this.config.BASE_DOMAIN), ...activeDomains];
+    const stale = previousHosts.filter((h) => !hosts.includes(h));
+    await Promise.all([
+      ...hosts.map((h) => {
+        local.set(h, { tenant, expires: now + LOCAL_TTL_MS });
+        return this.kv.put(kvKey(h), JSON.stringify({ v: 1, tenant } satisfies KvEntry), { expirationTtl: KV_POSITIVE_TTL_S });
+      }),
+      ...stale.map((h) => this.forget(h)),
+    ]);
+  }
+
+  /** After a purge or a removed host: the host answers "unknown" from the next request on. */
+  async forget(hostname: string): Promise<void> {
+    local.delete(hostname);
+    await this.kv.delete(kvKey(hostname));
+  }
+
+  /** The hosts a tenant answers on (its subdomain and active custom domains). */
+  static async hostsOf(database: Database, row: Pick<TenantRow, 'id' | 'slug'>, baseDomain: string): Promise<{ slugHost: string; domains: string[] }> {
+    const rows = await database.db
+      .select({ hostname: tenantDomains.hostname })
+      .from(tenantDomains)
+      .where(and(eq(tenantDomains.tenantId, row.id), eq(tenantDomains.status, 'active')));
+    return { slugHost: slugHostname(row.slug, baseDomain), domains: rows.map((r) => r.hostname) };
+  }
+}
+
+/** Tests: forget what this isolate remembers (KV is left alone). */
+export function clearLocalTenantCache(): void {
+  local.clear();
+}

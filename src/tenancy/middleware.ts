@@ -1,0 +1,84 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { openDatabase } from '../db/client';
+import type { AppEnv } from '../env';
+import { ApiError } from '../http/errors';
+import { TenantDirectory } from './directory';
+import { classifyHost } from './host';
+import type { TenantSnapshot } from './snapshot';
+
+/**
+ * Client headers that name a tenant are never trusted: the tenant comes from the Host alone.
+ * The Worker entry removes them before the app sees the request.
+ */
+export function withoutTenantHeaders(request: Request): Request {
+  let found = false;
+  for (const name of request.headers.keys()) if (name.startsWith('x-tenant-')) found = true;
+  if (!found) return request;
+  const headers = new Headers(request.headers);
+  for (const name of [...headers.keys()]) if (name.startsWith('x-tenant-')) headers.delete(name);
+  return new Request(request, { headers });
+}
+
+export function directoryFor(c: Context<AppEnv>): TenantDirectory {
+  const config = c.get('config');
+  return new TenantDirectory(c.env.TENANT_CACHE, config, () => openDatabase(config));
+}
+
+/**
+ * Resolves the site from the Host header: the platform, or a tenant (which must exist and be
+ * usable). Sets `site`, and `tenant` on tenant hosts.
+ *
+ * @example
+ * app.use(resolveSite())
+ */
+export function resolveSite(): MiddlewareHandler<AppEnv> {
+  return async function resolveSiteMiddleware(c, next) {
+    const config = c.get('config');
+    const host = c.req.header('host') ?? new URL(c.req.url).host;
+    const target = classifyHost(host, config);
+    if (target.kind === 'platform') {
+      c.set('site', { kind: 'platform' });
+      return next();
+    }
+    const tenant = target.kind === 'invalid' ? null : await directoryFor(c).resolve(target);
+    if (!tenant) throw new ApiError(404, 'tenant_not_found', `No workspace is served at ${target.hostname}.`);
+    assertTenantUsable(tenant);
+    c.set('site', { kind: 'tenant', tenant });
+    c.set('tenant', tenant);
+    return next();
+  };
+}
+
+export function assertTenantUsable(tenant: TenantSnapshot): void {
+  switch (tenant.status) {
+    case 'suspended':
+      throw new ApiError(403, 'tenant_suspended', `The workspace "${tenant.name}" is suspended. Its owner can contact support.`);
+    case 'cancelled':
+      throw new ApiError(410, 'tenant_cancelled', `The workspace "${tenant.name}" has been cancelled.`, {
+        deletionScheduledAt: tenant.deletionScheduledAt,
+      });
+    case 'pending':
+      throw new ApiError(403, 'tenant_pending', `The workspace "${tenant.name}" is not active yet.`);
+    default:
+      return;
+  }
+}
+
+/**
+ * Route group guard: only on the platform host (sign-up, operator API). Elsewhere: 404.
+ * In single-tenant mode every host is the tenant's, and the operator API is served on it too.
+ */
+export function platformOnly(): MiddlewareHandler<AppEnv> {
+  return async function platformOnlyMiddleware(c, next) {
+    if (c.get('site').kind !== 'platform' && c.get('config').ENABLE_MULTI_TENANCY) throw new ApiError(404, 'not_found', `No route for ${c.req.method} ${c.req.path} on a workspace host.`);
+    return next();
+  };
+}
+
+/** Route group guard: only on a tenant host. Elsewhere: 404. */
+export function tenantOnly(): MiddlewareHandler<AppEnv> {
+  return async function tenantOnlyMiddleware(c, next) {
+    if (c.get('site').kind !== 'tenant') throw new ApiError(404, 'not_found', `No route for ${c.req.method} ${c.req.path} on the platform host; use your workspace's address.`);
+    return next();
+  };
+}

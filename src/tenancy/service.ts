@@ -1,0 +1,318 @@
+import { and, desc, eq, ilike, lte, or, sql as dsql, type SQL } from 'drizzle-orm';
+import { auditInsert, changes, type Actor, type AuditEntry, type RequestContext } from '../audit/audit';
+import { asNeonQuery, type Database, type Query } from '../db/client';
+import { sqlState } from '../db/errors';
+import { platformAuditLogs, tenantSettings, tenants, type TenantRow, type TenantSettingsRow } from '../db/schema';
+import { ApiError } from '../http/errors';
+import { TenantDirectory } from './directory';
+import { dropStatements } from './schema-ops';
+import type { SettingsPatch, UpdateTenantInput } from './validation';
+
+/**
+ * Tenant management: one function per use case, taking the acting party explicitly. Each
+ * validates, writes the change and its audit row in one transaction (guarded by the tenant's
+ * version, so two concurrent edits cannot silently overwrite each other), and only after the
+ * commit publishes the new snapshot to the host cache.
+ */
+export interface TenantServiceDeps {
+  database: Database;
+  directory: TenantDirectory;
+  baseDomain: string;
+}
+
+export interface Acting {
+  actor: Actor;
+  context: RequestContext;
+}
+
+export async function findTenant(database: Database, id: string): Promise<TenantRow | null> {
+  const [row] = await database.db.select().from(tenants).where(eq(tenants.id, id)).limit(1);
+  return row ?? null;
+}
+
+export async function findTenantBy(database: Database, by: { slug: string } | { domain: string }): Promise<TenantRow | null> {
+  if ('slug' in by) {
+    const [row] = await database.db.select().from(tenants).where(eq(tenants.slug, by.slug)).limit(1);
+    return row ?? null;
+  }
+  const [row] = await database.db.execute<{ id: string }>(
+    dsql`SELECT t.id FROM public.tenant_domains d JOIN public.tenants t ON t.id = d.tenant_id WHERE d.hostname = ${by.domain} AND d.status = 'active' LIMIT 1`,
+  ).then((r) => r.rows);
+  return row ? findTenant(database, row.id) : null;
+}
+
+export async function loadSettings(database: Database, tenantId: string): Promise<TenantSettingsRow | null> {
+  const [row] = await database.db.select().from(tenantSettings).where(eq(tenantSettings.tenantId, tenantId)).limit(1);
+  return row ?? null;
+}
+
+/** Runs a tenant write: lock at the version read, the change, its audit rows. Returns the new row. */
+async function writeTenant(deps: TenantServiceDeps, before: TenantRow, change: Query[], audits: AuditEntry[]): Promise<TenantRow> {
+  const { database } = deps;
+  try {
+    await database.transaction([
+      database.sql`SELECT public.nchat_lock_tenant(${before.id}, ${before.version})`,
+      ...change,
+      database.sql`UPDATE public.tenants SET version = version + 1, updated_at = now() WHERE id = ${before.id}`,
+      ...audits.map((a) => asNeonQuery(database, auditInsert(database.db, a))),
+    ]);
+  } catch (err) {
+    if (sqlState(err) === 'NC409') throw new ApiError(409, 'conflict', 'The workspace was changed by someone else meanwhile. Reload and try again.');
+    throw err;
+  }
+  const after = await findTenant(database, before.id);
+  if (!after) throw new ApiError(404, 'not_found', 'The workspace no longer exists.');
+  await publish(deps, after);
+  return after;
+}
+
+export async function publish(deps: TenantServiceDeps, row: TenantRow): Promise<void> {
+  const hosts = await TenantDirectory.hostsOf(deps.database, row, deps.baseDomain);
+  await deps.directory.publish(row, hosts.domains);
+}
+
+function settingsChange(deps: TenantServiceDeps, tenantId: string, patch: SettingsPatch): Query {
+  return asNeonQuery(deps.database, deps.database.db.update(tenantSettings).set({ ...patch, updatedAt: new Date() }).where(eq(tenantSettings.tenantId, tenantId)));
+}
+
+/**
+ * PUT /api/tenants/:id. `patch` has been checked against what the actor may change (owners:
+ * name, branding, settings; platform admins: everything).
+ */
+export async function updateTenant(deps: TenantServiceDeps, before: TenantRow, patch: UpdateTenantInput, acting: Acting): Promise<TenantRow> {
+  const base = { tenantId: before.id, actor: acting.actor, resourceType: 'tenant', resourceId: before.id, context: acting.context };
+  const rowPatch: Partial<TenantRow> = {
+    name: patch.name,
+    branding: patch.branding,
+    billingPlan: patch.plan,
+    billingInterval: patch.billingInterval,
+    status: patch.status,
+    trialEndsAt: patch.trialEndsAt === undefined ? undefined : patch.trialEndsAt === null ? null : new Date(patch.trialEndsAt),
+    limits: patch.limits as TenantRow['limits'] | undefined,
+    features: patch.features as TenantRow['features'] | undefined,
+  };
+  if (patch.status === 'suspended' && before.status !== 'suspended') Object.assign(rowPatch, { suspendedAt: new Date() });
+  if (patch.status && patch.status !== 'suspended') Object.assign(rowPatch, { suspendedAt: null, suspendedReason: null });
+
+  const rowDiff = changes(auditable(before), auditable({ ...before, ...defined(rowPatch) }));
+  const queries: Query[] = [];
+  const audits: AuditEntry[] = [];
+  if (rowDiff) {
+    queries.push(asNeonQuery(deps.database, deps.database.db.update(tenants).set(defined(rowPatch)).where(eq(tenants.id, before.id))));
+    audits.push({ ...base, action: 'tenant.updated', ...rowDiff });
+    if ('billingPlan' in rowDiff.newValues) audits.push({ ...base, action: 'tenant.plan_changed', oldValues: { plan: before.billingPlan }, newValues: { plan: patch.plan } });
+    if ('status' in rowDiff.newValues) audits.push({ ...base, action: 'tenant.status_changed', oldValues: { status: before.status }, newValues: { status: patch.status } });
+  }
+  if (patch.settings && Object.keys(patch.settings).length) {
+    const current = await loadSettings(deps.database, before.id);
+    const settingsDiff = current ? changes(settingsView(current), patch.settings) : null;
+    if (settingsDiff) {
+      queries.push(settingsChange(deps, before.id, patch.settings));
+      audits.push({ ...base, action: 'tenant.settings_updated', resourceType: 'tenant_settings', ...settingsDiff });
+    }
+  }
+  if (!queries.length) return before;
+  return writeTenant(deps, before, queries, audits);
+}
+
+export async function suspendTenant(deps: TenantServiceDeps, before: TenantRow, reason: string | undefined, acting: Acting): Promise<TenantRow> {
+  if (before.status === 'suspended') return before;
+  if (before.status === 'cancelled') throw new ApiError(409, 'conflict', 'A cancelled workspace cannot be suspended; restore it first.');
+  const change = asNeonQuery(
+    deps.database,
+    deps.database.db
+      .update(tenants)
+      .set({ status: 'suspended', suspendedAt: new Date(), suspendedReason: reason ?? null, metadata: { ...before.metadata, statusBeforeSuspension: before.status } })
+      .where(eq(tenants.id, before.id)),
+  );
+  return writeTenant(deps, before, [change], [
+    { tenantId: before.id, actor: acting.actor, action: 'tenant.suspended', resourceType: 'tenant', resourceId: before.id, oldValues: { status: before.status }, newValues: { status: 'suspended', reason: reason ?? null }, context: acting.context },
+  ]);
+}
+
+export async function unsuspendTenant(deps: TenantServiceDeps, before: TenantRow, acting: Acting): Promise<TenantRow> {
+  if (before.status !== 'suspended') throw new ApiError(409, 'conflict', 'The workspace is not suspended.');
+  const restored = before.metadata.statusBeforeSuspension === 'trial' ? 'trial' : 'active';
+  const { statusBeforeSuspension: _drop, ...metadata } = before.metadata;
+  const change = asNeonQuery(deps.database, deps.database.db.update(tenants).set({ status: restored, suspendedAt: null, suspendedReason: null, metadata }).where(eq(tenants.id, before.id)));
+  return writeTenant(deps, before, [change], [
+    { tenantId: before.id, actor: acting.actor, action: 'tenant.unsuspended', resourceType: 'tenant', resourceId: before.id, oldValues: { status: 'suspended' }, newValues: { status: restored }, context: acting.context },
+  ]);
+}
+
+/** DELETE /api/tenants/:id: cancel now, delete for good after the grace period (unless restored). */
+export async function scheduleTenantDeletion(deps: TenantServiceDeps, before: TenantRow, graceDays: number, acting: Acting): Promise<TenantRow> {
+  if (before.status === 'cancelled') return before;
+  const now = new Date();
+  const deletionAt = new Date(now.getTime() + graceDays * 86_400_000);
+  const change = asNeonQuery(
+    deps.database,
+    deps.database.db
+      .update(tenants)
+      .set({ status: 'cancelled', cancelledAt: now, deletionScheduledAt: deletionAt, metadata: { ...before.metadata, statusBeforeCancel: before.status } })
+      .where(eq(tenants.id, before.id)),
+  );
+  return writeTenant(deps, before, [change], [
+    {
+      tenantId: before.id, actor: acting.actor, action: 'tenant.deletion_scheduled', resourceType: 'tenant', resourceId: before.id,
+      oldValues: { status: before.status }, newValues: { status: 'cancelled', deletionScheduledAt: deletionAt.toISOString() }, context: acting.context,
+    },
+  ]);
+}
+
+export async function restoreTenant(deps: TenantServiceDeps, before: TenantRow, acting: Acting): Promise<TenantRow> {
+  if (before.status !== 'cancelled' || !before.deletionScheduledAt) throw new ApiError(409, 'conflict', 'Only a workspace awaiting deletion can be restored.');
+  const previous = before.metadata.statusBeforeCancel;
+  const status = previous === 'trial' || previous === 'suspended' ? previous : 'active';
+  const { statusBeforeCancel: _drop, ...metadata } = before.metadata;
+  const change = asNeonQuery(deps.database, deps.database.db.update(tenants).set({ status, cancelledAt: null, deletionScheduledAt: null, metadata }).where(eq(tenants.id, before.id)));
+  return writeTenant(deps, before, [change], [
+    { tenantId: before.id, actor: acting.actor, action: 'tenant.restored', resourceType: 'tenant', resourceId: before.id, oldValues: { status: 'cancelled' }, newValues: { status }, context: acting.context },
+  ]);
+}
+
+/**
+ * Deletes a tenant for good, in one transaction: its schema (all its chat data), its role, and
+ * its public rows (usage, settings, invitations, audit log, domains cascade with the tenant row).
+ * What remains is a platform audit row recording the purge.
+ */
+export async function purgeTenant(deps: TenantServiceDeps, before: TenantRow, acting: Acting): Promise<void> {
+  const { database } = deps;
+  const hosts = await TenantDirectory.hostsOf(database, before, deps.baseDomain);
+  try {
+    await database.transaction([
+      database.sql`SELECT public.nchat_lock_tenant(${before.id}, ${before.version})`,
+      asNeonQuery(
+        database,
+        database.db.insert(platformAuditLogs).values({
+          tenantId: before.id,
+          tenantSlug: before.slug,
+          actorType: acting.actor.type,
+          actorId: acting.actor.type === 'user' ? acting.actor.id : null,
+          action: 'tenant.purged',
+          details: { name: before.name, schema: before.schemaName, ownerEmail: before.ownerEmail, status: before.status },
+          requestId: acting.context.requestId,
+        }),
+      ),
+      ...dropStatements(database, before.schemaName, before.roleName),
+      database.sql`DELETE FROM public.tenants WHERE id = ${before.id}`,
+    ]);
+  } catch (err) {
+    if (sqlState(err) === 'NC409') throw new ApiError(409, 'conflict', 'The workspace was changed meanwhile. Try again.');
+    throw err;
+  }
+  await Promise.all([hosts.slugHost, ...hosts.domains].map((h) => deps.directory.forget(h)));
+}
+
+/** Cron: purge every cancelled tenant whose grace period has ended. */
+export async function purgeDueTenants(deps: TenantServiceDeps, now = new Date()): Promise<string[]> {
+  const due = await deps.database.db
+    .select()
+    .from(tenants)
+    .where(and(eq(tenants.status, 'cancelled'), lte(tenants.deletionScheduledAt, now)))
+    .limit(50);
+  const purged: string[] = [];
+  for (const row of due) {
+    await purgeTenant(deps, row, { actor: { type: 'system' }, context: { ip: null, userAgent: null, requestId: null } });
+    purged.push(row.id);
+  }
+  return purged;
+}
+
+export interface TenantPage {
+  tenants: TenantRow[];
+  nextCursor: string | null;
+}
+
+/** GET /api/tenants: newest first, filtered, with an opaque cursor (created_at, id). */
+export async function listTenants(database: Database, q: { status?: string; plan?: string; search?: string; limit: number; cursor?: string }): Promise<TenantPage> {
+  const where: SQL[] = [];
+  if (q.status) where.push(eq(tenants.status, q.status as TenantRow['status']));
+  if (q.plan) where.push(eq(tenants.billingPlan, q.plan as TenantRow['billingPlan']));
+  if (q.search) {
+    const pattern = `%${q.search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+    where.push(or(ilike(tenants.name, pattern), ilike(tenants.slug, pattern), ilike(tenants.ownerEmail, pattern))!);
+  }
+  // Timestamps are compared at millisecond precision, the precision the cursor carries.
+  const createdMs = dsql`date_trunc('milliseconds', ${tenants.createdAt})`;
+  if (q.cursor) {
+    const c = decodeCursor(q.cursor);
+    where.push(dsql`(${createdMs}, ${tenants.id}) < (${c.t}::timestamptz, ${c.id}::uuid)`);
+  }
+  const rows = await database.db
+    .select()
+    .from(tenants)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(createdMs), desc(tenants.id))
+    .limit(q.limit + 1);
+  const page = rows.slice(0, q.limit);
+  const last = page.at(-1);
+  return { tenants: page, nextCursor: rows.length > q.limit && last ? encodeCursor({ t: last.createdAt.toISOString(), id: last.id }) : null };
+}
+
+/** Opaque pagination cursors: base64url of a small JSON object. */
+export function encodeCursor(value: Record<string, string | number>): string {
+  return btoa(JSON.stringify(value)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function readCursor(cursor: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(atob(cursor.replace(/-/g, '+').replace(/_/g, '/')));
+    if (typeof value === 'object' && value !== null) return value as Record<string, unknown>;
+  } catch {
+    /* fall through */
+  }
+  throw invalidCursor();
+}
+
+function invalidCursor(): ApiError {
+  return new ApiError(400, 'invalid_cursor', 'The cursor is not valid. Start again from the first page.');
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A (created_at, id) cursor over uuid-keyed rows. */
+export function decodeCursor(cursor: string): { t: string; id: string } {
+  const { t, id } = readCursor(cursor);
+  if (typeof t !== 'string' || Number.isNaN(Date.parse(t)) || typeof id !== 'string' || !UUID.test(id)) throw invalidCursor();
+  return { t, id };
+}
+
+/** An id cursor over rows keyed by an identity column. */
+export function decodeIdCursor(cursor: string): number {
+  const { id } = readCursor(cursor);
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) throw invalidCursor();
+  return id;
+}
+
+/** The fields of a tenant that audit rows show (no internal names). */
+function auditable(row: TenantRow): Record<string, unknown> {
+  return {
+    name: row.name,
+    branding: row.branding,
+    billingPlan: row.billingPlan,
+    billingInterval: row.billingInterval,
+    status: row.status,
+    trialEndsAt: row.trialEndsAt?.toISOString() ?? null,
+    limits: row.limits,
+    features: row.features,
+  };
+}
+
+export function settingsView(s: TenantSettingsRow) {
+  return {
+    timezone: s.timezone,
+    language: s.language,
+    passwordMinLength: s.passwordMinLength,
+    passwordRequireMixed: s.passwordRequireMixed,
+    passwordRequireDigit: s.passwordRequireDigit,
+    sessionTimeoutMinutes: s.sessionTimeoutMinutes,
+    messageRetentionDays: s.messageRetentionDays,
+    fileRetentionDays: s.fileRetentionDays,
+    auditRetentionDays: s.auditRetentionDays,
+  };
+}
+
+function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { FEATURES, LIMIT_KEYS } from './plans';
+import { slugFormatSchema, slugSchema } from './slug';
+
+/** Request bodies and queries of the tenancy routes. Validation only; the actions live elsewhere. */
+
+const name = z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters');
+const email = z.string().trim().toLowerCase().pipe(z.email('must be an email address').max(254));
+const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #1a2b3c');
+const httpsUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
+
+export const brandingSchema = z
+  .object({
+    appName: z.string().trim().min(1).max(60).optional(),
+    primaryColor: hexColor.optional(),
+    accentColor: hexColor.optional(),
+    logoUrl: httpsUrl.optional(),
+  })
+  .strict();
+
+export const createTenantSchema = z
+  .object({
+    name,
+    slug: slugSchema,
+    ownerEmail: email,
+    ownerName: name,
+    ownerPassword: z.string().min(1, 'is required'),
+    plan: z.enum(['free', 'pro', 'enterprise', 'custom']).default('free'),
+    trial: z.boolean().default(false),
+  })
+  .strict();
+export type CreateTenantInput = z.output<typeof createTenantSchema>;
+
+export const settingsSchema = z
+  .object({
+    timezone: z
+      .string()
+      .min(1)
+      .max(64)
+      .refine((tz) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: tz });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'must be an IANA time zone such as Europe/Paris')
+      .optional(),
+    language: z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'must be a language tag such as en or pt-BR').optional(),
+    passwordMinLength: z.number().int().min(8).max(128).optional(),
+    passwordRequireMixed: z.boolean().optional(),
+    passwordRequireDigit: z.boolean().optional(),
+    sessionTimeoutMinutes: z.number().int().min(5).max(525_600).optional(),
+    messageRetentionDays: z.number().int().positive().max(36_500).nullable().optional(),
+    fileRetentionDays: z.number().int().positive().max(36_500).nullable().optional(),
+    auditRetentionDays: z.number().int().positive().max(36_500).optional(),
+  })
+  .strict();
+export type SettingsPatch = z.output<typeof settingsSchema>;
+
+const limitValue = z.number().int().nonnegative().nullable();
+
+/** PUT /api/tenants/:id. Owners may send name, branding, settings; the rest is for platform admins. */
+export const updateTenantSchema = z
+  .object({
+    name: name.optional(),
+    branding: brandingSchema.optional(),
+    settings: settingsSchema.optional(),
+    plan: z.enum(['free', 'pro', 'enterprise', 'custom']).optional(),
+    billingInterval: z.enum(['monthly', 'yearly']).nullable().optional(),
+    status: z.enum(['trial', 'active', 'suspended']).optional(),
+    trialEndsAt: z.iso.datetime({ offset: true }).nullable().optional(),
+    limits: z.partialRecord(z.enum(LIMIT_KEYS), limitValue).optional(),
+    features: z.partialRecord(z.enum(FEATURES), z.boolean()).optional(),
+  })
+  .strict()
+  .refine((v) => Object.keys(v).length > 0, 'nothing to update');
+export type UpdateTenantInput = z.output<typeof updateTenantSchema>;
+export const ADMIN_ONLY_FIELDS = ['plan', 'billingInterval', 'status', 'trialEndsAt', 'limits', 'features'] as const;
+
+export const listTenantsQuery = z.object({
+  status: z.enum(['pending', 'trial', 'active', 'suspended', 'cancelled']).optional(),
+  plan: z.enum(['free', 'pro', 'enterprise', 'custom']).optional(),
+  search: z.string().trim().min(1).max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z.string().max(200).optional(),
+});
+
+export const suspendSchema = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();
+
+export const adoptSchema = z.object({
+  schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lowercase Postgres schema name'),
+  slug: slugFormatSchema,
+  name,
+  ownerEmail: email,
+  ownerName: name,
+  plan: z.enum(['free', 'pro', 'enterprise', 'custom']).default('enterprise'),
+});
+export type AdoptInput = z.output<typeof adoptSchema>;
+
+export const auditQuery = z.object({
+  action: z.string().max(100).optional(),
+  actorId: z.string().max(100).optional(),
+  actorType: z.enum(['user', 'platform_admin', 'system', 'stripe']).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(200).optional(),
+});
