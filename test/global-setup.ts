@@ -7,7 +7,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestProject } from 'vitest/node';
-import { openDatabase } from '../src/db/client';
+import { readFileSync } from 'node:fs';
+import { openDatabase, type Database } from '../src/db/client';
+import { dropStatements } from '../src/tenancy/schema-ops';
+import { readMigrationFiles } from '../scripts/lib/migration-files';
 import { describeBackend, openBackend, startGateway } from '../scripts/gateway';
 import { migrateAll } from '../scripts/lib/migrate-all';
 import { TEST_DATABASE_URL } from './support/constants';
@@ -28,7 +31,9 @@ export default async function setup(project: TestProject) {
   const gateway = await startGateway({ backend: await openBackend(choice) });
   console.log(`[test] database: ${describeBackend(choice)} via gateway ${gateway.url}`);
 
-  await migrateAll(() => openDatabase({ DATABASE_URL: TEST_DATABASE_URL, NEON_FETCH_ENDPOINT: gateway.sqlEndpoint, DB_QUERY_TIMEOUT_MS: 60_000 }));
+  assertTenantMigrationsBundled();
+  const open = () => openDatabase({ DATABASE_URL: TEST_DATABASE_URL, NEON_FETCH_ENDPOINT: gateway.sqlEndpoint, DB_QUERY_TIMEOUT_MS: 60_000 });
+  await migrateAll(open);
 
   const blackhole = await listen(createServer(() => {
     /* never respond */
@@ -43,10 +48,27 @@ export default async function setup(project: TestProject) {
   project.provide('closedPortUrl', `http://127.0.0.1:${closedPort}`);
 
   return async () => {
+    // On a real server, tenant roles are cluster-wide and would outlive the test database:
+    // drop every tenant's schema and role the run created.
+    if (gateway.backend.kind === 'postgres') await dropTestTenants(open()).catch((err: unknown) => console.error('[test] cleanup:', err));
     blackhole.closeAllConnections();
     await new Promise<void>((resolve) => blackhole.close(() => resolve()));
     await gateway.close();
   };
+}
+
+/** src/db/migrations/bundled.ts must import every file in migrations/tenant (the Worker cannot list files). */
+function assertTenantMigrationsBundled(): void {
+  const bundled = readFileSync(new URL('../src/db/migrations/bundled.ts', import.meta.url), 'utf8');
+  const missing = readMigrationFiles('tenant')
+    .map((f) => `${f.version}_${f.name}.sql`)
+    .filter((file) => !bundled.includes(`migrations/tenant/${file}`));
+  if (missing.length) throw new Error(`src/db/migrations/bundled.ts does not import: ${missing.join(', ')}`);
+}
+
+async function dropTestTenants(database: Database): Promise<void> {
+  const rows = (await database.sql`SELECT schema_name, role_name FROM public.tenants`) as { schema_name: string; role_name: string }[];
+  for (const r of rows) await database.transaction(dropStatements(database, r.schema_name, r.role_name));
 }
 
 function listen(server: Server): Promise<Server> {

@@ -32,8 +32,14 @@ export class MigrationChecksumError extends Error {
   }
 }
 
-/** Serialises concurrent runners on one database (two deploys, two `npm run migrate`s). */
+/**
+ * Serialises concurrent runners on one schema (two deploys, two `npm run migrate`s); runners on
+ * different schemas (tenants migrated in parallel) do not wait for each other.
+ */
 const LOCK_KEY = 7_206_001;
+function lockStatement(database: Database, schema: string): Query {
+  return database.sql`SELECT pg_advisory_xact_lock(${LOCK_KEY}, hashtext(${schema}))`;
+}
 
 export function trackingTable(schema: string): string {
   return `${quoteIdent(schema)}.schema_migrations`;
@@ -52,7 +58,7 @@ export function trackingTableDdl(schema: string): string {
 export async function ensureTrackingTable(database: Database, schema: string): Promise<void> {
   const { sql } = database;
   await database.transaction([
-    sql`SELECT pg_advisory_xact_lock(${LOCK_KEY})`,
+    lockStatement(database, schema),
     sql.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`),
     sql.query(trackingTableDdl(schema)),
   ]);
@@ -105,7 +111,7 @@ export async function runMigrations(database: Database, schema: string, migratio
   for (const migration of plan.pending) {
     try {
       await database.transaction([
-        database.sql`SELECT pg_advisory_xact_lock(${LOCK_KEY})`,
+        lockStatement(database, schema),
         ...(options.prelude?.(database, migration) ?? []),
         ...migrationStatements(database, schema, migration),
       ]);

@@ -1,0 +1,68 @@
+/**
+ * bench/tenant-resolution — GET /api/tenant through `wrangler dev`:
+ *   - requests/s, latency and database round trips per request with a warm cache;
+ *   - the same with a cold cache (every request the first for its host, empty KV);
+ *   - the time to provision one tenant, and 100 tenants.
+ * A figure for issue notes, not a test. PGlite by default; DATABASE_URL for a PostgreSQL server.
+ *
+ *   npm run bench:tenants
+ */
+import { connectionKey } from '../scripts/gateway/stats';
+import { percentile, printTable } from './stats';
+import { BENCH_ADMIN_TOKEN, BENCH_CONNECTION, request, runConcurrent, startBenchGateway, startWorker } from './worker-harness';
+
+const TENANTS = Number(process.env.TENANTS ?? 100);
+const WARM_REQUESTS = Number(process.env.REQUESTS ?? 5000);
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 20);
+const PORT = Number(process.env.PORT ?? 8797);
+
+const gateway = await startBenchGateway(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {});
+const roundTrips = () => gateway.stats.get(connectionKey(BENCH_CONNECTION)).roundTrips;
+let worker = await startWorker(gateway, PORT);
+const rows: (string | number)[][] = [];
+try {
+  const admin = { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` };
+  const create = async (slug: string) => {
+    const res = await request(PORT, 'localhost', 'POST', '/api/tenants/create', { name: `Bench ${slug}`, slug, ownerEmail: `owner@${slug}.test`, ownerName: 'Owner', ownerPassword: 'securepass123' }, admin);
+    if (res.status !== 201) throw new Error(`create ${slug}: ${res.status} ${res.body}`);
+  };
+  const run = Date.now().toString(36);
+  // Warm-up the Worker's code paths once.
+  await create(`warmup-${run}`);
+
+  const one = performance.now();
+  await create(`one-${run}`);
+  const oneMs = performance.now() - one;
+
+  const slugs = Array.from({ length: TENANTS }, (_, i) => `b${i}-${run}`);
+  const many = await runConcurrent(TENANTS, 4, (i) => create(slugs[i]!));
+  console.log(`provisioned 1 tenant in ${oneMs.toFixed(0)} ms; ${TENANTS} tenants in ${(many.elapsedMs / 1000).toFixed(2)} s (4 at a time; p50 ${percentile(many.latencies, 50).toFixed(0)} ms each)`);
+
+  // Warm: one host, repeated. The first request may fill the cache; measure after it.
+  const host = `${slugs[0]}.localhost`;
+  await request(PORT, host, 'GET', '/api/tenant');
+  const rtBefore = roundTrips();
+  const warm = await runConcurrent(WARM_REQUESTS, CONCURRENCY, async () => {
+    const res = await request(PORT, host, 'GET', '/api/tenant');
+    if (res.status !== 200) throw new Error(`warm: ${res.status}`);
+  });
+  const warmRt = (roundTrips() - rtBefore) / WARM_REQUESTS;
+  rows.push(['warm (1 host)', WARM_REQUESTS, (WARM_REQUESTS / warm.elapsedMs) * 1000, percentile(warm.latencies, 50), percentile(warm.latencies, 99), warmRt]);
+
+  // Cold: a new Worker with empty KV and memory; each of the tenants' hosts asked once.
+  await worker.stop();
+  worker = await startWorker(gateway, PORT);
+  const rtCold = roundTrips();
+  const cold = await runConcurrent(TENANTS, CONCURRENCY, async (i) => {
+    const res = await request(PORT, `${slugs[i]}.localhost`, 'GET', '/api/tenant');
+    if (res.status !== 200) throw new Error(`cold: ${res.status}`);
+  });
+  const coldRt = (roundTrips() - rtCold) / TENANTS;
+  rows.push([`cold (${TENANTS} hosts, empty KV)`, TENANTS, (TENANTS / cold.elapsedMs) * 1000, percentile(cold.latencies, 50), percentile(cold.latencies, 99), coldRt]);
+
+  console.log(`\nGET /api/tenant through wrangler dev (${gateway.backend.kind}), concurrency ${CONCURRENCY}\n`);
+  printTable(['cache', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'db round trips/req'], rows);
+} finally {
+  await worker.stop();
+  await gateway.close();
+}
