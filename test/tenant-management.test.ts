@@ -11,7 +11,10 @@ import { env } from 'cloudflare:workers';
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import worker from '../src/index';
+import { signSession } from '../src/auth/session';
 import { tenantDomains } from '../src/db/schema';
+import { TEST_SESSION_SECRET } from './support/constants';
+import { envWith } from './support/gateway';
 import { PLATFORM, addUser, adminAuth, api, bearer, createTenant, database, tenantUrl, uniqueSlug, type ApiResult, type CreatedTenant } from './support/tenants';
 
 const DAY_MS = 86_400_000;
@@ -65,7 +68,7 @@ async function count(query: Promise<Record<string, unknown>[]>): Promise<number>
 // 1. Authorization on every management route
 // ---------------------------------------------------------------------------------------------
 
-type Caller = 'anonymous' | 'member' | 'tenantAdmin' | 'otherOwner' | 'owner' | 'platformAdmin';
+type Caller = 'anonymous' | 'forgedOwner' | 'expiredOwner' | 'member' | 'tenantAdmin' | 'otherOwner' | 'owner' | 'platformAdmin';
 type RouteName = 'get' | 'update' | 'delete' | 'suspend' | 'unsuspend' | 'restore' | 'purge' | 'list';
 
 interface Route {
@@ -96,6 +99,8 @@ function callRoute(route: RouteName, id: string, headers: Record<string, string>
 /** [route, caller, status, code] for every call that must be refused. */
 const REFUSED: [RouteName, Caller, number, string][] = [
   ...ROUTE_NAMES.map((r): [RouteName, Caller, number, string] => [r, 'anonymous', 401, 'unauthorized']),
+  ...ROUTE_NAMES.map((r): [RouteName, Caller, number, string] => [r, 'forgedOwner', 401, 'invalid_session']),
+  ...ROUTE_NAMES.map((r): [RouteName, Caller, number, string] => [r, 'expiredOwner', 401, 'invalid_session']),
   ...ROUTE_NAMES.map((r): [RouteName, Caller, number, string] => [r, 'member', 403, 'forbidden']),
   ...ROUTE_NAMES.map((r): [RouteName, Caller, number, string] => [r, 'tenantAdmin', 403, 'forbidden']),
   ...ROUTE_NAMES.map((r): [RouteName, Caller, number, string] => [r, 'otherOwner', 403, 'forbidden']),
@@ -111,8 +116,12 @@ describe('management routes: who may call them', () => {
   beforeAll(async () => {
     [target, other] = await Promise.all([createTenant(), createTenant()]);
     const [member, tenantAdmin] = await Promise.all([addUser(target, 'member'), addUser(target, 'admin')]);
+    const ownerClaims = { sub: target.ownerId, tid: target.id, role: 'owner' as const, sv: 1 };
     Object.assign(headersOf, {
       anonymous: {},
+      // The owner's claims signed with another secret, and a genuine owner token that has expired.
+      forgedOwner: bearer(await signSession('not-the-session-secret-0123456789abcdef', ownerClaims)),
+      expiredOwner: bearer(await signSession(TEST_SESSION_SECRET, ownerClaims, 1, Date.now() - 2 * DAY_MS)),
       member: bearer(member.token),
       tenantAdmin: bearer(tenantAdmin.token),
       otherOwner: bearer(other.token),
@@ -365,6 +374,24 @@ describe('PUT /api/tenants/:id', () => {
     }
   });
 
+  it('concurrent edits never overwrite each other silently: each success has its audit row, the rest get 409', async () => {
+    const t = await createTenant();
+    const names = ['Edit A', 'Edit B', 'Edit C', 'Edit D'];
+    const results = await Promise.all(
+      names.map((name, i) => api(`${PLATFORM}/api/tenants/${t.id}`, { method: 'PUT', headers: i % 2 ? adminAuth : bearer(t.token), json: { name } })),
+    );
+    for (const r of results) expect([200, 409], JSON.stringify(r.body)).toContain(r.status);
+    const ok = results.filter((r) => r.status === 200);
+    expect(ok.length).toBeGreaterThanOrEqual(1);
+    for (const r of results.filter((x) => x.status === 409)) expect(r.body.error.code).toBe('conflict');
+    const after = await adminView(t.id);
+    expect(after.tenant.version).toBe(1 + ok.length);
+    const updates = await auditEntries(t, 'action=tenant.updated');
+    expect(updates).toHaveLength(ok.length);
+    // The newest audit row describes the state that won.
+    expect(updates[0]!.newValues!.name).toBe(after.tenant.name);
+  });
+
   it('rejects a body that is not JSON → 400 invalid_json', async () => {
     const t = await createTenant();
     const res = await api(`${PLATFORM}/api/tenants/${t.id}`, { method: 'PUT', headers: { ...bearer(t.token), 'content-type': 'application/json' }, body: '{"name":' });
@@ -575,6 +602,19 @@ describe('workspace lifecycle', () => {
     expect(entries[0]).toMatchObject({ actor: { type: 'platform_admin', id: null }, oldValues: { status: 'cancelled' }, newValues: { status: 'trial' } });
   });
 
+  it('the grace period comes from TENANT_DELETION_GRACE_DAYS', async () => {
+    const t = await createTenant();
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(new Request(`${PLATFORM}/api/tenants/${t.id}`, { method: 'DELETE', headers: adminAuth }), envWith({ TENANT_DELETION_GRACE_DAYS: '7' }) as never, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { deletionScheduledAt: string; tenant: { status: string } };
+    expect(body.tenant.status).toBe('cancelled');
+    expect(Math.abs(Date.parse(body.deletionScheduledAt) - (Date.now() + 7 * DAY_MS))).toBeLessThan(60_000);
+    const [entry] = await database().sql`SELECT actor_type, new_values FROM public.tenant_audit_logs WHERE tenant_id = ${t.id} AND action = 'tenant.deletion_scheduled'`;
+    expect(entry).toMatchObject({ actor_type: 'platform_admin', new_values: { status: 'cancelled', deletionScheduledAt: body.deletionScheduledAt } });
+  });
+
   it('restoring a workspace that is not awaiting deletion → 409', async () => {
     const t = await createTenant();
     const before = await adminView(t.id);
@@ -684,6 +724,12 @@ describe('workspace lifecycle', () => {
     const again = await createTenant({ slug: t.slug });
     expect(again.id).not.toBe(t.id);
     expect((await api(tenantUrl(t.slug, '/api/tenant'))).body.tenant.id).toBe(again.id);
+    // The purged workspace's owner session opens nothing of the new one.
+    const stale = await api(tenantUrl(t.slug, '/api/tenant/settings'), { headers: bearer(t.token) });
+    expect(stale.status).toBe(401);
+    expect(stale.body.error.code).toBe('invalid_session');
+    expect((await api(`${PLATFORM}/api/tenants/${again.id}`, { headers: bearer(t.token) })).status).toBe(403);
+    expect((await api(`${PLATFORM}/api/tenants/${t.id}`, { headers: bearer(t.token) })).status).toBe(404);
   });
 
   it('purge also works on a workspace in its grace period', async () => {

@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tenantDomains, tenants } from '../src/db/schema';
 import worker from '../src/index';
 import { clearLocalTenantCache, kvKey } from '../src/tenancy/directory';
+import { withoutTenantHeaders } from '../src/tenancy/middleware';
 import { classifyHost, type HostTarget } from '../src/tenancy/host';
 import { connectionString, envWith, gatewayStats, resetGatewayStats } from './support/gateway';
 import { adminAuth, api, bearer, createTenant, database, PLATFORM, tenantUrl, uniqueSlug } from './support/tenants';
@@ -171,6 +172,14 @@ describe('host rules through the Worker', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     expect(res.body).toContain('Workspace not found');
     expect(res.body).toMatch(/^<!doctype html>/i);
+  });
+
+  it('the HTML page does not reflect markup from the Host header', async () => {
+    const res = await call('http://x.example/', { headers: { host: 'evil<script>alert(1)</script>.example', accept: 'text/html' } });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(res.text).toContain('Workspace not found');
+    expect(res.text).not.toContain('<script>');
   });
 
   it('an unknown subdomain answers JSON on /api/ paths even to a browser', async () => {
@@ -352,6 +361,24 @@ describe('spoofed X-Tenant-* headers change nothing', () => {
     'x-tenant-schema': `tenant_${b.slug.replace(/-/g, '_')}`,
     'x-tenant-slug': b.slug,
     'X-Tenant-Role': `tenant_${b.slug.replace(/-/g, '_')}`,
+  });
+
+  it('withoutTenantHeaders removes every X-Tenant-* header, whatever its case, and keeps the rest of the request', async () => {
+    const req = new Request('http://acme.nchat.test/api/x', {
+      method: 'POST',
+      headers: { 'X-Tenant-Id': 'b', 'x-tenant-schema': 'tenant_b', 'X-TENANT-SLUG': 'b', 'X-Tenant-Anything': '1', 'x-tenantish': 'kept', accept: 'application/json' },
+      body: '{"a":1}',
+    });
+    const out = withoutTenantHeaders(req);
+    expect([...out.headers.keys()].filter((k) => k.startsWith('x-tenant-'))).toEqual([]);
+    expect(out.headers.get('x-tenantish')).toBe('kept');
+    expect(out.headers.get('accept')).toBe('application/json');
+    expect(out.method).toBe('POST');
+    expect(out.url).toBe('http://acme.nchat.test/api/x');
+    expect(await out.text()).toBe('{"a":1}');
+
+    const clean = new Request('http://acme.nchat.test/');
+    expect(withoutTenantHeaders(clean)).toBe(clean);
   });
 
   it("tenant A's host answers with A, never B", async () => {

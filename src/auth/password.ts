@@ -7,6 +7,7 @@
 export const PBKDF2_ITERATIONS = 100_000;
 const SALT_BYTES = 16;
 const HASH_BITS = 256;
+const B64URL = /^[A-Za-z0-9_-]+$/;
 
 export async function hashPassword(password: string, iterations = PBKDF2_ITERATIONS): Promise<string> {
   const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
@@ -20,8 +21,17 @@ export async function verifyPassword(password: string, stored: string | null | u
   if (scheme !== 'pbkdf2-sha256' || !iter || !saltText || !hashText) return false;
   const iterations = Number(iter);
   if (!Number.isInteger(iterations) || iterations < 1 || iterations > PBKDF2_ITERATIONS) return false;
-  const expected = fromB64url(hashText);
-  const actual = await derive(password, fromB64url(saltText), iterations);
+  // A corrupted or hand-edited hash is a wrong password, not a server error.
+  if (!B64URL.test(saltText) || !B64URL.test(hashText)) return false;
+  let expected: Uint8Array;
+  let salt: Uint8Array;
+  try {
+    expected = fromB64url(hashText);
+    salt = fromB64url(saltText);
+  } catch {
+    return false;
+  }
+  const actual = await derive(password, salt, iterations);
   return timingSafeEqual(actual, expected);
 }
 

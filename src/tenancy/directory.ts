@@ -44,6 +44,8 @@ export class TenantDirectory {
     private readonly kv: KVNamespace,
     private readonly config: Pick<Config, 'BASE_DOMAIN'>,
     private readonly openDatabase: () => Database,
+    /** Runs work after the response (ctx.waitUntil); without it, the work is awaited. */
+    private readonly defer?: (work: Promise<unknown>) => void,
   ) {}
 
   /** The tenant a host names, or null. */
@@ -61,9 +63,12 @@ export class TenantDirectory {
     const row = await this.load(target);
     const tenant = row ? snapshotFromRow(row) : null;
     local.set(key, { tenant, expires: now + LOCAL_TTL_MS });
-    await this.kv.put(kvKey(key), JSON.stringify({ v: 1, tenant } satisfies KvEntry), {
+    // Filling the cache need not delay this response.
+    const fill = this.kv.put(kvKey(key), JSON.stringify({ v: 1, tenant } satisfies KvEntry), {
       expirationTtl: tenant ? KV_POSITIVE_TTL_S : KV_NEGATIVE_TTL_S,
     });
+    if (this.defer) this.defer(fill);
+    else await fill;
     return tenant;
   }
 

@@ -21,7 +21,17 @@ export function withoutTenantHeaders(request: Request): Request {
 
 export function directoryFor(c: Context<AppEnv>): TenantDirectory {
   const config = c.get('config');
-  return new TenantDirectory(c.env.TENANT_CACHE, config, () => openDatabase(config));
+  return new TenantDirectory(c.env.TENANT_CACHE, config, () => openDatabase(config), deferFor(c));
+}
+
+/** ctx.waitUntil when the runtime gave us a context (it always does in production). */
+function deferFor(c: Context<AppEnv>): ((work: Promise<unknown>) => void) | undefined {
+  try {
+    const ctx = c.executionCtx;
+    return (work) => ctx.waitUntil(work.catch((err: unknown) => c.get('log')?.warn('deferred_work_failed', { error: String(err) })));
+  } catch {
+    return undefined;
+  }
 }
 
 /**
