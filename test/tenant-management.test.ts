@@ -392,6 +392,14 @@ describe('PUT /api/tenants/:id', () => {
     expect(updates[0]!.newValues!.name).toBe(after.tenant.name);
   });
 
+  it('rejects a body over 64 KB → 413 payload_too_large', async () => {
+    const t = await createTenant();
+    const res = await api(`${PLATFORM}/api/tenants/${t.id}`, { method: 'PUT', headers: bearer(t.token), json: { name: 'x'.repeat(70 * 1024) } });
+    expect(res.status).toBe(413);
+    expect(res.body.error.code).toBe('payload_too_large');
+    expect((await adminView(t.id)).tenant.name).toBe(`Workspace ${t.slug}`);
+  });
+
   it('rejects a body that is not JSON → 400 invalid_json', async () => {
     const t = await createTenant();
     const res = await api(`${PLATFORM}/api/tenants/${t.id}`, { method: 'PUT', headers: { ...bearer(t.token), 'content-type': 'application/json' }, body: '{"name":' });
@@ -521,6 +529,24 @@ describe('GET /api/tenants (platform admin)', () => {
     expect(ids(await list(`search=${created[1]!.slug}`))).toEqual([created[1]!.id]);
     expect(ids(await list(`search=${encodeURIComponent(`owner@${created[0]!.slug}`)}`))).toEqual([created[0]!.id]);
     expect(ids(await list(`search=${prefix.toLowerCase()}%20TWO`))).toEqual([created[1]!.id]);
+  });
+
+  it('pages correctly through tenants created in the same instant (ties broken by id)', async () => {
+    const tiePrefix = `Tie${crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const tied = await Promise.all([1, 2, 3, 4].map((n) => createTenant({ name: `${tiePrefix} ${n}` })));
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let i = 0; i < 10; i++) {
+      const page: Awaited<ReturnType<typeof list>> = await list(`search=${tiePrefix}&limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      expect(page.status).toBe(200);
+      seen.push(...page.body.tenants.map((x) => x.id));
+      cursor = page.body.nextCursor;
+      if (!cursor) break;
+    }
+    expect(seen).toHaveLength(4);
+    expect([...seen].sort()).toEqual(tied.map((x) => x.id).sort());
+    const whole = await list(`search=${tiePrefix}&limit=10`);
+    expect(whole.body.tenants.map((x) => x.id)).toEqual(seen);
   });
 
   it('treats % and _ in a search as literal characters', async () => {

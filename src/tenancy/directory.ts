@@ -32,6 +32,36 @@ interface KvEntry {
 }
 
 const local = new Map<string, CacheEntry>();
+/** Bound on this isolate's memory: a scan of random hostnames must not grow it forever. */
+const LOCAL_MAX_ENTRIES = 10_000;
+
+function remember(hostname: string, tenant: TenantSnapshot | null, expires: number): void {
+  const current = local.get(hostname);
+  // Never let an older snapshot replace a newer one (a slow cold read finishing after a write).
+  if (current?.tenant && current.expires > Date.now()) {
+    if (!tenant) return; // only forget() turns a live workspace into "unknown"
+    if (current.tenant.id === tenant.id && current.tenant.version > tenant.version) return;
+  }
+  local.delete(hostname); // re-insert: Map order is then oldest-first, for eviction
+  local.set(hostname, { tenant, expires });
+  if (local.size > LOCAL_MAX_ENTRIES) {
+    const oldest = local.keys().next().value;
+    if (oldest !== undefined) local.delete(oldest);
+  }
+}
+
+/**
+ * Whether `next` may replace what KV holds for the host. KV has no compare-and-swap, so this
+ * narrows rather than closes the window in which an older snapshot (or a stale "unknown")
+ * could overwrite a newer one: a cache fill never replaces an existing entry with an older
+ * version, and a negative fill never replaces an entry at all.
+ */
+export function supersedes(next: TenantSnapshot | null, existing: KvEntry | null): boolean {
+  if (!existing || existing.v !== 1) return true;
+  if (!next) return existing.tenant === null;
+  if (!existing.tenant || existing.tenant.id !== next.id) return true;
+  return next.version >= existing.tenant.version;
+}
 
 export function kvKey(hostname: string): string {
   return `host:${hostname}`;
@@ -56,17 +86,15 @@ export class TenantDirectory {
 
     const fromKv = await this.kv.get<KvEntry>(kvKey(key), { type: 'json', cacheTtl: KV_CACHE_TTL_S });
     if (fromKv && fromKv.v === 1) {
-      local.set(key, { tenant: fromKv.tenant, expires: now + LOCAL_TTL_MS });
+      remember(key, fromKv.tenant, now + LOCAL_TTL_MS);
       return fromKv.tenant;
     }
 
     const row = await this.load(target);
     const tenant = row ? snapshotFromRow(row) : null;
-    local.set(key, { tenant, expires: now + LOCAL_TTL_MS });
+    remember(key, tenant, now + LOCAL_TTL_MS);
     // Filling the cache need not delay this response.
-    const fill = this.kv.put(kvKey(key), JSON.stringify({ v: 1, tenant } satisfies KvEntry), {
-      expirationTtl: tenant ? KV_POSITIVE_TTL_S : KV_NEGATIVE_TTL_S,
-    });
+    const fill = this.writeKv(key, tenant);
     if (this.defer) this.defer(fill);
     else await fill;
     return tenant;
@@ -97,11 +125,19 @@ export class TenantDirectory {
     const stale = previousHosts.filter((h) => !hosts.includes(h));
     await Promise.all([
       ...hosts.map((h) => {
-        local.set(h, { tenant, expires: now + LOCAL_TTL_MS });
-        return this.kv.put(kvKey(h), JSON.stringify({ v: 1, tenant } satisfies KvEntry), { expirationTtl: KV_POSITIVE_TTL_S });
+        remember(h, tenant, now + LOCAL_TTL_MS);
+        return this.writeKv(h, tenant);
       }),
       ...stale.map((h) => this.forget(h)),
     ]);
+  }
+
+  private async writeKv(hostname: string, tenant: TenantSnapshot | null): Promise<void> {
+    const existing = await this.kv.get<KvEntry>(kvKey(hostname), { type: 'json' });
+    if (!supersedes(tenant, existing)) return;
+    await this.kv.put(kvKey(hostname), JSON.stringify({ v: 1, tenant } satisfies KvEntry), {
+      expirationTtl: tenant ? KV_POSITIVE_TTL_S : KV_NEGATIVE_TTL_S,
+    });
   }
 
   /** After a purge or a removed host: the host answers "unknown" from the next request on. */
