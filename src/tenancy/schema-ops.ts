@@ -51,8 +51,16 @@ export function pendingMigrationStatements(database: Database, schema: string, m
   return [searchPathStatement(database, schema), ...pending.flatMap((m) => migrationStatements(database, schema, m))];
 }
 
-/** Removes the schema (with everything in it) and the role. */
+/**
+ * Removes the schema (with everything in it) and the role. Safe to run when either is already
+ * gone (a purge retried after a partial manual clean-up): DROP OWNED BY has no IF EXISTS.
+ */
 export function dropStatements(database: Database, schema: string, role: string): Query[] {
   const q = (text: string) => database.sql.query(text);
-  return [q(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`), q(`DROP OWNED BY ${quoteIdent(role)}`), q(`DROP ROLE IF EXISTS ${quoteIdent(role)}`)];
+  const roleLiteral = `'${quoteIdent(role).replace(/'/g, "''")}'`;
+  return [
+    q(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`),
+    q(`DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${`'${role.replace(/'/g, "''")}'`}) THEN EXECUTE 'DROP OWNED BY ' || ${roleLiteral}; END IF; END $$`),
+    q(`DROP ROLE IF EXISTS ${quoteIdent(role)}`),
+  ];
 }

@@ -91,7 +91,10 @@ export async function updateTenant(deps: TenantServiceDeps, before: TenantRow, p
     limits: patch.limits as TenantRow['limits'] | undefined,
     features: patch.features as TenantRow['features'] | undefined,
   };
-  if (patch.status === 'suspended' && before.status !== 'suspended') Object.assign(rowPatch, { suspendedAt: new Date() });
+  // Suspending through PUT keeps what unsuspending needs, like POST /suspend does.
+  if (patch.status === 'suspended' && before.status !== 'suspended') {
+    Object.assign(rowPatch, { suspendedAt: new Date(), metadata: { ...before.metadata, statusBeforeSuspension: before.status } });
+  }
   if (patch.status && patch.status !== 'suspended') Object.assign(rowPatch, { suspendedAt: null, suspendedReason: null });
 
   const rowDiff = changes(auditable(before), auditable({ ...before, ...defined(rowPatch) }));
@@ -101,7 +104,10 @@ export async function updateTenant(deps: TenantServiceDeps, before: TenantRow, p
     queries.push(asNeonQuery(deps.database, deps.database.db.update(tenants).set(defined(rowPatch)).where(eq(tenants.id, before.id))));
     audits.push({ ...base, action: 'tenant.updated', ...rowDiff });
     if ('billingPlan' in rowDiff.newValues) audits.push({ ...base, action: 'tenant.plan_changed', oldValues: { plan: before.billingPlan }, newValues: { plan: patch.plan } });
-    if ('status' in rowDiff.newValues) audits.push({ ...base, action: 'tenant.status_changed', oldValues: { status: before.status }, newValues: { status: patch.status } });
+    if ('status' in rowDiff.newValues) {
+      const action = patch.status === 'suspended' ? 'tenant.suspended' : before.status === 'suspended' ? 'tenant.unsuspended' : 'tenant.status_changed';
+      audits.push({ ...base, action, oldValues: { status: before.status }, newValues: { status: patch.status } });
+    }
   }
   if (patch.settings && Object.keys(patch.settings).length) {
     const current = await loadSettings(deps.database, before.id);
@@ -204,19 +210,28 @@ export async function purgeTenant(deps: TenantServiceDeps, before: TenantRow, ac
   await Promise.all([hosts.slugHost, ...hosts.domains].map((h) => deps.directory.forget(h)));
 }
 
-/** Cron: purge every cancelled tenant whose grace period has ended. */
-export async function purgeDueTenants(deps: TenantServiceDeps, now = new Date()): Promise<string[]> {
+/**
+ * Cron: purge every cancelled tenant whose grace period has ended, oldest due first. One
+ * tenant's failure is reported and does not stop the others; it is retried on the next run.
+ */
+export async function purgeDueTenants(deps: TenantServiceDeps, now = new Date()): Promise<{ purged: string[]; failed: { id: string; error: string }[] }> {
   const due = await deps.database.db
     .select()
     .from(tenants)
     .where(and(eq(tenants.status, 'cancelled'), lte(tenants.deletionScheduledAt, now)))
+    .orderBy(tenants.deletionScheduledAt)
     .limit(50);
   const purged: string[] = [];
+  const failed: { id: string; error: string }[] = [];
   for (const row of due) {
-    await purgeTenant(deps, row, { actor: { type: 'system' }, context: { ip: null, userAgent: null, requestId: null } });
-    purged.push(row.id);
+    try {
+      await purgeTenant(deps, row, { actor: { type: 'system' }, context: { ip: null, userAgent: null, requestId: null } });
+      purged.push(row.id);
+    } catch (err) {
+      failed.push({ id: row.id, error: err instanceof Error ? err.message : String(err) });
+    }
   }
-  return purged;
+  return { purged, failed };
 }
 
 export interface TenantPage {

@@ -7,7 +7,8 @@ import { slugFormatSchema, slugSchema } from './slug';
 const name = z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters');
 const email = z.string().trim().toLowerCase().pipe(z.email('must be an email address').max(254));
 const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #1a2b3c');
-const httpsUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
+// https only: an http logo on an https page is blocked as mixed content.
+const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https URL' }).max(2048);
 
 export const brandingSchema = z
   .object({
