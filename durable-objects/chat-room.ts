@@ -16,4 +16,17 @@ export class ChatRoom extends DurableObject<Env> {
   async describe(): Promise<{ kind: 'ChatRoom'; id: string; sockets: number }> {
     return { kind: 'ChatRoom', id: this.ctx.id.toString(), sockets: this.ctx.getWebSockets().length };
   }
+
+  /** Closes every socket of `userId` in this room (removed from the channel, deactivated). */
+  async closeUser(userId: string, reason: string): Promise<number> {
+    const sockets = this.ctx.getWebSockets(userId);
+    for (const ws of sockets) {
+      try {
+        ws.close(4003, reason.slice(0, 120));
+      } catch {
+        /* already closing */
+      }
+    }
+    return sockets.length;
+  }
 }

@@ -8,6 +8,12 @@ import { requestId } from './http/request-id';
 import { healthRoutes } from './routes/health';
 import { tenantRoutes } from './routes/tenant';
 import { tenantsRoutes } from './routes/tenants';
+import { attachmentsRoutes, channelAttachmentsRoutes } from './routes/attachments';
+import { authRoutes, meRoutes } from './routes/auth';
+import { channelsRoutes, dmRoutes } from './routes/channels';
+import { invitationsRoutes } from './routes/invitations';
+import { messagesRoutes, searchRoutes } from './routes/messages';
+import { usersRoutes } from './routes/users';
 import { resolveSite } from './tenancy/middleware';
 
 /**
@@ -22,6 +28,17 @@ export function createApp() {
   app.route('/api', healthRoutes);
   app.route('/api/tenants', tenantsRoutes);
   app.route('/api/tenant', tenantRoutes);
+  // Workspace hosts: accounts, people, chat. Each group's middleware covers its prefix only.
+  app.route('/api/auth', authRoutes);
+  app.route('/api/me', meRoutes);
+  app.route('/api/users', usersRoutes);
+  app.route('/api/invitations', invitationsRoutes);
+  app.route('/api/channels', channelsRoutes);
+  app.route('/api/channels', channelAttachmentsRoutes);
+  app.route('/api/dms', dmRoutes);
+  app.route('/api/messages', messagesRoutes);
+  app.route('/api/search', searchRoutes);
+  app.route('/api/attachments', attachmentsRoutes);
   app.notFound(notFound);
   app.onError(onError);
   return app;

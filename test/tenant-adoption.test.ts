@@ -44,7 +44,7 @@ describe('adopting an existing single-tenant schema', () => {
     cleanup.push({ schema, role: `tenant_${slug.replace(/-/g, '_')}` });
     const row = await adoptSchema(database(), { schema, slug, name: 'Legacy Org', ownerEmail: 'boss@legacy.test', ownerName: 'Boss', plan: 'enterprise' }, await tenantMigrations(), CONTEXT);
 
-    expect(row).toMatchObject({ slug, schemaName: schema, roleName: `tenant_${slug.replace(/-/g, '_')}`, status: 'active', billingPlan: 'enterprise', schemaVersion: '0001' });
+    expect(row).toMatchObject({ slug, schemaName: schema, roleName: `tenant_${slug.replace(/-/g, '_')}`, status: 'active', billingPlan: 'enterprise', schemaVersion: (await tenantMigrations()).at(-1)!.version });
     expect(row.ownerUserId).toMatch(/^[0-9a-f-]{36}$/);
 
     // The adopted role reads the existing rows (no copy), including tables the platform never made.
@@ -114,7 +114,7 @@ describe('tenant migrations after creation', () => {
     const versions = await database().sql`SELECT slug, schema_version FROM public.tenants WHERE slug IN (${a.slug}, ${b.slug}) ORDER BY slug = ${a.slug} DESC`;
     expect(versions).toEqual([
       { slug: a.slug, schema_version: '9001' },
-      { slug: b.slug, schema_version: '0001' },
+      { slug: b.slug, schema_version: bundled.at(-1)!.version },
     ]);
     const bTable = await database().sql`SELECT 1 FROM information_schema.tables WHERE table_schema = ${bSchema} AND table_name = 'nchat_test_notes'`;
     expect(bTable).toEqual([]); // rolled back with the failed migration

@@ -184,3 +184,82 @@ export const platformAuditLogs = pgTable('platform_audit_logs', {
   requestId: text('request_id'),
   createdAt: ts('created_at').notNull().defaultNow(),
 });
+
+export type ChannelKind = 'public' | 'private' | 'direct';
+
+export const nchatChannels = pgTable('nchat_channels', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  kind: text('kind').$type<ChannelKind>().notNull(),
+  name: text('name'),
+  topic: text('topic').notNull().default(''),
+  description: text('description').notNull().default(''),
+  dmKey: text('dm_key'),
+  createdBy: uuid('created_by'),
+  lastSeq: bigint('last_seq', { mode: 'number' }).notNull().default(0),
+  lastMessageAt: ts('last_message_at'),
+  archivedAt: ts('archived_at'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+export type ChannelRow = typeof nchatChannels.$inferSelect;
+
+export const nchatChannelMembers = pgTable(
+  'nchat_channel_members',
+  {
+    channelId: uuid('channel_id').notNull(),
+    userId: uuid('user_id').notNull(),
+    role: text('role').$type<'owner' | 'member'>().notNull().default('member'),
+    lastReadSeq: bigint('last_read_seq', { mode: 'number' }).notNull().default(0),
+    lastReadAt: ts('last_read_at'),
+    joinedAt: ts('joined_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.channelId, t.userId] })],
+);
+
+export const nchatMessages = pgTable('nchat_messages', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  channelId: uuid('channel_id').notNull(),
+  seq: bigint('seq', { mode: 'number' }).notNull(),
+  userId: uuid('user_id').notNull(),
+  parentId: bigint('parent_id', { mode: 'number' }),
+  text: text('text').notNull(),
+  clientId: text('client_id'),
+  replyCount: integer('reply_count').notNull().default(0),
+  lastReplyAt: ts('last_reply_at'),
+  editedAt: ts('edited_at'),
+  deletedAt: ts('deleted_at'),
+  deletedBy: uuid('deleted_by'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+export type MessageRow = typeof nchatMessages.$inferSelect;
+
+export const nchatMentions = pgTable(
+  'nchat_mentions',
+  { messageId: bigint('message_id', { mode: 'number' }).notNull(), userId: uuid('user_id').notNull() },
+  (t) => [primaryKey({ columns: [t.messageId, t.userId] })],
+);
+
+export const nchatReactions = pgTable(
+  'nchat_reactions',
+  {
+    messageId: bigint('message_id', { mode: 'number' }).notNull(),
+    userId: uuid('user_id').notNull(),
+    emoji: text('emoji').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.messageId, t.emoji, t.userId] })],
+);
+
+export const nchatAttachments = pgTable('nchat_attachments', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  channelId: uuid('channel_id').notNull(),
+  messageId: bigint('message_id', { mode: 'number' }),
+  uploaderId: uuid('uploader_id').notNull(),
+  r2Key: text('r2_key').notNull(),
+  filename: text('filename').notNull(),
+  contentType: text('content_type').notNull(),
+  sizeBytes: bigint('size_bytes', { mode: 'number' }).notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  deletedAt: ts('deleted_at'),
+});
+export type AttachmentRow = typeof nchatAttachments.$inferSelect;

@@ -3,9 +3,13 @@
 // Add a line here with each new file in migrations/tenant/; the test suite's global setup
 // refuses to run if this list and the directory differ.
 import users from '../../../migrations/tenant/0001_users.sql';
+import chat from '../../../migrations/tenant/0002_chat.sql';
 import { prepareMigrations, type Migration, type MigrationFile } from './migration';
 
-export const TENANT_MIGRATION_FILES: MigrationFile[] = [{ version: '0001', name: 'users', sql: users }];
+export const TENANT_MIGRATION_FILES: MigrationFile[] = [
+  { version: '0001', name: 'users', sql: users },
+  { version: '0002', name: 'chat', sql: chat },
+];
 
 let prepared: Promise<Migration[]> | undefined;
 

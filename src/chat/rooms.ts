@@ -1,0 +1,16 @@
+import type { AppBindings } from '../env';
+
+/**
+ * One ChatRoom Durable Object per tenant channel. The name — and so the object — is derived
+ * from the resolved tenant's id and the channel id; a client never names a room. Because
+ * idFromName is a pure function of the name, every Worker reaches the same object without any
+ * coordination.
+ */
+export function roomStub(env: AppBindings, tenantId: string, channelId: string) {
+  return env.CHAT_ROOM.get(env.CHAT_ROOM.idFromName(`${tenantId}:${channelId}`));
+}
+
+/** Closes a user's sockets in the given channels (removed from a channel, or deactivated). */
+export async function closeUserSockets(env: AppBindings, tenantId: string, userId: string, channelIds: string[], reason: string): Promise<void> {
+  await Promise.all(channelIds.map((channelId) => roomStub(env, tenantId, channelId).closeUser(userId, reason)));
+}

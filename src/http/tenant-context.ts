@@ -1,0 +1,31 @@
+import type { Context } from 'hono';
+import { requireTenantUser, type Principal } from '../auth/principal';
+import { openDatabase } from '../db/client';
+import type { UserRole } from '../db/schema';
+import type { AppEnv } from '../env';
+import { TenantDb } from '../tenancy/tenant-db';
+
+export type UserPrincipal = Extract<Principal, { kind: 'user' }>;
+
+/**
+ * For routes that act as a signed-in user of the current workspace: the user (refused with
+ * 401/403 if absent, of another tenant, or lacking one of `roles`), and a TenantDb whose every
+ * transaction re-checks that user's session in the same round trip (a revoked session fails the
+ * whole transaction with 401 session_revoked).
+ *
+ * The role checked here comes from the token; it is trustworthy because a role change bumps
+ * the session version, which the transaction checks.
+ */
+export function asMember(c: Context<AppEnv>, roles?: readonly UserRole[]): { user: UserPrincipal; tdb: TenantDb } {
+  const user = requireTenantUser(c, roles);
+  const tdb = new TenantDb(openDatabase(c.get('config')), c.get('tenant'), { userId: user.userId, sessionVersion: user.sessionVersion });
+  return { user, tdb };
+}
+
+/** TenantDb without a session (sign-in, invitation acceptance: the caller is not signed in yet). */
+export function anonymousTenantDb(c: Context<AppEnv>): TenantDb {
+  return new TenantDb(openDatabase(c.get('config')), c.get('tenant'));
+}
+
+export const MANAGER_ROLES = ['owner', 'admin'] as const satisfies readonly UserRole[];
+export const MEMBER_ROLES = ['owner', 'admin', 'member'] as const satisfies readonly UserRole[];
