@@ -12,7 +12,7 @@ import { attachmentsRoutes, channelAttachmentsRoutes } from './routes/attachment
 import { authRoutes, meRoutes } from './routes/auth';
 import { channelsRoutes, dmRoutes } from './routes/channels';
 import { invitationsRoutes } from './routes/invitations';
-import { messagesRoutes, searchRoutes } from './routes/messages';
+import { channelMessagesRoutes, messagesRoutes, searchRoutes } from './routes/messages';
 import { usersRoutes } from './routes/users';
 import { resolveSite } from './tenancy/middleware';
 
@@ -34,6 +34,7 @@ export function createApp() {
   app.route('/api/users', usersRoutes);
   app.route('/api/invitations', invitationsRoutes);
   app.route('/api/channels', channelsRoutes);
+  app.route('/api/channels', channelMessagesRoutes);
   app.route('/api/channels', channelAttachmentsRoutes);
   app.route('/api/dms', dmRoutes);
   app.route('/api/messages', messagesRoutes);

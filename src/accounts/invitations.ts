@@ -1,0 +1,384 @@
+import { and, desc, eq, gt, isNotNull, isNull, lte, sql as dsql, type SQL } from 'drizzle-orm';
+import type { RequestContext } from '../audit/audit';
+import { b64url, hashPassword } from '../auth/password';
+import { passwordProblems } from '../auth/password-policy';
+import { toIsoTimestamp, type Query } from '../db/client';
+import { sqlState } from '../db/errors';
+import { tenantInvitations, type UserRole } from '../db/schema';
+import { ApiError } from '../http/errors';
+import { decodeCursor, encodeCursor } from '../tenancy/service';
+import type { TenantDb } from '../tenancy/tenant-db';
+import { accountSettings, accountSettingsQuery } from './settings';
+import { auditInsertFrom, Params, type AuditSpec } from './sql';
+import type { Acting } from './user-admin';
+import { USER_SQL_COLUMNS, userFromSql, userView, type UserView } from './user-view';
+import { isUuid, type AcceptInvitationInput, type CreateInvitationInput, type InvitableRole, type InvitationStatus, type ListInvitationsQuery } from './validation';
+
+/**
+ * Invitations to a workspace. The token is 32 random bytes (base64url) handed out once, in the
+ * accept URL; the database keeps only its SHA-256, so a leaked table or backup cannot be turned
+ * into working invitations. Invitations live in public.tenant_invitations, which row-level
+ * security limits to the current workspace: a token of workspace A presented on workspace B's
+ * host finds nothing.
+ */
+
+export const INVITATION_TTL_DAYS = 7;
+const TOKEN_BYTES = 32;
+/** 32 bytes in unpadded base64url. */
+const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;
+
+export function newInvitationToken(): string {
+  return b64url(crypto.getRandomValues(new Uint8Array(TOKEN_BYTES)));
+}
+
+export async function tokenHash(token: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token)));
+  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export function acceptUrl(origin: string, token: string): string {
+  return `${origin}/invite/${token}`;
+}
+
+type Timestamp = Date | string;
+
+interface InvitationFields {
+  id: string;
+  email: string;
+  role: InvitableRole;
+  invitedBy: string | null;
+  expiresAt: Timestamp;
+  acceptedAt: Timestamp | null;
+  acceptedUserId: string | null;
+  revokedAt: Timestamp | null;
+  createdAt: Timestamp;
+}
+
+export interface InvitationView {
+  id: string;
+  email: string;
+  role: InvitableRole;
+  status: InvitationStatus;
+  invitedBy: string | null;
+  expiresAt: string;
+  acceptedAt: string | null;
+  acceptedUserId: string | null;
+  revokedAt: string | null;
+  createdAt: string;
+}
+
+function toDate(v: Timestamp): Date {
+  return v instanceof Date ? v : new Date(toIsoTimestamp(v)!);
+}
+
+export function invitationStatus(i: Pick<InvitationFields, 'acceptedAt' | 'revokedAt' | 'expiresAt'>, now = Date.now()): InvitationStatus {
+  if (i.acceptedAt) return 'accepted';
+  if (i.revokedAt) return 'revoked';
+  return toDate(i.expiresAt).getTime() <= now ? 'expired' : 'pending';
+}
+
+/** Never the token hash. */
+export function invitationView(i: InvitationFields): InvitationView {
+  const iso = (v: Timestamp | null) => (v === null ? null : toDate(v).toISOString());
+  return {
+    id: i.id,
+    email: i.email,
+    role: i.role,
+    status: invitationStatus(i),
+    invitedBy: i.invitedBy,
+    expiresAt: iso(i.expiresAt)!,
+    acceptedAt: iso(i.acceptedAt),
+    acceptedUserId: i.acceptedUserId,
+    revokedAt: iso(i.revokedAt),
+    createdAt: iso(i.createdAt)!,
+  };
+}
+
+const INVITATION_SQL_COLUMNS = 'id, email, role, invited_by, expires_at, accepted_at, accepted_user_id, revoked_at, created_at';
+
+function invitationFromSql(row: Record<string, unknown>): InvitationFields {
+  return {
+    id: String(row.id),
+    email: String(row.email),
+    role: row.role as InvitableRole,
+    invitedBy: (row.invited_by as string | null) ?? null,
+    expiresAt: row.expires_at as Timestamp,
+    acceptedAt: (row.accepted_at as Timestamp | null) ?? null,
+    acceptedUserId: (row.accepted_user_id as string | null) ?? null,
+    revokedAt: (row.revoked_at as Timestamp | null) ?? null,
+    createdAt: row.created_at as Timestamp,
+  };
+}
+
+const invitationColumns = {
+  id: tenantInvitations.id,
+  email: tenantInvitations.email,
+  role: tenantInvitations.role,
+  invitedBy: tenantInvitations.invitedBy,
+  expiresAt: tenantInvitations.expiresAt,
+  acceptedAt: tenantInvitations.acceptedAt,
+  acceptedUserId: tenantInvitations.acceptedUserId,
+  revokedAt: tenantInvitations.revokedAt,
+  createdAt: tenantInvitations.createdAt,
+};
+
+export function invitationNotFound(): ApiError {
+  return new ApiError(404, 'invitation_not_found', 'No such invitation.');
+}
+
+function auditSpec(acting: Acting, action: string): AuditSpec {
+  return { tenantId: acting.tenantId, actor: { type: 'user', id: acting.user.userId }, action, resourceType: 'invitation', context: acting.context };
+}
+
+/**
+ * Serializes invitation writes for one address within the workspace (a transaction-scoped
+ * advisory lock), so two admins inviting the same person at once get one invitation and one
+ * already_invited. A unique index cannot express "one *unexpired* pending invitation".
+ */
+function emailLockSql(emailExpr: string, tenantP: string): string {
+  return `pg_advisory_xact_lock(hashtextextended('nchat-invitation:' || ${tenantP}::text || ':' || lower(${emailExpr}), 0))`;
+}
+
+/** Why an address cannot be invited: it has an account, or a pending invitation (other than `exceptId`). */
+function blockersSql(emailP: string, exceptIdP: string | null): string {
+  return `SELECT 'user' AS kind, status AS detail FROM nchat_users WHERE lower(email) = lower(${emailP})
+    UNION ALL
+    SELECT 'invitation', id::text FROM public.tenant_invitations
+      WHERE lower(email) = lower(${emailP}) AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+      ${exceptIdP ? `AND id <> ${exceptIdP}::uuid` : ''}`;
+}
+
+function blockerError(blockers: Record<string, unknown>[]): ApiError | null {
+  const user = blockers.find((b) => b.kind === 'user');
+  if (user) {
+    return user.detail === 'deactivated'
+      ? new ApiError(409, 'user_deactivated', 'This address belongs to a deactivated user. Reactivate them instead.')
+      : new ApiError(409, 'already_member', 'This address already belongs to a member of the workspace.');
+  }
+  if (blockers.some((b) => b.kind === 'invitation')) {
+    return new ApiError(409, 'already_invited', 'This address already has a pending invitation. Resend it instead.');
+  }
+  return null;
+}
+
+export interface IssuedInvitation {
+  invitation: InvitationView;
+  /** The secret: goes into the accept URL, never into the database or a log. */
+  token: string;
+}
+
+/** POST /api/invitations (owners and admins). */
+export async function createInvitation(tdb: TenantDb, acting: Acting, input: CreateInvitationInput): Promise<IssuedInvitation> {
+  const token = newInvitationToken();
+  const p = new Params();
+  const tenantP = p.add(acting.tenantId);
+  const emailP = p.add(input.email);
+  const lock = tdb.sql.query(`SELECT ${emailLockSql('$2::text', '$1')}`, [acting.tenantId, input.email]) as Query;
+  const blockers = tdb.sql.query(blockersSql('$1::text', null), [input.email]) as Query;
+  // The same condition again: the advisory lock makes it the same answer, and the insert
+  // must not depend on the JavaScript having looked.
+  const text = `WITH inv AS (
+      INSERT INTO public.tenant_invitations (tenant_id, email, role, token_hash, invited_by, expires_at)
+      SELECT ${tenantP}::uuid, ${emailP}::text, ${p.add(input.role)}::text, ${p.add(await tokenHash(token))}::text, ${p.add(acting.user.userId)}::uuid,
+             now() + make_interval(days => ${p.add(INVITATION_TTL_DAYS)}::int)
+      WHERE NOT EXISTS (${blockersSql(`${emailP}::text`, null)})
+      RETURNING ${INVITATION_SQL_COLUMNS}
+    ), audit AS (
+      ${auditInsertFrom(p, auditSpec(acting, 'invitation.created'), 'inv', {
+        resourceId: 'inv.id::text',
+        newValues: `jsonb_build_object('email', inv.email, 'role', inv.role, 'expiresAt', inv.expires_at)`,
+      })}
+    )
+    SELECT * FROM inv`;
+  const [, found, inserted] = await tdb.transaction([lock, blockers, tdb.sql.query(text, p.values) as Query]);
+  const row = inserted?.[0];
+  if (!row) throw blockerError(found ?? []) ?? new ApiError(409, 'conflict', 'The invitation could not be created. Try again.');
+  return { invitation: invitationView(invitationFromSql(row)), token };
+}
+
+export interface InvitationPage {
+  invitations: InvitationView[];
+  nextCursor: string | null;
+}
+
+/** GET /api/invitations (owners and admins): newest first, optionally by status. */
+export async function listInvitations(tdb: TenantDb, q: ListInvitationsQuery): Promise<InvitationPage> {
+  const t = tenantInvitations;
+  const where: SQL[] = [];
+  const open = [isNull(t.acceptedAt), isNull(t.revokedAt)];
+  switch (q.status) {
+    case 'pending':
+      where.push(...open, gt(t.expiresAt, dsql`now()`));
+      break;
+    case 'expired':
+      where.push(...open, lte(t.expiresAt, dsql`now()`));
+      break;
+    case 'accepted':
+      where.push(isNotNull(t.acceptedAt));
+      break;
+    case 'revoked':
+      where.push(isNull(t.acceptedAt), isNotNull(t.revokedAt));
+      break;
+  }
+  // Millisecond precision: the precision the cursor carries.
+  const createdMs = dsql`date_trunc('milliseconds', ${t.createdAt})`;
+  if (q.cursor) {
+    const c = decodeCursor(q.cursor);
+    where.push(dsql`(${createdMs}, ${t.id}) < (${c.t}::timestamptz, ${c.id}::uuid)`);
+  }
+  const rows = await tdb.run((db) =>
+    db
+      .select(invitationColumns)
+      .from(t)
+      .where(where.length ? and(...where) : undefined)
+      .orderBy(desc(createdMs), desc(t.id))
+      .limit(q.limit + 1),
+  );
+  const page = rows.slice(0, q.limit);
+  const last = page.at(-1);
+  return { invitations: page.map(invitationView), nextCursor: rows.length > q.limit && last ? encodeCursor({ t: last.createdAt.toISOString(), id: last.id }) : null };
+}
+
+async function readInvitation(tdb: TenantDb, id: string): Promise<InvitationFields | undefined> {
+  const [row] = await tdb.run((db) => db.select(invitationColumns).from(tenantInvitations).where(eq(tenantInvitations.id, id)));
+  return row;
+}
+
+/**
+ * POST /api/invitations/:id/resend: a new token and a new expiry for an invitation not yet
+ * accepted or revoked (expired ones included: that is how they are renewed). The old token's
+ * hash is overwritten, so it stops working in the same commit.
+ */
+export async function resendInvitation(tdb: TenantDb, acting: Acting, id: string): Promise<IssuedInvitation> {
+  if (!isUuid(id)) throw invitationNotFound();
+  const token = newInvitationToken();
+  const p = new Params();
+  const idP = p.add(id);
+  const tenantP = p.add(acting.tenantId);
+  const lock = tdb.sql.query(`SELECT ${emailLockSql('email', '$2')} FROM public.tenant_invitations WHERE id = $1`, [id, acting.tenantId]) as Query;
+  const blockers = tdb.sql.query(
+    `SELECT b.* FROM public.tenant_invitations i, LATERAL (${blockersSql('i.email', '$1')}) b WHERE i.id = $1`,
+    [id],
+  ) as Query;
+  const text = `WITH inv AS (
+      UPDATE public.tenant_invitations i SET token_hash = ${p.add(await tokenHash(token))}::text, expires_at = now() + make_interval(days => ${p.add(INVITATION_TTL_DAYS)}::int)
+      WHERE i.id = ${idP}::uuid AND i.tenant_id = ${tenantP}::uuid AND i.accepted_at IS NULL AND i.revoked_at IS NULL
+        AND NOT EXISTS (${blockersSql('i.email', idP)})
+      RETURNING ${INVITATION_SQL_COLUMNS.split(', ').map((c) => `i.${c}`).join(', ')}
+    ), audit AS (
+      ${auditInsertFrom(p, auditSpec(acting, 'invitation.resent'), 'inv', {
+        resourceId: 'inv.id::text',
+        newValues: `jsonb_build_object('expiresAt', inv.expires_at)`,
+      })}
+    )
+    SELECT * FROM inv`;
+  const [, found, updated] = await tdb.transaction([lock, blockers, tdb.sql.query(text, p.values) as Query]);
+  const row = updated?.[0];
+  if (row) return { invitation: invitationView(invitationFromSql(row)), token };
+  const current = await readInvitation(tdb, id);
+  if (!current) throw invitationNotFound();
+  if (current.acceptedAt) throw new ApiError(409, 'invitation_used', 'The invitation has already been accepted.');
+  if (current.revokedAt) throw new ApiError(409, 'invitation_revoked', 'The invitation has been revoked. Create a new one.');
+  throw blockerError(found ?? []) ?? new ApiError(409, 'conflict', 'The invitation was changed at the same time. Try again.');
+}
+
+/** DELETE /api/invitations/:id: revokes a pending (or expired) invitation; revoking twice is a no-op. */
+export async function revokeInvitation(tdb: TenantDb, acting: Acting, id: string): Promise<InvitationView> {
+  if (!isUuid(id)) throw invitationNotFound();
+  const p = new Params();
+  const text = `WITH inv AS (
+      UPDATE public.tenant_invitations SET revoked_at = now()
+      WHERE id = ${p.add(id)}::uuid AND accepted_at IS NULL AND revoked_at IS NULL
+      RETURNING ${INVITATION_SQL_COLUMNS}
+    ), audit AS (
+      ${auditInsertFrom(p, auditSpec(acting, 'invitation.revoked'), 'inv', {
+        resourceId: 'inv.id::text',
+        oldValues: `jsonb_build_object('email', inv.email, 'role', inv.role)`,
+      })}
+    )
+    SELECT * FROM inv`;
+  const [rows] = await tdb.transaction([tdb.sql.query(text, p.values) as Query]);
+  const row = rows?.[0];
+  if (row) return invitationView(invitationFromSql(row));
+  const current = await readInvitation(tdb, id);
+  if (!current) throw invitationNotFound();
+  if (current.acceptedAt) throw new ApiError(409, 'invitation_used', 'The invitation has already been accepted; deactivate the user instead.');
+  return invitationView(current);
+}
+
+// ---- Acceptance (no session: the invitee has no account yet) -------------------------------
+
+function goneError(i: InvitationFields): ApiError | null {
+  if (i.acceptedAt) return new ApiError(410, 'invitation_used', 'This invitation has already been used. Sign in instead.');
+  if (i.revokedAt) return new ApiError(410, 'invitation_revoked', 'This invitation has been revoked. Ask for a new one.');
+  if (toDate(i.expiresAt).getTime() <= Date.now()) return new ApiError(410, 'invitation_expired', 'This invitation has expired. Ask for a new one.');
+  return null;
+}
+
+export interface AcceptedInvitation {
+  user: UserView;
+  session: { id: string; role: UserRole; sessionVersion: number };
+  sessionTimeoutMinutes: number;
+}
+
+/**
+ * POST /api/invitations/:token/accept. The invitation is claimed and the user created by ONE
+ * statement: the UPDATE claims the invitation only if it is still open, and the INSERT takes
+ * its e-mail and role FROM that claim. Two concurrent accepts of one token meet at the
+ * invitation's row lock; the second re-checks `accepted_at IS NULL` after the first commits,
+ * claims nothing and so inserts nothing. Exactly one user is created.
+ */
+export async function acceptInvitation(tdb: TenantDb, token: string, input: AcceptInvitationInput, context: RequestContext): Promise<AcceptedInvitation> {
+  if (!TOKEN_FORMAT.test(token)) throw invitationNotFound();
+  const hash = await tokenHash(token);
+  const [found, settingsRows] = await tdb.batch((db) => [
+    db.select(invitationColumns).from(tenantInvitations).where(eq(tenantInvitations.tokenHash, hash)),
+    accountSettingsQuery(db),
+  ]);
+  const invitation = found[0];
+  if (!invitation) throw invitationNotFound();
+  const gone = goneError(invitation);
+  if (gone) throw gone;
+  const settings = accountSettings(settingsRows);
+  const problems = passwordProblems(input.password, settings.policy);
+  if (problems.length) {
+    throw new ApiError(400, 'validation_failed', 'The request is not valid.', { issues: problems.map((message) => ({ path: 'password', message })) });
+  }
+  // Hashed only now: a random token costs no PBKDF2 work.
+  const passwordHash = await hashPassword(input.password);
+  const userId = crypto.randomUUID();
+  const p = new Params();
+  const userP = p.add(userId);
+  const spec: AuditSpec = { tenantId: tdb.tenant.id, actor: { type: 'user', id: userId }, action: 'invitation.accepted', resourceType: 'invitation', context };
+  const text = `WITH inv AS (
+      UPDATE public.tenant_invitations SET accepted_at = now(), accepted_user_id = ${userP}::uuid
+      WHERE token_hash = ${p.add(hash)}::text AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+      RETURNING id, email, role
+    ), u AS (
+      INSERT INTO nchat_users (id, email, display_name, password_hash, role)
+      SELECT ${userP}::uuid, inv.email, ${p.add(input.displayName)}::text, ${p.add(passwordHash)}::text, inv.role FROM inv
+      RETURNING ${USER_SQL_COLUMNS}
+    ), audit AS (
+      ${auditInsertFrom(p, spec, 'inv, u', {
+        resourceId: 'inv.id::text',
+        newValues: `jsonb_build_object('userId', u.id, 'email', u.email, 'role', u.role)`,
+      })}
+    )
+    SELECT * FROM u`;
+  let rows: Record<string, unknown>[] | undefined;
+  try {
+    [rows] = await tdb.transaction([tdb.sql.query(text, p.values) as Query]);
+  } catch (err) {
+    // nchat_users_email_key: someone got an account with this address since the invitation.
+    if (sqlState(err) === '23505') throw new ApiError(409, 'already_member', 'An account with this e-mail address already exists. Sign in instead.');
+    throw err;
+  }
+  const row = rows?.[0];
+  if (!row) {
+    // Lost a race (accepted, revoked or expired in between): say which.
+    const [again] = await tdb.run((db) => db.select(invitationColumns).from(tenantInvitations).where(eq(tenantInvitations.tokenHash, hash)));
+    throw (again && goneError(again)) ?? invitationNotFound();
+  }
+  const user = userFromSql(row);
+  return { user: userView(user), session: { id: user.id, role: user.role, sessionVersion: user.sessionVersion }, sessionTimeoutMinutes: settings.sessionTimeoutMinutes };
+}

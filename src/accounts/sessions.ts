@@ -1,0 +1,135 @@
+import { eq, sql as dsql } from 'drizzle-orm';
+import { auditInsert, type RequestContext } from '../audit/audit';
+import { dummyPasswordHash, hashPassword, verifyPassword } from '../auth/password';
+import { passwordProblems } from '../auth/password-policy';
+import { nchatUsers, type UserRole } from '../db/schema';
+import { ApiError } from '../http/errors';
+import type { UserPrincipal } from '../http/tenant-context';
+import type { TenantDb } from '../tenancy/tenant-db';
+import type { AttemptThrottle } from './attempt-throttle';
+import { accountSettings, accountSettingsQuery } from './settings';
+import { userColumns, userView, type UserView } from './user-view';
+import type { LoginInput, PasswordChange, ProfilePatch } from './validation';
+
+/** Sign-in, sign-out and the signed-in user's own account. */
+
+export interface SignedIn {
+  user: UserView;
+  session: { id: string; role: UserRole; sessionVersion: number };
+  sessionTimeoutMinutes: number;
+}
+
+function invalidCredentials(): ApiError {
+  return new ApiError(401, 'invalid_credentials', 'The e-mail address or password is not correct.');
+}
+
+/**
+ * Checks an e-mail and password against the workspace's users. Unknown addresses, wrong
+ * passwords, deactivated accounts and accounts without a password all get the same 401, after
+ * the same work: a PBKDF2 verification always runs (against a dummy hash when there is no
+ * usable one), so the response time does not tell them apart either.
+ */
+export async function signIn(tdb: TenantDb, throttle: AttemptThrottle, input: LoginInput): Promise<SignedIn> {
+  // Started before the lookup: the first call in an isolate derives the dummy hash, and that
+  // cost should overlap the database round trip rather than single out unknown addresses.
+  const dummy = dummyPasswordHash();
+  await throttle.begin();
+  const [users, settings] = await tdb.batch((db) => [
+    db
+      .select({ ...userColumns, passwordHash: nchatUsers.passwordHash, sessionVersion: nchatUsers.sessionVersion })
+      .from(nchatUsers)
+      .where(dsql`lower(${nchatUsers.email}) = ${input.email}`)
+      .limit(1),
+    accountSettingsQuery(db),
+  ]);
+  const user = users[0];
+  const ok = await verifyPassword(input.password, user?.passwordHash ?? (await dummy));
+  if (!ok || !user || !user.passwordHash || user.status !== 'active') throw invalidCredentials();
+  await throttle.succeeded();
+  return {
+    user: userView(user),
+    session: { id: user.id, role: user.role, sessionVersion: user.sessionVersion },
+    sessionTimeoutMinutes: accountSettings(settings).sessionTimeoutMinutes,
+  };
+}
+
+/**
+ * Ends every session of the signed-in user, on every device: sessions are signed tokens with no
+ * server-side record each, and the user's session version is the one thing all of them are
+ * checked against. (Ending one device only would need a session table.)
+ */
+export async function signOut(tdb: TenantDb, me: UserPrincipal): Promise<void> {
+  await tdb.run((db) =>
+    db
+      .update(nchatUsers)
+      .set({ sessionVersion: dsql`${nchatUsers.sessionVersion} + 1` })
+      .where(eq(nchatUsers.id, me.userId)),
+  );
+}
+
+export async function getOwnAccount(tdb: TenantDb, me: UserPrincipal): Promise<UserView> {
+  const [row] = await tdb.run((db) => db.select(userColumns).from(nchatUsers).where(eq(nchatUsers.id, me.userId)));
+  // The transaction's session check has just seen this user; a missing row means it went since.
+  if (!row) throw new ApiError(401, 'session_revoked', 'This session has ended. Sign in again.');
+  return userView(row);
+}
+
+export async function updateProfile(tdb: TenantDb, me: UserPrincipal, patch: ProfilePatch): Promise<UserView> {
+  const [row] = await tdb.run((db) =>
+    db
+      .update(nchatUsers)
+      .set({ ...patch, updatedAt: dsql`now()` })
+      .where(eq(nchatUsers.id, me.userId))
+      .returning(userColumns),
+  );
+  if (!row) throw new ApiError(401, 'session_revoked', 'This session has ended. Sign in again.');
+  return userView(row);
+}
+
+/**
+ * PUT /api/me/password: the current password (throttled like sign-in, per user, so a stolen
+ * session cannot be used to guess it), the workspace's password policy, then the new hash and a
+ * session-version bump in one transaction with the audit row. Every existing session ends; the
+ * caller gets a fresh one.
+ */
+export async function changePassword(
+  tdb: TenantDb,
+  throttle: AttemptThrottle,
+  me: UserPrincipal,
+  input: PasswordChange,
+  audit: { tenantId: string; context: RequestContext },
+): Promise<SignedIn> {
+  const [users, settingsRows] = await tdb.batch((db) => [
+    db.select({ passwordHash: nchatUsers.passwordHash }).from(nchatUsers).where(eq(nchatUsers.id, me.userId)),
+    accountSettingsQuery(db),
+  ]);
+  const settings = accountSettings(settingsRows);
+  await throttle.begin();
+  const ok = await verifyPassword(input.currentPassword, users[0]?.passwordHash ?? (await dummyPasswordHash()));
+  if (!ok) throw new ApiError(403, 'wrong_password', 'The current password is not correct.');
+  await throttle.succeeded();
+  const problems = passwordProblems(input.newPassword, settings.policy);
+  if (input.newPassword === input.currentPassword) problems.push('must differ from the current password');
+  if (problems.length) {
+    throw new ApiError(400, 'validation_failed', 'The request is not valid.', { issues: problems.map((message) => ({ path: 'newPassword', message })) });
+  }
+  const passwordHash = await hashPassword(input.newPassword);
+  const [updated] = await tdb.batch((db) => [
+    db
+      .update(nchatUsers)
+      .set({ passwordHash, sessionVersion: dsql`${nchatUsers.sessionVersion} + 1`, updatedAt: dsql`now()` })
+      .where(eq(nchatUsers.id, me.userId))
+      .returning({ ...userColumns, sessionVersion: nchatUsers.sessionVersion }),
+    auditInsert(db, {
+      tenantId: audit.tenantId,
+      actor: { type: 'user', id: me.userId },
+      action: 'user.password_changed',
+      resourceType: 'user',
+      resourceId: me.userId,
+      context: audit.context,
+    }),
+  ]);
+  const user = updated[0];
+  if (!user) throw new ApiError(401, 'session_revoked', 'This session has ended. Sign in again.');
+  return { user: userView(user), session: { id: user.id, role: user.role, sessionVersion: user.sessionVersion }, sessionTimeoutMinutes: settings.sessionTimeoutMinutes };
+}

@@ -1,0 +1,254 @@
+import type { Query } from '../db/client';
+import { sqlState } from '../db/errors';
+import type { ChannelRow } from '../db/schema';
+import { toIsoTimestamp } from '../db/client';
+import { ApiError } from '../http/errors';
+import type { UserPrincipal } from '../http/tenant-context';
+import type { TenantDb } from '../tenancy/tenant-db';
+import type { ChannelAccess } from './access';
+
+/**
+ * Channel use cases. Each takes the acting user, runs as one TenantDb transaction (which also
+ * re-checks the user's session) and returns what the route sends back.
+ */
+
+export interface ChannelView {
+  id: string;
+  kind: ChannelRow['kind'];
+  name: string | null;
+  topic: string;
+  description: string;
+  createdBy: string | null;
+  lastSeq: number;
+  lastMessageAt: string | null;
+  archivedAt: string | null;
+  createdAt: string;
+  isMember: boolean;
+  memberRole: 'owner' | 'member' | null;
+  lastReadSeq: number | null;
+  unreadCount: number | null;
+  dmWith?: { id: string; displayName: string } | null;
+}
+
+const CHANNEL_COLUMNS = `c.id, c.kind, c.name, c.topic, c.description, c.created_by, c.last_seq, c.last_message_at, c.archived_at, c.created_at`;
+
+export function channelViewFromRow(r: Record<string, unknown>): ChannelView {
+  const isMember = r.member_role !== null && r.member_role !== undefined;
+  const lastSeq = Number(r.last_seq ?? 0);
+  const lastReadSeq = isMember ? Number(r.last_read_seq ?? 0) : null;
+  const view: ChannelView = {
+    id: String(r.id),
+    kind: r.kind as ChannelRow['kind'],
+    name: (r.name as string | null) ?? null,
+    topic: String(r.topic ?? ''),
+    description: String(r.description ?? ''),
+    createdBy: (r.created_by as string | null) ?? null,
+    lastSeq,
+    lastMessageAt: toIsoTimestamp(r.last_message_at as string | null),
+    archivedAt: toIsoTimestamp(r.archived_at as string | null),
+    createdAt: toIsoTimestamp(r.created_at as string)!,
+    isMember,
+    memberRole: isMember ? (r.member_role as 'owner' | 'member') : null,
+    lastReadSeq,
+    unreadCount: lastReadSeq === null ? null : Math.max(0, lastSeq - lastReadSeq),
+  };
+  if (r.kind === 'direct') view.dmWith = r.dm_with_id ? { id: String(r.dm_with_id), displayName: String(r.dm_with_name) } : null;
+  return view;
+}
+
+/** Owners and admins of the workspace, and the channel's own owner, manage a channel. */
+export function canManage(access: ChannelAccess, user: UserPrincipal): boolean {
+  return user.role === 'owner' || user.role === 'admin' || access.member?.role === 'owner';
+}
+
+export function requireManager(access: ChannelAccess, user: UserPrincipal): void {
+  if (!canManage(access, user)) throw new ApiError(403, 'forbidden', 'Only the channel owner or a workspace admin may do this.');
+}
+
+function viewQuery(tdb: TenantDb, where: string, params: unknown[], userId: string): Query {
+  return tdb.sql.query(
+    `SELECT ${CHANNEL_COLUMNS}, m.role AS member_role, m.last_read_seq,
+            other.id AS dm_with_id, other.display_name AS dm_with_name
+     FROM nchat_channels c
+     LEFT JOIN nchat_channel_members m ON m.channel_id = c.id AND m.user_id = $1
+     LEFT JOIN LATERAL (
+       SELECT u.id, u.display_name FROM nchat_channel_members om JOIN nchat_users u ON u.id = om.user_id
+       WHERE c.kind = 'direct' AND om.channel_id = c.id AND om.user_id <> $1 LIMIT 1
+     ) other ON true
+     WHERE ${where}`,
+    [userId, ...params],
+  ) as Query;
+}
+
+function nameTaken(err: unknown, name: string | undefined): never {
+  if (sqlState(err) === '23505') throw new ApiError(409, 'channel_name_taken', `A channel named "${name}" already exists.`);
+  throw err;
+}
+
+export async function createChannel(
+  tdb: TenantDb,
+  user: UserPrincipal,
+  input: { name: string; kind: 'public' | 'private'; topic: string; description: string; memberIds: string[] },
+): Promise<ChannelView> {
+  if (user.role === 'guest') throw new ApiError(403, 'forbidden', 'Guests cannot create channels.');
+  const id = crypto.randomUUID();
+  const others = [...new Set(input.memberIds.filter((m) => m !== user.userId))];
+  const statements: Query[] = [
+    tdb.sql.query(`INSERT INTO nchat_channels (id, kind, name, topic, description, created_by) VALUES ($1, $2, $3, $4, $5, $6)`, [id, input.kind, input.name, input.topic, input.description, user.userId]) as Query,
+    tdb.sql.query(`INSERT INTO nchat_channel_members (channel_id, user_id, role) VALUES ($1, $2, 'owner')`, [id, user.userId]) as Query,
+  ];
+  if (others.length) {
+    // Only active users of this workspace can be added; anything else is left out and reported.
+    statements.push(
+      tdb.sql.query(`INSERT INTO nchat_channel_members (channel_id, user_id) SELECT $1, u.id FROM nchat_users u WHERE u.id = ANY($2::uuid[]) AND u.status = 'active'`, [id, others]) as Query,
+    );
+  }
+  statements.push(viewQuery(tdb, 'c.id = $2', [id], user.userId));
+  const results = await tdb.transaction(statements).catch((err: unknown) => nameTaken(err, input.name));
+  return channelViewFromRow(results.at(-1)![0]!);
+}
+
+export async function listChannels(tdb: TenantDb, user: UserPrincipal, opts: { includeArchived: boolean }): Promise<ChannelView[]> {
+  const [rows] = await tdb.transaction([
+    viewQuery(
+      tdb,
+      `(c.kind = 'public' OR m.user_id IS NOT NULL) ${opts.includeArchived ? '' : 'AND c.archived_at IS NULL'}
+       ORDER BY CASE c.kind WHEN 'direct' THEN 1 ELSE 0 END, lower(coalesce(c.name, other.display_name)), c.id`,
+      [],
+      user.userId,
+    ),
+  ]);
+  return rows!.map(channelViewFromRow);
+}
+
+export async function getChannel(tdb: TenantDb, user: UserPrincipal, channelId: string): Promise<ChannelView & { memberCount: number }> {
+  const [rows, count] = await tdb.transaction([
+    viewQuery(tdb, 'c.id = $2', [channelId], user.userId),
+    tdb.sql.query('SELECT count(*)::int AS n FROM nchat_channel_members WHERE channel_id = $1', [channelId]) as Query,
+  ]);
+  return { ...channelViewFromRow(rows![0]!), memberCount: Number(count![0]!.n) };
+}
+
+export async function updateChannel(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess, patch: { name?: string; topic?: string; description?: string }): Promise<ChannelView> {
+  requireManager(access, user);
+  if (access.channel.kind === 'direct' && patch.name !== undefined) throw new ApiError(400, 'validation_failed', 'Direct messages have no name.', { issues: [{ path: 'name', message: 'direct messages have no name' }] });
+  const [, rows] = await tdb
+    .transaction([
+      tdb.sql.query(
+        `UPDATE nchat_channels SET name = coalesce($2, name), topic = coalesce($3, topic), description = coalesce($4, description), updated_at = now() WHERE id = $1`,
+        [access.channel.id, patch.name ?? null, patch.topic ?? null, patch.description ?? null],
+      ) as Query,
+      viewQuery(tdb, 'c.id = $2', [access.channel.id], user.userId),
+    ])
+    .catch((err: unknown) => nameTaken(err, patch.name));
+  return channelViewFromRow(rows![0]!);
+}
+
+export async function setArchived(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess, archived: boolean): Promise<ChannelView> {
+  requireManager(access, user);
+  const [, rows] = await tdb.transaction([
+    tdb.sql.query(`UPDATE nchat_channels SET archived_at = ${archived ? 'coalesce(archived_at, now())' : 'NULL'}, updated_at = now() WHERE id = $1`, [access.channel.id]) as Query,
+    viewQuery(tdb, 'c.id = $2', [access.channel.id], user.userId),
+  ]);
+  return channelViewFromRow(rows![0]!);
+}
+
+export async function deleteChannel(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess): Promise<string[]> {
+  requireManager(access, user);
+  const [rows] = await tdb.transaction([
+    tdb.sql.query(`WITH gone AS (DELETE FROM nchat_attachments WHERE channel_id = $1 RETURNING r2_key) SELECT r2_key FROM gone`, [access.channel.id]) as Query,
+    tdb.sql.query('DELETE FROM nchat_channels WHERE id = $1', [access.channel.id]) as Query,
+  ]);
+  return rows!.map((r) => String(r.r2_key));
+}
+
+export async function joinChannel(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess): Promise<void> {
+  if (access.channel.kind !== 'public') throw new ApiError(403, 'forbidden', 'Only public channels can be joined; ask a member to add you.');
+  if (user.role === 'guest') throw new ApiError(403, 'forbidden', 'Guests are added to channels by a member.');
+  if (access.channel.archivedAt) throw new ApiError(409, 'channel_archived', 'The channel is archived.');
+  // Joining starts the read position at the current end: history is there, not "unread".
+  await tdb.transaction([
+    tdb.sql.query(
+      `INSERT INTO nchat_channel_members (channel_id, user_id, last_read_seq) SELECT id, $2, last_seq FROM nchat_channels WHERE id = $1 ON CONFLICT DO NOTHING`,
+      [access.channel.id, user.userId],
+    ) as Query,
+  ]);
+}
+
+export async function removeMember(tdb: TenantDb, channelId: string, userId: string): Promise<boolean> {
+  const [rows] = await tdb.transaction([tdb.sql.query('DELETE FROM nchat_channel_members WHERE channel_id = $1 AND user_id = $2 RETURNING user_id', [channelId, userId]) as Query]);
+  return rows!.length > 0;
+}
+
+export async function addMember(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess, userId: string): Promise<void> {
+  if (access.channel.kind === 'direct') throw new ApiError(400, 'bad_request', 'Direct messages are between two people.');
+  if (access.channel.kind === 'private' ? !access.member : false) throw new ApiError(403, 'not_a_member', 'Only members can add people to a private channel.');
+  if (access.channel.kind === 'public' && !access.member && !canManage(access, user)) throw new ApiError(403, 'not_a_member', 'Join the channel first.');
+  if (user.role === 'guest') throw new ApiError(403, 'forbidden', 'Guests cannot add members.');
+  const [, target] = await tdb.transaction([
+    tdb.sql.query(
+      `INSERT INTO nchat_channel_members (channel_id, user_id, last_read_seq)
+       SELECT c.id, u.id, c.last_seq FROM nchat_channels c, nchat_users u WHERE c.id = $1 AND u.id = $2 AND u.status = 'active'
+       ON CONFLICT DO NOTHING RETURNING user_id`,
+      [access.channel.id, userId],
+    ) as Query,
+    tdb.sql.query(`SELECT status FROM nchat_users WHERE id = $1`, [userId]) as Query,
+  ]);
+  const status = target![0]?.status;
+  if (!status) throw new ApiError(404, 'user_not_found', 'No such user in this workspace.');
+  if (status !== 'active') throw new ApiError(409, 'user_deactivated', 'That user is deactivated.');
+  // Already a member: adding again changes nothing.
+}
+
+export async function listMembers(tdb: TenantDb, channelId: string) {
+  const [rows] = await tdb.transaction([
+    tdb.sql.query(
+      `SELECT u.id, u.display_name, u.avatar_url, u.role AS workspace_role, u.status, m.role, m.joined_at
+       FROM nchat_channel_members m JOIN nchat_users u ON u.id = m.user_id WHERE m.channel_id = $1 ORDER BY lower(u.display_name), u.id`,
+      [channelId],
+    ) as Query,
+  ]);
+  return rows!.map((r) => ({
+    id: String(r.id),
+    displayName: String(r.display_name),
+    avatarUrl: (r.avatar_url as string | null) ?? null,
+    workspaceRole: String(r.workspace_role),
+    status: String(r.status),
+    channelRole: String(r.role),
+    joinedAt: toIsoTimestamp(r.joined_at as string),
+  }));
+}
+
+/** The direct-message channel between the caller and `otherId`, created on first use. */
+export async function openDirectChannel(tdb: TenantDb, user: UserPrincipal, otherId: string): Promise<{ channel: ChannelView; created: boolean }> {
+  if (otherId === user.userId) throw new ApiError(400, 'bad_request', 'A direct message needs another person.');
+  const key = [user.userId, otherId].sort().join(':');
+  const id = crypto.randomUUID();
+  const results = await tdb.transaction([
+    tdb.sql.query(`SELECT status FROM nchat_users WHERE id = $1`, [otherId]) as Query,
+    tdb.sql.query(
+      `WITH other AS (SELECT id FROM nchat_users WHERE id = $3 AND status = 'active'),
+            ch AS (INSERT INTO nchat_channels (id, kind, dm_key, created_by) SELECT $1, 'direct', $2, $4 FROM other ON CONFLICT (dm_key) WHERE dm_key IS NOT NULL DO NOTHING RETURNING id)
+       INSERT INTO nchat_channel_members (channel_id, user_id) SELECT ch.id, u FROM ch, unnest(ARRAY[$3::uuid, $4::uuid]) AS u RETURNING channel_id`,
+      [id, key, otherId, user.userId],
+    ) as Query,
+    viewQuery(tdb, 'c.dm_key = $2', [key], user.userId),
+  ]);
+  const status = results[0]![0]?.status;
+  if (!status) throw new ApiError(404, 'user_not_found', 'No such user in this workspace.');
+  const row = results[2]![0];
+  if (!row) throw new ApiError(409, 'user_deactivated', 'That user is deactivated.');
+  return { channel: channelViewFromRow(row), created: results[1]!.length > 0 };
+}
+
+export async function markRead(tdb: TenantDb, user: UserPrincipal, channelId: string, seq: number): Promise<number> {
+  const [rows] = await tdb.transaction([
+    tdb.sql.query(
+      `UPDATE nchat_channel_members m SET last_read_seq = greatest(m.last_read_seq, least($3::bigint, c.last_seq)), last_read_at = now()
+       FROM nchat_channels c WHERE c.id = m.channel_id AND m.channel_id = $1 AND m.user_id = $2 RETURNING m.last_read_seq`,
+      [channelId, user.userId, seq],
+    ) as Query,
+  ]);
+  if (!rows![0]) throw new ApiError(403, 'not_a_member', 'Join the channel first.');
+  return Number(rows![0].last_read_seq);
+}

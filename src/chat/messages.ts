@@ -1,0 +1,148 @@
+import type { Query } from '../db/client';
+import { ApiError } from '../http/errors';
+import type { UserPrincipal } from '../http/tenant-context';
+import type { TenantDb } from '../tenancy/tenant-db';
+import { channelNotFound, type ChannelAccess } from './access';
+import { MESSAGE_COLUMNS, mentionHandles, messageFromRow, type ChatMessage, type ReactionSummary } from './message-model';
+
+/** Reading and changing stored messages (new messages go through the channel's ChatRoom). */
+
+export interface MessagePage {
+  messages: ChatMessage[];
+  hasMore: boolean;
+  order: 'newest_first' | 'oldest_first';
+}
+
+/** The channel timeline (top-level messages; replies live in threads). */
+export async function listMessages(tdb: TenantDb, channelId: string, q: { before?: number; after?: number; limit: number }): Promise<MessagePage> {
+  const ascending = q.after !== undefined;
+  const [rows] = await tdb.transaction([
+    tdb.sql.query(
+      `SELECT ${MESSAGE_COLUMNS} FROM nchat_messages m
+       WHERE m.channel_id = $1 AND m.parent_id IS NULL
+         AND ($2::bigint IS NULL OR m.id < $2) AND ($3::bigint IS NULL OR m.id > $3)
+       ORDER BY m.id ${ascending ? 'ASC' : 'DESC'} LIMIT $4`,
+      [channelId, q.before ?? null, q.after ?? null, q.limit + 1],
+    ) as Query,
+  ]);
+  return { messages: rows!.slice(0, q.limit).map(messageFromRow), hasMore: rows!.length > q.limit, order: ascending ? 'oldest_first' : 'newest_first' };
+}
+
+/** A message with its channel and the caller's membership; hidden if the caller may not see the channel. */
+export async function messageForUser(tdb: TenantDb, messageId: string, user: UserPrincipal): Promise<{ message: ChatMessage; access: ChannelAccess }> {
+  if (!/^\d{1,15}$/.test(messageId)) throw messageNotFound();
+  const [rows] = await tdb.transaction([
+    tdb.sql.query(
+      `SELECT ${MESSAGE_COLUMNS}, row_to_json(c.*) AS channel, cm.role AS member_role, cm.last_read_seq
+       FROM nchat_messages m JOIN nchat_channels c ON c.id = m.channel_id
+       LEFT JOIN nchat_channel_members cm ON cm.channel_id = c.id AND cm.user_id = $2
+       WHERE m.id = $1`,
+      [Number(messageId), user.userId],
+    ) as Query,
+  ]);
+  const row = rows![0];
+  if (!row) throw messageNotFound();
+  const c = row.channel as Record<string, unknown>;
+  const member = row.member_role ? { role: row.member_role as 'owner' | 'member', lastReadSeq: Number(row.last_read_seq) } : null;
+  if (c.kind !== 'public' && !member) throw messageNotFound();
+  const channel = {
+    id: String(c.id),
+    kind: c.kind,
+    name: c.name,
+    topic: c.topic,
+    description: c.description,
+    dmKey: c.dm_key,
+    createdBy: c.created_by,
+    lastSeq: Number(c.last_seq),
+    lastMessageAt: c.last_message_at ? new Date(String(c.last_message_at)) : null,
+    archivedAt: c.archived_at ? new Date(String(c.archived_at)) : null,
+    createdAt: new Date(String(c.created_at)),
+    updatedAt: new Date(String(c.updated_at)),
+  } as ChannelAccess['channel'];
+  return { message: messageFromRow(row), access: { channel, member } };
+}
+
+export function messageNotFound(): ApiError {
+  return new ApiError(404, 'message_not_found', 'No such message.');
+}
+
+/** The author edits the text; mentions are re-resolved. */
+export async function editMessage(tdb: TenantDb, user: UserPrincipal, message: ChatMessage, text: string): Promise<ChatMessage> {
+  if (message.userId !== user.userId) throw new ApiError(403, 'forbidden', 'Only the author can edit a message.');
+  if (message.deleted) throw new ApiError(409, 'message_deleted', 'The message was deleted.');
+  const handles = mentionHandles(text);
+  const results = await tdb.transaction([
+    tdb.sql.query(`UPDATE nchat_messages SET text = $2, edited_at = now() WHERE id = $1`, [message.id, text]) as Query,
+    tdb.sql.query(`DELETE FROM nchat_mentions WHERE message_id = $1`, [message.id]) as Query,
+    tdb.sql.query(
+      `INSERT INTO nchat_mentions (message_id, user_id) SELECT $1, u.id FROM nchat_users u WHERE u.status = 'active'
+         AND (lower(split_part(u.email, '@', 1)) = ANY($2::text[]) OR lower(replace(u.display_name, ' ', '')) = ANY($2::text[]))`,
+      [message.id, handles],
+    ) as Query,
+    tdb.sql.query(`SELECT ${MESSAGE_COLUMNS} FROM nchat_messages m WHERE m.id = $1`, [message.id]) as Query,
+  ]);
+  return messageFromRow(results[3]![0]!);
+}
+
+/** Soft delete: the row stays as a tombstone (its place and sequence), its words do not. */
+export async function deleteMessage(tdb: TenantDb, user: UserPrincipal, message: ChatMessage): Promise<ChatMessage> {
+  const isAdmin = user.role === 'owner' || user.role === 'admin';
+  if (message.userId !== user.userId && !isAdmin) throw new ApiError(403, 'forbidden', 'Only the author or a workspace admin can delete a message.');
+  if (message.deleted) return message;
+  const results = await tdb.transaction([
+    tdb.sql.query(`UPDATE nchat_messages SET text = '', deleted_at = now(), deleted_by = $2 WHERE id = $1`, [message.id, user.userId]) as Query,
+    tdb.sql.query(`DELETE FROM nchat_mentions WHERE message_id = $1`, [message.id]) as Query,
+    tdb.sql.query(`DELETE FROM nchat_reactions WHERE message_id = $1`, [message.id]) as Query,
+    tdb.sql.query(`SELECT ${MESSAGE_COLUMNS} FROM nchat_messages m WHERE m.id = $1`, [message.id]) as Query,
+  ]);
+  return messageFromRow(results[3]![0]!);
+}
+
+export async function listThread(tdb: TenantDb, parent: ChatMessage, q: { after?: number; limit: number }): Promise<{ parent: ChatMessage; replies: ChatMessage[]; hasMore: boolean }> {
+  if (parent.parentId !== null) throw new ApiError(400, 'bad_request', 'That message is a reply; open its parent thread.');
+  const [rows] = await tdb.transaction([
+    tdb.sql.query(
+      `SELECT ${MESSAGE_COLUMNS} FROM nchat_messages m WHERE m.parent_id = $1 AND ($2::bigint IS NULL OR m.id > $2) ORDER BY m.id ASC LIMIT $3`,
+      [parent.id, q.after ?? null, q.limit + 1],
+    ) as Query,
+  ]);
+  return { parent, replies: rows!.slice(0, q.limit).map(messageFromRow), hasMore: rows!.length > q.limit };
+}
+
+export async function react(tdb: TenantDb, user: UserPrincipal, message: ChatMessage, emoji: string, add: boolean): Promise<{ changed: boolean; reactions: ReactionSummary[] }> {
+  if (message.deleted) throw new ApiError(409, 'message_deleted', 'The message was deleted.');
+  const change = add
+    ? tdb.sql.query(`INSERT INTO nchat_reactions (message_id, user_id, emoji) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING emoji`, [message.id, user.userId, emoji])
+    : tdb.sql.query(`DELETE FROM nchat_reactions WHERE message_id = $1 AND user_id = $2 AND emoji = $3 RETURNING emoji`, [message.id, user.userId, emoji]);
+  const [changed, rows] = await tdb.transaction([change as Query, tdb.sql.query(`SELECT ${MESSAGE_COLUMNS} FROM nchat_messages m WHERE m.id = $1`, [message.id]) as Query]);
+  return { changed: changed!.length > 0, reactions: messageFromRow(rows![0]!).reactions };
+}
+
+/**
+ * Full-text search over messages in channels the user can see (public ones and their own),
+ * ranked by ts_rank, newest first among equals. `cursor` is the offset of the next page.
+ */
+export async function searchMessages(tdb: TenantDb, user: UserPrincipal, q: { q: string; limit: number; cursor?: number }) {
+  const offset = q.cursor ?? 0;
+  const [rows] = await tdb.transaction([
+    tdb.sql.query(
+      `SELECT ${MESSAGE_COLUMNS}, c.name AS channel_name, ts_rank(m.search, query) AS rank,
+              ts_headline('simple', m.text, query, 'MaxFragments=2, MaxWords=20, MinWords=5') AS highlight
+       FROM nchat_messages m
+       JOIN nchat_channels c ON c.id = m.channel_id
+       LEFT JOIN nchat_channel_members cm ON cm.channel_id = c.id AND cm.user_id = $2,
+       websearch_to_tsquery('simple', $1) AS query
+       WHERE m.search @@ query AND m.deleted_at IS NULL AND (c.kind = 'public' OR cm.user_id IS NOT NULL)
+       ORDER BY rank DESC, m.id DESC
+       LIMIT $3 OFFSET $4`,
+      [q.q, user.userId, q.limit + 1, offset],
+    ) as Query,
+  ]);
+  const page = rows!.slice(0, q.limit);
+  return {
+    results: page.map((r) => ({ message: messageFromRow(r), channelName: (r.channel_name as string | null) ?? null, rank: Number(r.rank), highlight: String(r.highlight ?? '') })),
+    nextCursor: rows!.length > q.limit ? String(offset + q.limit) : null,
+  };
+}
+
+export { channelNotFound };

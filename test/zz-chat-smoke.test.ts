@@ -1,0 +1,36 @@
+import { expect, it } from 'vitest';
+import { addUser, api, bearer, createTenant, tenantUrl } from './support/tenants';
+import { openSocket } from './support/sockets';
+
+it('chat smoke', async () => {
+  const t = await createTenant();
+  const bob = await addUser(t, 'member');
+  const ch = await api(tenantUrl(t.slug, '/api/channels'), { method: 'POST', headers: bearer(t.token), json: { name: 'general' } });
+  expect(ch.status).toBe(201);
+  const id = ch.body.channel.id;
+  expect((await api(tenantUrl(t.slug, `/api/channels/${id}/join`), { method: 'POST', headers: bearer(bob.token) })).status).toBe(200);
+  const a = await openSocket(tenantUrl(t.slug, `/api/channels/${id}/ws`), bearer(t.token));
+  expect(a.status).toBe(101);
+  const b = await openSocket(tenantUrl(t.slug, `/api/channels/${id}/ws`), bearer(bob.token));
+  expect(b.status).toBe(101);
+  await a.socket!.next((f) => f.type === 'presence' && f.online.length === 2);
+  const post = await api(tenantUrl(t.slug, `/api/channels/${id}/messages`), { method: 'POST', headers: bearer(t.token), json: { text: 'hello @owner' } });
+  expect(post.status).toBe(201);
+  const got = await b.socket!.next((f) => f.type === 'message.created');
+  expect(got.message.text).toBe('hello @owner');
+  b.socket!.send({ type: 'message', text: 'from bob', clientId: 'c1' });
+  const got2 = await a.socket!.next((f) => f.type === 'message.created' && f.message.clientId === 'c1');
+  expect(got2.message.seq).toBe(2);
+  b.socket!.send({ type: 'typing' });
+  await a.socket!.next((f) => f.type === 'typing');
+  b.socket!.send('not json');
+  await b.socket!.next((f) => f.type === 'error' && f.code === 'bad_frame');
+  const list = await api(tenantUrl(t.slug, `/api/channels/${id}/messages`), { headers: bearer(bob.token) });
+  expect(list.body.messages.map((m: any) => m.text)).toEqual(['from bob', 'hello @owner']);
+  const r = await openSocket(tenantUrl(t.slug, `/api/channels/${id}/ws?since=1`), bearer(bob.token));
+  const replayed = await r.socket!.next((f) => f.type === 'message.created');
+  expect(replayed.message.seq).toBe(2);
+  const chans = await api(tenantUrl(t.slug, '/api/channels'), { headers: bearer(bob.token) });
+  console.log(JSON.stringify(chans.body.channels[0]));
+  a.socket!.close(); b.socket!.close(); r.socket!.close();
+});
