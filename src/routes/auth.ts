@@ -1,10 +1,61 @@
 import { Hono } from 'hono';
+import { requestContext } from '../audit/audit';
+import { loginThrottle, passwordCheckThrottle } from '../accounts/attempt-throttle';
+import { smallBodies } from '../accounts/http';
+import { clearSessionCookie, startSession } from '../accounts/session-cookie';
+import { changePassword, getOwnAccount, signIn, signOut, updateProfile } from '../accounts/sessions';
+import { loginSchema, passwordChangeSchema, profileSchema } from '../accounts/validation';
 import type { AppEnv } from '../env';
+import { jsonBody } from '../http/body';
+import { anonymousTenantDb, asMember } from '../http/tenant-context';
 import { tenantOnly } from '../tenancy/middleware';
 
+/**
+ * /api/auth: signing in and out of the current workspace. Sessions are signed tokens, returned
+ * in the body (for `Authorization: Bearer`) and set as the HttpOnly session cookie.
+ */
 export const authRoutes = new Hono<AppEnv>();
-authRoutes.use(tenantOnly());
+authRoutes.use(tenantOnly(), smallBodies());
+
+authRoutes.post('/login', async (c) => {
+  const input = await jsonBody(c, loginSchema);
+  const tenant = c.get('tenant');
+  const signedIn = await signIn(anonymousTenantDb(c), loginThrottle(c.env, tenant.id, input.email), input);
+  const token = await startSession(c, signedIn.session, signedIn.sessionTimeoutMinutes);
+  return c.json({ user: signedIn.user, token });
+});
+
+/** Ends every session of the caller (all devices), and clears this browser's cookie. */
+authRoutes.post('/logout', async (c) => {
+  const { user, tdb } = asMember(c);
+  await signOut(tdb, user);
+  clearSessionCookie(c);
+  return c.body(null, 204);
+});
 
 /** /api/me: the signed-in user's own account. */
 export const meRoutes = new Hono<AppEnv>();
-meRoutes.use(tenantOnly());
+meRoutes.use(tenantOnly(), smallBodies());
+
+meRoutes.get('/', async (c) => {
+  const { user, tdb } = asMember(c);
+  const me = await getOwnAccount(tdb, user);
+  const { id, slug, name } = c.get('tenant');
+  return c.json({ user: me, tenant: { id, slug, name } });
+});
+
+meRoutes.patch('/', async (c) => {
+  const { user, tdb } = asMember(c);
+  const patch = await jsonBody(c, profileSchema);
+  return c.json({ user: await updateProfile(tdb, user, patch) });
+});
+
+/** Ends every session (including this one) and returns a fresh token for the caller. */
+meRoutes.put('/password', async (c) => {
+  const { user, tdb } = asMember(c);
+  const input = await jsonBody(c, passwordChangeSchema);
+  const tenant = c.get('tenant');
+  const changed = await changePassword(tdb, passwordCheckThrottle(c.env, tenant.id, user.userId), user, input, { tenantId: tenant.id, context: requestContext(c) });
+  const token = await startSession(c, changed.session, changed.sessionTimeoutMinutes);
+  return c.json({ user: changed.user, token });
+});

@@ -19,6 +19,8 @@ import { adminTenantView, ownerTenantView, workspaceUrl } from '../tenancy/views
 import { normaliseHostname } from '../tenancy/host';
 import { slugFormatSchema } from '../tenancy/slug';
 import { z } from 'zod';
+import { sql as dsql } from 'drizzle-orm';
+import { TenantDb } from '../tenancy/tenant-db';
 
 /**
  * The tenant management API, on the platform host (the seed's routes). Sign-up is public and
@@ -50,8 +52,14 @@ async function authorizedTenant(c: Context<AppEnv>, id: string, opts: { ownerMay
   const isOwner = principal.kind === 'user' && principal.tenantId === id && principal.role === 'owner';
   if (!isAdmin && !(opts.ownerMay && isOwner)) throw new ApiError(403, 'forbidden', opts.ownerMay ? 'Only the workspace owner or a platform admin may do this.' : 'Only a platform admin may do this.');
   if (!UUID.test(id)) throw new ApiError(404, 'not_found', 'No such workspace.');
-  const row = await service.findTenant(openDatabase(c.get('config')), id);
+  const database = openDatabase(c.get('config'));
+  const row = await service.findTenant(database, id);
   if (!row) throw new ApiError(404, 'not_found', 'No such workspace.');
+  if (principal.kind === 'user') {
+    // The owner's token is only as good as their session: signed out, demoted or deactivated
+    // owners are refused here too (NC401 → 401 session_revoked), at the cost of one round trip.
+    await new TenantDb(database, row, { userId: principal.userId, sessionVersion: principal.sessionVersion }).run((db) => db.execute(dsql`SELECT 1`));
+  }
   return { row, asAdmin: isAdmin };
 }
 
