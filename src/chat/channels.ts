@@ -6,6 +6,7 @@ import { ApiError } from '../http/errors';
 import type { UserPrincipal } from '../http/tenant-context';
 import type { TenantDb } from '../tenancy/tenant-db';
 import type { ChannelAccess } from './access';
+import { releaseChannelStorageQuery } from '../attachments/cleanup';
 
 /**
  * Channel use cases. Each takes the acting user, runs as one TenantDb transaction (which also
@@ -153,13 +154,10 @@ export async function setArchived(tdb: TenantDb, user: UserPrincipal, access: Ch
   return channelViewFromRow(rows![0]!);
 }
 
-export async function deleteChannel(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess): Promise<string[]> {
+/** Deletes the channel with its messages and attachments, and gives their storage back to the tenant's usage. */
+export async function deleteChannel(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess): Promise<void> {
   requireManager(access, user);
-  const [rows] = await tdb.transaction([
-    tdb.sql.query(`WITH gone AS (DELETE FROM nchat_attachments WHERE channel_id = $1 RETURNING r2_key) SELECT r2_key FROM gone`, [access.channel.id]) as Query,
-    tdb.sql.query('DELETE FROM nchat_channels WHERE id = $1', [access.channel.id]) as Query,
-  ]);
-  return rows!.map((r) => String(r.r2_key));
+  await tdb.transaction([releaseChannelStorageQuery(tdb, access.channel.id), tdb.sql.query('DELETE FROM nchat_channels WHERE id = $1', [access.channel.id]) as Query]);
 }
 
 export async function joinChannel(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess): Promise<void> {

@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import { deleteChannelFiles } from '../attachments/cleanup';
 import { channelForUser, requireMember } from '../chat/access';
 import * as channels from '../chat/channels';
 import { closeUserSockets, roomStub } from '../chat/rooms';
@@ -66,9 +67,9 @@ channelsRoutes.post('/:id/unarchive', async (c) => {
 channelsRoutes.delete('/:id', async (c) => {
   const { user, tdb } = asMember(c);
   const access = await channelForUser(tdb, c.req.param('id'), user);
-  const keys = await channels.deleteChannel(tdb, user, access);
-  // After the commit: files go, and anyone still connected is told the room is gone.
-  if (keys.length) await c.env.FILES.delete(keys);
+  await channels.deleteChannel(tdb, user, access);
+  // After the commit: the files go, and anyone still connected is told the room is gone.
+  await deleteChannelFiles(c.env.FILES, c.get('tenant').id, access.channel.id);
   await room(c, access.channel.id).closeAll('channel deleted');
   return c.json({ deleted: true, id: access.channel.id });
 });

@@ -37,7 +37,7 @@ tenantsRoutes.use(bodyLimit({ maxSize: 64 * 1024, onError: () => { throw new Api
 
 function deps(c: Context<AppEnv>): service.TenantServiceDeps {
   const config = c.get('config');
-  return { database: openDatabase(config), directory: directoryFor(c), baseDomain: config.BASE_DOMAIN };
+  return { database: openDatabase(config), directory: directoryFor(c), baseDomain: config.BASE_DOMAIN, files: c.env.FILES };
 }
 
 function acting(c: Context<AppEnv>): service.Acting {
@@ -75,7 +75,7 @@ tenantsRoutes.post('/create', async (c) => {
   const input = await jsonBody(c, createTenantSchema);
   const database = openDatabase(config);
   const created = await provisionTenant(database, input, await tenantMigrations(), requestContext(c));
-  await service.publish({ database, directory: directoryFor(c), baseDomain: config.BASE_DOMAIN }, created.tenant);
+  await service.publish({ database, directory: directoryFor(c), baseDomain: config.BASE_DOMAIN, files: c.env.FILES }, created.tenant);
   const token = await signSession(config.SESSION_SECRET, { sub: created.owner.id, tid: created.tenant.id, role: 'owner', sv: 1 });
   c.get('log').info('tenant_created', { tenantId: created.tenant.id, slug: created.tenant.slug, plan: created.tenant.billingPlan, status: created.tenant.status });
   return c.json(

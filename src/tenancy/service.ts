@@ -6,6 +6,7 @@ import { platformAuditLogs, tenantSettings, tenants, type TenantRow, type Tenant
 import { ApiError } from '../http/errors';
 import { TenantDirectory } from './directory';
 import { dropStatements } from './schema-ops';
+import { deleteTenantFiles } from '../attachments/cleanup';
 import type { SettingsPatch, UpdateTenantInput } from './validation';
 
 /**
@@ -18,6 +19,8 @@ export interface TenantServiceDeps {
   database: Database;
   directory: TenantDirectory;
   baseDomain: string;
+  /** Uploaded files (R2); a purge deletes the tenant's. */
+  files: R2Bucket;
 }
 
 export interface Acting {
@@ -208,6 +211,8 @@ export async function purgeTenant(deps: TenantServiceDeps, before: TenantRow, ac
     throw err;
   }
   await Promise.all([hosts.slugHost, ...hosts.domains].map((h) => deps.directory.forget(h)));
+  // After the commit: the tenant's files (every key starts with its id).
+  await deleteTenantFiles(deps.files, before.id);
 }
 
 /**
