@@ -4,7 +4,7 @@ import { openDatabase, type Query } from '../src/db/client';
 import { sqlState } from '../src/db/errors';
 import { MESSAGE_COLUMNS, mentionHandles, messageFromRow, type ChatMessage } from '../src/chat/message-model';
 import { afterGroupStatements, insertMessageStatement, sequenceGuardStatement, type NewMessage } from '../src/chat/post-message';
-import { clientFrameSchema, ROOM_CONTEXT_HEADER, ROOM_USER_HEADER, type RoomContext, type RoomEvent, type RoomUser } from '../src/chat/room-protocol';
+import { clientFrameSchema, ROOM_CONTEXT_HEADER, ROOM_ERROR_PREFIX, ROOM_USER_HEADER, type RoomContext, type RoomEvent, type RoomUser } from '../src/chat/room-protocol';
 import { TenantDb } from '../src/tenancy/tenant-db';
 
 /**
@@ -69,7 +69,12 @@ export class ChatRoom extends DurableObject<Env> {
   /** Stores a message (group commit) and broadcasts it; resolves once it is committed. */
   async post(context: RoomContext, message: NewMessage): Promise<ChatMessage> {
     this.adopt(context);
-    return this.enqueue(message);
+    try {
+      return await this.enqueue(message);
+    } catch (err) {
+      // Only message and name survive an RPC boundary: say what went wrong in the message.
+      throw new Error(sqlState(err) === 'NC410' ? `${ROOM_ERROR_PREFIX}channel_archived` : `${ROOM_ERROR_PREFIX}not_stored: ${(err as Error).message}`);
+    }
   }
 
   /** Broadcasts an event the Worker caused (edit, delete, reaction, read) after its commit. */
@@ -91,6 +96,7 @@ export class ChatRoom extends DurableObject<Env> {
 
   /** Closes every socket of `userId` in this room (removed from the channel, deactivated). */
   async closeUser(userId: string, reason: string): Promise<number> {
+    this.dropTickets(userId);
     const sockets = this.ctx.getWebSockets(userId);
     for (const ws of sockets) safeClose(ws, 4003, reason);
     if (sockets.length) this.broadcastPresence(sockets);
@@ -99,6 +105,8 @@ export class ChatRoom extends DurableObject<Env> {
 
   /** Closes every socket (channel deleted). */
   async closeAll(reason: string): Promise<void> {
+    this.ctx.storage.sql.exec('DELETE FROM tickets');
+    this.lastSeq = null;
     for (const ws of this.ctx.getWebSockets()) safeClose(ws, 4004, reason);
   }
 
@@ -110,14 +118,27 @@ export class ChatRoom extends DurableObject<Env> {
     if (!rawContext) return jsonError(400, 'bad_request', 'Missing room context.');
     this.adopt(JSON.parse(rawContext) as RoomContext);
     const url = new URL(request.url);
-    const rawUser = request.headers.get(ROOM_USER_HEADER);
-    const user = rawUser ? (JSON.parse(rawUser) as RoomUser) : this.consumeTicket(url.searchParams.get('ticket'));
-    if (!user) return jsonError(401, 'invalid_ticket', 'The WebSocket ticket is missing, used or expired. Ask for a new one.');
     const sinceText = url.searchParams.get('since');
     const since = sinceText !== null && /^\d{1,15}$/.test(sinceText) ? Number(sinceText) : null;
     if (sinceText !== null && since === null) return jsonError(400, 'invalid_since', 'since must be a sequence number.');
+    const rawUser = request.headers.get(ROOM_USER_HEADER);
+    let user: RoomUser | null;
+    if (rawUser) {
+      user = JSON.parse(rawUser) as RoomUser; // the Worker checked session and membership
+    } else {
+      user = this.consumeTicket(url.searchParams.get('ticket'));
+      if (!user) return jsonError(401, 'invalid_ticket', 'The WebSocket ticket is missing, used or expired. Ask for a new one.');
+      // Things may have changed since the ticket was issued: the session must still be valid
+      // and the user still a member of a channel that still exists.
+      const refusal = await this.checkTicketHolder(user);
+      if (refusal) return refusal;
+    }
 
-    await this.ensureLastSeq();
+    try {
+      await this.ensureLastSeq();
+    } catch {
+      return jsonError(404, 'channel_not_found', 'No such channel, or you are not a member of it.');
+    }
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, [user.userId]);
@@ -154,6 +175,7 @@ export class ChatRoom extends DurableObject<Env> {
             return send(ws, { type: 'error', code: 'invalid_parent', message: 'Replies go to a message of this channel that is not itself a reply.', clientId });
           }
           await this.enqueue({ userId: info.userId, text: frame.text, parentId: frame.parentId ?? null, clientId, mentions: mentionHandles(frame.text) }).catch((err: unknown) => {
+            if (sqlState(err) === 'NC410') return send(ws, { type: 'error', code: 'channel_archived', message: 'The channel is archived.', clientId });
             send(ws, { type: 'error', code: 'not_stored', message: 'The message could not be stored. Send it again.', clientId });
             console.error(JSON.stringify({ level: 'error', msg: 'room_post_failed', error: String(err) }));
           });
@@ -316,6 +338,28 @@ export class ChatRoom extends DurableObject<Env> {
         if (event.type === 'message.created' && event.message.seq <= lastSent) continue;
         send(ws, event);
       }
+    }
+  }
+
+  private dropTickets(userId: string): void {
+    for (const row of this.ctx.storage.sql.exec<{ ticket: string; user_json: string }>('SELECT ticket, user_json FROM tickets').toArray()) {
+      if ((JSON.parse(row.user_json) as RoomUser).userId === userId) this.ctx.storage.sql.exec('DELETE FROM tickets WHERE ticket = ?', row.ticket);
+    }
+  }
+
+  /** A redeemed ticket's holder: still signed in (same session version) and still a member? */
+  private async checkTicketHolder(user: RoomUser): Promise<Response | null> {
+    if (user.sessionVersion === undefined) return jsonError(401, 'invalid_ticket', 'The WebSocket ticket is not valid. Ask for a new one.');
+    const tdb = new TenantDb(openDatabase(configFor(this.env)), this.context!.tenant, { userId: user.userId, sessionVersion: user.sessionVersion });
+    try {
+      const [rows] = await tdb.transaction([
+        tdb.sql.query('SELECT 1 AS ok FROM nchat_channel_members WHERE channel_id = $1 AND user_id = $2', [this.context!.channelId, user.userId]) as Query,
+      ]);
+      if (!rows?.length) return jsonError(404, 'channel_not_found', 'No such channel, or you are not a member of it.');
+      return null;
+    } catch (err) {
+      if (sqlState(err) === 'NC401') return jsonError(401, 'session_revoked', 'This session has ended. Sign in again.');
+      throw err;
     }
   }
 

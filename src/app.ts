@@ -5,6 +5,7 @@ import { config } from './http/config';
 import { notFound, onError } from './http/errors';
 import { requestLogger } from './http/logger';
 import { requestId } from './http/request-id';
+import { sameOriginWrites } from './http/same-origin';
 import { healthRoutes } from './routes/health';
 import { tenantRoutes } from './routes/tenant';
 import { tenantsRoutes } from './routes/tenants';
@@ -20,11 +21,11 @@ import { resolveSite } from './tenancy/middleware';
  * The Hono app. Middleware order matters: the request id comes first so every log line and
  * every error carries it, the logger wraps everything after it, configuration is validated
  * before anything uses it, the site (platform or tenant) is resolved from the Host before any
- * route runs, and the caller is identified last.
+ * route runs, then the caller is identified, and cookie-borne writes from other origins refused.
  */
 export function createApp() {
   const app = new Hono<AppEnv>();
-  app.use(requestId(), requestLogger(), config(), resolveSite(), authenticate());
+  app.use(requestId(), requestLogger(), config(), resolveSite(), authenticate(), sameOriginWrites());
   app.route('/api', healthRoutes);
   app.route('/api/tenants', tenantsRoutes);
   app.route('/api/tenant', tenantRoutes);

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { signSession } from '../src/auth/session';
 import { TEST_SESSION_SECRET } from './support/constants';
+import { openSocket } from './support/sockets';
 import { PLATFORM, addUser, api, bearer, createTenant, database, tenantUrl, type ApiResult, type CreatedTenant } from './support/tenants';
 
 const OWNER_PASSWORD = 'securepass123';
@@ -139,11 +140,10 @@ describe('POST /api/auth/login', () => {
       expect((await login(t, email, 'wrong-password-x')).status).toBe(401);
       return performance.now() - started;
     };
-    await time(ownerEmail(t));
     await time(`warm@${t.slug}.test`);
     const known: number[] = [];
     const unknown: number[] = [];
-    for (let i = 0; i < 2; i++) {
+    for (let i = 0; i < 3; i++) {
       known.push(await time(ownerEmail(t)));
       unknown.push(await time(`nobody-${i}@${t.slug}.test`));
     }
@@ -280,6 +280,83 @@ describe('POST /api/auth/logout', () => {
     const res = await call(t, 'POST', '/api/auth/logout');
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe('unauthorized');
+  });
+});
+
+describe('cookie-authenticated writes from another origin', () => {
+  /** POST /api/auth/logout with the session cookie and the given browser headers. */
+  async function logoutWith(t: CreatedTenant, token: string, headers: Record<string, string>) {
+    return api(tenantUrl(t.slug, '/api/auth/logout'), { method: 'POST', headers: { cookie: `nchat_session=${token}`, ...headers } });
+  }
+
+  it.each([
+    ['another workspace of the same site', { origin: 'http://evil.nchat.test' }],
+    ['another site', { origin: 'https://attacker.example' }],
+    ['the same host over another scheme', { origin: 'https://SLUG.nchat.test' }],
+    ['an opaque origin', { origin: 'null' }],
+    ['Sec-Fetch-Site: same-site', { 'sec-fetch-site': 'same-site' }],
+    ['Sec-Fetch-Site: cross-site', { 'sec-fetch-site': 'cross-site' }],
+  ])('are refused from %s (403), and nothing happens', async (_name, headers) => {
+    const t = await createTenant();
+    const h = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.replace('SLUG', t.slug)]));
+    const res = await logoutWith(t, t.token, h);
+    expect(res.status, JSON.stringify(res.body)).toBe(403);
+    expect(res.body.error.code).toBe('cross_origin_request');
+    expect((await call(t, 'GET', '/api/me', t.token)).status).toBe(200);
+  });
+
+  it.each([
+    ['the same origin', (t: CreatedTenant) => ({ origin: `http://${t.slug}.nchat.test`, 'sec-fetch-site': 'same-origin' })],
+    ['a client that says nothing about origins', () => ({})],
+  ])('are accepted from %s', async (_name, headers) => {
+    const t = await createTenant();
+    expect((await logoutWith(t, t.token, headers(t))).status).toBe(204);
+  });
+
+  it('a bearer token is not ambient: accepted whatever the Origin', async () => {
+    const t = await createTenant();
+    const res = await api(tenantUrl(t.slug, '/api/auth/logout'), { method: 'POST', headers: { ...bearer(t.token), origin: 'https://elsewhere.example' } });
+    expect(res.status).toBe(204);
+  });
+
+  it('reads are not affected', async () => {
+    const t = await createTenant();
+    const res = await api(tenantUrl(t.slug, '/api/me'), { headers: { cookie: `nchat_session=${t.token}`, origin: 'https://elsewhere.example' } });
+    expect(res.status).toBe(200);
+  });
+});
+
+describe('ending sessions also closes their sockets', () => {
+  /** A workspace, a channel, and a member with an open socket in it (plus the owner's, which must stay). */
+  async function withSockets() {
+    const t = await createTenant();
+    const m = await join(t);
+    const created = await call(t, 'POST', '/api/channels', t.token, { name: `room-${crypto.randomUUID().slice(0, 6)}`, kind: 'public' });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const channelId = created.body.channel.id as string;
+    expect((await call(t, 'POST', `/api/channels/${channelId}/join`, m.token)).status).toBeLessThan(300);
+    const mine = await openSocket(tenantUrl(t.slug, `/api/channels/${channelId}/ws`), bearer(m.token));
+    const owners = await openSocket(tenantUrl(t.slug, `/api/channels/${channelId}/ws`), bearer(t.token));
+    expect([mine.status, owners.status]).toEqual([101, 101]);
+    let ownerClosed = false;
+    void owners.socket!.closed.then(() => (ownerClosed = true));
+    return { t, m, mine: mine.socket!, owners: owners.socket!, ownerClosed: () => ownerClosed };
+  }
+
+  it.each([
+    ['logout', 'signed out'],
+    ['password change', 'password changed'],
+  ])('%s closes the user\'s sockets (4003 "%s"), and nobody else\'s', async (what, reason) => {
+    const { t, m, mine, owners, ownerClosed } = await withSockets();
+    const res =
+      what === 'logout'
+        ? await call(t, 'POST', '/api/auth/logout', m.token)
+        : await call(t, 'PUT', '/api/me/password', m.token, { currentPassword: m.password, newPassword: 'a-fresh-passphrase' });
+    expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
+    const closed = await Promise.race([mine.closed, scheduler.wait(5000).then(() => null)]);
+    expect(closed).toMatchObject({ code: 4003, reason });
+    expect(ownerClosed()).toBe(false);
+    owners.close();
   });
 });
 

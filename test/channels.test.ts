@@ -3,7 +3,7 @@
  * unread counts, through the Worker as a client sees it. Every test uses fresh workspaces.
  */
 import { describe, expect, it } from 'vitest';
-import { chatWorkspace, deactivateInDatabase, openSocket, type ChatWorkspace, type Client } from './support/chat';
+import { chatWorkspace, deactivateInDatabase, openSocket, range, type ChatWorkspace, type Client } from './support/chat';
 import { api, bearer, database, tenantUrl } from './support/tenants';
 
 const UNKNOWN_UUID = '00000000-0000-4000-8000-000000000000';
@@ -556,6 +556,35 @@ describe('direct messages', () => {
     const bob = await w.user('member');
     const dm = (await w.owner.post('/api/dms', { userId: bob.id })).body.channel;
     expect((await w.owner.patch(`/api/channels/${dm.id}`, { name: 'renamed' })).status).toBe(400);
+  });
+});
+
+describe('concurrent requests', () => {
+  it('opening the same DM from both sides at once yields one channel: one 201, the rest 200', async () => {
+    const w = await chatWorkspace();
+    const bob = await w.user('member');
+    const results = await Promise.all(range(6).map((i) => (i % 2 ? w.owner.post('/api/dms', { userId: bob.id }) : bob.post('/api/dms', { userId: w.owner.id }))));
+    expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 201]);
+    expect(new Set(results.map((r) => r.body.channel.id)).size).toBe(1);
+    expect(await count(w.schema, 'nchat_channels', "kind = 'direct'", [])).toBe(1);
+    expect(await count(w.schema, 'nchat_channel_members', 'channel_id = $1', [results[0]!.body.channel.id])).toBe(2);
+  });
+
+  it('creating one name at once: one 201, the others 409 channel_name_taken', async () => {
+    const w = await chatWorkspace();
+    const results = await Promise.all(['race', 'RACE', 'Race', 'race'].map((name) => w.owner.post('/api/channels', { name })));
+    expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
+    for (const r of results.filter((x) => x.status === 409)) expect(r.body.error.code).toBe('channel_name_taken');
+    expect(names((await w.owner.get('/api/channels')).body.channels)).toEqual(['race']);
+  });
+
+  it('joining at once from many requests: one membership', async () => {
+    const w = await chatWorkspace();
+    const bob = await w.user('member');
+    const ch = await w.owner.channel('crowded');
+    const results = await Promise.all(range(5).map(() => bob.post(`/api/channels/${ch.id}/join`)));
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    expect((await w.owner.get(`/api/channels/${ch.id}`)).body.channel.memberCount).toBe(2);
   });
 });
 

@@ -144,7 +144,7 @@ describe('posting', () => {
 describe('listing', () => {
   async function fiveMessages() {
     const r = await room();
-    const ms = [];
+    const ms: Record<string, any>[] = [];
     for (const i of range(5)) ms.push(await (i % 2 ? r.w.owner : r.bob).say(r.ch.id, `m${i}`));
     return { ...r, ms };
   }
@@ -165,11 +165,11 @@ describe('listing', () => {
     expect(limited.body.messages.map((m: any) => m.text)).toEqual(['m5', 'm4']);
     expect(limited.body.hasMore).toBe(true);
 
-    const before = await w.owner.get(`/api/channels/${ch.id}/messages?before=${ms[3].id}&limit=2`);
+    const before = await w.owner.get(`/api/channels/${ch.id}/messages?before=${ms[3]!.id}&limit=2`);
     expect(before.body.messages.map((m: any) => m.text)).toEqual(['m3', 'm2']);
     expect(before.body.hasMore).toBe(true);
 
-    const after = await w.owner.get(`/api/channels/${ch.id}/messages?after=${ms[1].id}`);
+    const after = await w.owner.get(`/api/channels/${ch.id}/messages?after=${ms[1]!.id}`);
     expect(after.body.order).toBe('oldest_first');
     expect(after.body.messages.map((m: any) => m.text)).toEqual(['m3', 'm4', 'm5']);
     expect(after.body.hasMore).toBe(false);
@@ -184,7 +184,7 @@ describe('listing', () => {
     }
     expect(seen).toEqual(['m5', 'm4', 'm3', 'm2', 'm1']);
 
-    const afterLast = await w.owner.get(`/api/channels/${ch.id}/messages?after=${ms[4].id}`);
+    const afterLast = await w.owner.get(`/api/channels/${ch.id}/messages?after=${ms[4]!.id}`);
     expect(afterLast.body).toEqual({ messages: [], hasMore: false, order: 'oldest_first' });
   });
 
@@ -445,6 +445,20 @@ describe('reactions', () => {
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('validation_failed');
     expect((await w.owner.get(`/api/messages/${m.id}`)).body.message.reactions).toEqual([]);
+  });
+
+  it.each([
+    ['a percent sign', '%25'],
+    ['a stray escape', '%25E0%25A4%25A'],
+    ['a word', 'nope'],
+  ])('removing a reaction named by %s in the path: 400, not a 500', async (_label, raw) => {
+    const { w, ch } = await room();
+    const m = await w.owner.say(ch.id, 'path games');
+    await w.owner.post(`/api/messages/${m.id}/reactions`, { emoji: ':ok:' });
+    const res = await w.owner.del(`/api/messages/${m.id}/reactions/${raw}`);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('validation_failed');
+    expect((await w.owner.get(`/api/messages/${m.id}`)).body.message.reactions).toHaveLength(1);
   });
 
   it('a non-member of a public channel cannot react (403); a deleted message cannot get reactions (409)', async () => {

@@ -110,13 +110,18 @@ $$;
 --> statement-breakpoint
 -- First statement of every group of messages a ChatRoom commits: locks the channel row and
 -- checks that its sequence is where the room believes it is. Anything else (a second writer,
--- a stale room) fails the group with SQLSTATE NC409 instead of interleaving sequence numbers.
+-- a stale room) fails the group with SQLSTATE NC409 instead of interleaving sequence numbers;
+-- an archived (or deleted) channel takes no more messages: NC410.
 CREATE OR REPLACE FUNCTION nchat_lock_channel_seq(p_channel uuid, p_expected bigint) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
   s bigint;
+  archived timestamptz;
 BEGIN
-  SELECT last_seq INTO s FROM nchat_channels WHERE id = p_channel FOR UPDATE;
+  SELECT last_seq, archived_at INTO s, archived FROM nchat_channels WHERE id = p_channel FOR UPDATE;
+  IF NOT FOUND OR archived IS NOT NULL THEN
+    RAISE EXCEPTION 'channel % is archived or deleted', p_channel USING ERRCODE = 'NC410';
+  END IF;
   IF s IS DISTINCT FROM p_expected THEN
     RAISE EXCEPTION 'channel % is at sequence %, not %', p_channel, s, p_expected USING ERRCODE = 'NC409';
   END IF;

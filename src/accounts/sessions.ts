@@ -2,7 +2,7 @@ import { eq, sql as dsql } from 'drizzle-orm';
 import { auditInsert, type RequestContext } from '../audit/audit';
 import { dummyPasswordHash, hashPassword, verifyPassword } from '../auth/password';
 import { passwordProblems } from '../auth/password-policy';
-import { nchatUsers, type UserRole } from '../db/schema';
+import { nchatChannelMembers, nchatUsers, type UserRole } from '../db/schema';
 import { ApiError } from '../http/errors';
 import type { UserPrincipal } from '../http/tenant-context';
 import type { TenantDb } from '../tenancy/tenant-db';
@@ -17,6 +17,11 @@ export interface SignedIn {
   user: UserView;
   session: { id: string; role: UserRole; sessionVersion: number };
   sessionTimeoutMinutes: number;
+}
+
+export interface PasswordChanged extends SignedIn {
+  /** The user's channels: the sockets of the sessions that just ended are to be closed. */
+  channelIds: string[];
 }
 
 function invalidCredentials(): ApiError {
@@ -56,15 +61,18 @@ export async function signIn(tdb: TenantDb, throttle: AttemptThrottle, input: Lo
 /**
  * Ends every session of the signed-in user, on every device: sessions are signed tokens with no
  * server-side record each, and the user's session version is the one thing all of them are
- * checked against. (Ending one device only would need a session table.)
+ * checked against. (Ending one device only would need a session table.) Returns the user's
+ * channels, whose rooms should drop the sockets those sessions opened.
  */
-export async function signOut(tdb: TenantDb, me: UserPrincipal): Promise<void> {
-  await tdb.run((db) =>
+export async function signOut(tdb: TenantDb, me: UserPrincipal): Promise<{ channelIds: string[] }> {
+  const [, channels] = await tdb.batch((db) => [
     db
       .update(nchatUsers)
       .set({ sessionVersion: dsql`${nchatUsers.sessionVersion} + 1` })
       .where(eq(nchatUsers.id, me.userId)),
-  );
+    db.select({ id: nchatChannelMembers.channelId }).from(nchatChannelMembers).where(eq(nchatChannelMembers.userId, me.userId)),
+  ]);
+  return { channelIds: channels.map((r) => r.id) };
 }
 
 export async function getOwnAccount(tdb: TenantDb, me: UserPrincipal): Promise<UserView> {
@@ -89,8 +97,9 @@ export async function updateProfile(tdb: TenantDb, me: UserPrincipal, patch: Pro
 /**
  * PUT /api/me/password: the current password (throttled like sign-in, per user, so a stolen
  * session cannot be used to guess it), the workspace's password policy, then the new hash and a
- * session-version bump in one transaction with the audit row. Every existing session ends; the
- * caller gets a fresh one.
+ * session-version bump in one transaction with the audit row. Every existing session ends (a
+ * password change is what people do when they fear a session was stolen); the caller gets a
+ * fresh one.
  */
 export async function changePassword(
   tdb: TenantDb,
@@ -98,7 +107,7 @@ export async function changePassword(
   me: UserPrincipal,
   input: PasswordChange,
   audit: { tenantId: string; context: RequestContext },
-): Promise<SignedIn> {
+): Promise<PasswordChanged> {
   const [users, settingsRows] = await tdb.batch((db) => [
     db.select({ passwordHash: nchatUsers.passwordHash }).from(nchatUsers).where(eq(nchatUsers.id, me.userId)),
     accountSettingsQuery(db),
@@ -114,7 +123,7 @@ export async function changePassword(
     throw new ApiError(400, 'validation_failed', 'The request is not valid.', { issues: problems.map((message) => ({ path: 'newPassword', message })) });
   }
   const passwordHash = await hashPassword(input.newPassword);
-  const [updated] = await tdb.batch((db) => [
+  const [updated, , channels] = await tdb.batch((db) => [
     db
       .update(nchatUsers)
       .set({ passwordHash, sessionVersion: dsql`${nchatUsers.sessionVersion} + 1`, updatedAt: dsql`now()` })
@@ -128,8 +137,14 @@ export async function changePassword(
       resourceId: me.userId,
       context: audit.context,
     }),
+    db.select({ id: nchatChannelMembers.channelId }).from(nchatChannelMembers).where(eq(nchatChannelMembers.userId, me.userId)),
   ]);
   const user = updated[0];
   if (!user) throw new ApiError(401, 'session_revoked', 'This session has ended. Sign in again.');
-  return { user: userView(user), session: { id: user.id, role: user.role, sessionVersion: user.sessionVersion }, sessionTimeoutMinutes: settings.sessionTimeoutMinutes };
+  return {
+    user: userView(user),
+    session: { id: user.id, role: user.role, sessionVersion: user.sessionVersion },
+    sessionTimeoutMinutes: settings.sessionTimeoutMinutes,
+    channelIds: channels.map((r) => r.id),
+  };
 }

@@ -1,10 +1,10 @@
 import { and, asc, eq, ilike, ne, or, sql as dsql, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '../audit/audit';
+import { b64url, fromB64url } from '../auth/password';
 import type { Query } from '../db/client';
 import { nchatUsers, type UserRole } from '../db/schema';
 import { ApiError } from '../http/errors';
 import type { UserPrincipal } from '../http/tenant-context';
-import { encodeCursor } from '../tenancy/service';
 import type { TenantDb } from '../tenancy/tenant-db';
 import { auditInsertFrom, Params, type AuditSpec } from './sql';
 import { USER_SQL_COLUMNS, userColumns, userFromSql, userView, type UserView } from './user-view';
@@ -59,10 +59,18 @@ export interface UserPage {
   nextCursor: string | null;
 }
 
-/** A (lower(display_name), id) cursor: the directory is sorted by name. */
+/**
+ * A (lower(display_name), id) cursor: the directory is sorted by name. Names are any Unicode,
+ * so the JSON is encoded as UTF-8 before base64url (btoa alone only takes Latin-1).
+ */
+function encodeNameCursor(n: string, id: string): string {
+  return b64url(new TextEncoder().encode(JSON.stringify({ n, id })));
+}
+
 function decodeNameCursor(cursor: string): { n: string; id: string } {
   try {
-    const value: unknown = JSON.parse(atob(cursor.replace(/-/g, '+').replace(/_/g, '/')));
+    if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error('not base64url');
+    const value: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(fromB64url(cursor)));
     const { n, id } = (value ?? {}) as Record<string, unknown>;
     if (typeof n === 'string' && typeof id === 'string' && isUuid(id)) return { n, id };
   } catch {
@@ -104,7 +112,7 @@ export async function listUsers(tdb: TenantDb, viewer: UserPrincipal, q: ListUse
   const last = page.at(-1);
   return {
     users: page.map(userView),
-    nextCursor: rows.length > q.limit && last ? encodeCursor({ n: last.sortKey, id: last.id }) : null,
+    nextCursor: rows.length > q.limit && last ? encodeNameCursor(last.sortKey, last.id) : null,
   };
 }
 

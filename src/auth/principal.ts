@@ -30,7 +30,8 @@ function bearer(c: Context<AppEnv>): string | undefined {
 export function authenticate(): MiddlewareHandler<AppEnv> {
   return async function authenticateMiddleware(c, next) {
     const config = c.get('config');
-    const token = bearer(c) ?? getCookie(c, SESSION_COOKIE);
+    const fromHeader = bearer(c);
+    const token = fromHeader ?? getCookie(c, SESSION_COOKIE);
     if (!token) {
       c.set('principal', { kind: 'anonymous' });
       return next();
@@ -40,7 +41,15 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
       return next();
     }
     const claims = await verifySession(config.SESSION_SECRET, token);
-    if (!claims) throw new ApiError(401, 'invalid_session', 'The session token is invalid or has expired. Sign in again.');
+    if (!claims) {
+      // A stale cookie (expired, or signed with a rotated secret) must not lock a browser out
+      // of signing in again: it counts as no session. A bad bearer token is the caller's error.
+      if (!fromHeader) {
+        c.set('principal', { kind: 'anonymous' });
+        return next();
+      }
+      throw new ApiError(401, 'invalid_session', 'The session token is invalid or has expired. Sign in again.');
+    }
     c.set('principal', { kind: 'user', userId: claims.sub, tenantId: claims.tid, role: claims.role, sessionVersion: claims.sv, claims });
     return next();
   };

@@ -11,6 +11,8 @@ export interface RoomContext {
 export interface RoomUser {
   userId: string;
   role: string;
+  /** For tickets: the session version to re-check when the ticket is redeemed. */
+  sessionVersion?: number;
 }
 
 /** Events a room sends to its sockets. */
@@ -45,3 +47,6 @@ export type ClientFrame = z.output<typeof clientFrameSchema>;
 /** Internal headers on the upgrade request the Worker forwards to the room. */
 export const ROOM_CONTEXT_HEADER = 'x-nchat-room';
 export const ROOM_USER_HEADER = 'x-nchat-user';
+
+/** Errors a room's RPC methods throw start with this, then a code (`channel_archived`, ...). */
+export const ROOM_ERROR_PREFIX = 'nchat-room:';

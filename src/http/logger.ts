@@ -50,9 +50,11 @@ export function requestLogger(): MiddlewareHandler<AppEnv> {
     c.set('log', log);
     await next();
     const status = c.res.status;
+    // Paths can carry secrets (an invitation token): log the route pattern for those.
+    const route = c.req.routePath;
     const fields = {
       method: c.req.method,
-      path: c.req.path,
+      path: route.includes(':token') ? route : c.req.path,
       host: c.req.header('host'),
       status,
       durationMs: Date.now() - started,

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { requestContext } from '../audit/audit';
 import { loginThrottle, passwordCheckThrottle } from '../accounts/attempt-throttle';
-import { smallBodies } from '../accounts/http';
+import { closeSocketsOf, smallBodies } from '../accounts/http';
 import { clearSessionCookie, startSession } from '../accounts/session-cookie';
 import { changePassword, getOwnAccount, signIn, signOut, updateProfile } from '../accounts/sessions';
 import { loginSchema, passwordChangeSchema, profileSchema } from '../accounts/validation';
@@ -25,10 +25,11 @@ authRoutes.post('/login', async (c) => {
   return c.json({ user: signedIn.user, token });
 });
 
-/** Ends every session of the caller (all devices), and clears this browser's cookie. */
+/** Ends every session of the caller (all devices) and their sockets, and clears this browser's cookie. */
 authRoutes.post('/logout', async (c) => {
   const { user, tdb } = asMember(c);
-  await signOut(tdb, user);
+  const { channelIds } = await signOut(tdb, user);
+  await closeSocketsOf(c, user.userId, channelIds, 'signed out');
   clearSessionCookie(c);
   return c.body(null, 204);
 });
@@ -50,12 +51,13 @@ meRoutes.patch('/', async (c) => {
   return c.json({ user: await updateProfile(tdb, user, patch) });
 });
 
-/** Ends every session (including this one) and returns a fresh token for the caller. */
+/** Ends every session (including this one, and their sockets) and returns a fresh token for the caller. */
 meRoutes.put('/password', async (c) => {
   const { user, tdb } = asMember(c);
   const input = await jsonBody(c, passwordChangeSchema);
   const tenant = c.get('tenant');
   const changed = await changePassword(tdb, passwordCheckThrottle(c.env, tenant.id, user.userId), user, input, { tenantId: tenant.id, context: requestContext(c) });
+  await closeSocketsOf(c, user.userId, changed.channelIds, 'password changed');
   const token = await startSession(c, changed.session, changed.sessionTimeoutMinutes);
   return c.json({ user: changed.user, token });
 });

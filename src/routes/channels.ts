@@ -134,7 +134,7 @@ channelsRoutes.post('/:id/ws-ticket', async (c) => {
   const { user, tdb } = asMember(c);
   const access = await channelForUser(tdb, c.req.param('id'), user);
   requireMember(access);
-  const ticket = await room(c, access.channel.id).issueTicket(roomContext(c, access.channel.id), { userId: user.userId, role: user.role });
+  const ticket = await room(c, access.channel.id).issueTicket(roomContext(c, access.channel.id), { userId: user.userId, role: user.role, sessionVersion: user.sessionVersion });
   return c.json(ticket, 201);
 });
 

@@ -1,10 +1,9 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { requestContext } from '../audit/audit';
 import { acting, smallBodies } from '../accounts/http';
 import { acceptInvitation, acceptUrl, createInvitation, listInvitations, resendInvitation, revokeInvitation, type IssuedInvitation } from '../accounts/invitations';
 import { startSession } from '../accounts/session-cookie';
 import { acceptInvitationSchema, createInvitationSchema, listInvitationsQuery } from '../accounts/validation';
-import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import { jsonBody, queryParams } from '../http/body';
 import { anonymousTenantDb, asMember, MANAGER_ROLES } from '../http/tenant-context';

@@ -3,6 +3,7 @@ import { channelForUser, requireMember, requireNotArchived } from '../chat/acces
 import { mentionHandles } from '../chat/message-model';
 import * as messages from '../chat/messages';
 import { roomStub } from '../chat/rooms';
+import { ROOM_ERROR_PREFIX } from '../chat/room-protocol';
 import { editMessageSchema, listMessagesQuery, postMessageSchema, reactionSchema, searchQuery } from '../chat/validation';
 import type { AppEnv } from '../env';
 import { jsonBody, queryParams } from '../http/body';
@@ -34,13 +35,19 @@ channelMessagesRoutes.post('/:id/messages', async (c) => {
     }
   }
   // The channel's room stores it (group commit, sequence number) and broadcasts it once committed.
-  const message = await room(c, access.channel.id).post(roomContext(c, access.channel.id), {
-    userId: user.userId,
-    text: input.text,
-    parentId,
-    clientId: input.clientId ?? null,
-    mentions: mentionHandles(input.text),
-  });
+  const message = await room(c, access.channel.id)
+    .post(roomContext(c, access.channel.id), {
+      userId: user.userId,
+      text: input.text,
+      parentId,
+      clientId: input.clientId ?? null,
+      mentions: mentionHandles(input.text),
+    })
+    .catch((err: unknown) => {
+      // Archived between our check and the room's commit.
+      if (err instanceof Error && err.message.startsWith(`${ROOM_ERROR_PREFIX}channel_archived`)) throw new ApiError(409, 'channel_archived', 'The channel is archived.');
+      throw err;
+    });
   return c.json({ message }, 201);
 });
 
@@ -105,7 +112,8 @@ messagesRoutes.post('/:id/reactions', async (c) => {
 
 messagesRoutes.delete('/:id/reactions/:emoji', async (c) => {
   const { user, tdb } = asMember(c);
-  const emoji = reactionSchema.parse({ emoji: decodeURIComponent(c.req.param('emoji')) }).emoji;
+  // Hono has already decoded the path parameter.
+  const emoji = reactionSchema.parse({ emoji: c.req.param('emoji') }).emoji;
   const { message, access } = await messages.messageForUser(tdb, c.req.param('id'), user);
   requireMember(access);
   const result = await messages.react(tdb, user, message, emoji, false);

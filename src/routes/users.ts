@@ -1,8 +1,7 @@
 import { Hono } from 'hono';
-import { acting, smallBodies } from '../accounts/http';
+import { acting, closeSocketsOf, smallBodies } from '../accounts/http';
 import { changeUserRole, deactivateUser, getUser, listUsers, reactivateUser } from '../accounts/user-admin';
 import { listUsersQuery, roleSchema } from '../accounts/validation';
-import { closeUserSockets } from '../chat/rooms';
 import type { AppEnv } from '../env';
 import { jsonBody, queryParams } from '../http/body';
 import { asMember, MANAGER_ROLES } from '../http/tenant-context';
@@ -32,15 +31,7 @@ usersRoutes.put('/:id/role', async (c) => {
 usersRoutes.post('/:id/deactivate', async (c) => {
   const { user, tdb } = asMember(c, MANAGER_ROLES);
   const result = await deactivateUser(tdb, acting(c, user), c.req.param('id'));
-  // After the commit: the sessions are already dead (the version was bumped), this also drops
-  // the sockets they opened. A room that cannot be reached does not undo the deactivation.
-  if (result.channelIds.length) {
-    try {
-      await closeUserSockets(c.env, c.get('tenant').id, result.user.id, result.channelIds, 'account deactivated');
-    } catch (err) {
-      c.get('log').warn('close_sockets_failed', { userId: result.user.id, error: String(err) });
-    }
-  }
+  await closeSocketsOf(c, result.user.id, result.channelIds, 'account deactivated');
   return c.json({ user: result.user });
 });
 

@@ -1,0 +1,29 @@
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../env';
+import { ApiError } from './errors';
+
+/**
+ * Refuses state-changing requests that a browser made on behalf of another origin, unless they
+ * carry `Authorization` (which a page of another origin cannot add without a CORS preflight this
+ * app never grants). SameSite=Lax keeps the session cookie off cross-site requests, but every
+ * workspace subdomain of BASE_DOMAIN is the *same site* as every other: a page served from
+ * evil.<base> could otherwise post a form to acme.<base> with acme's cookie (deactivate a user,
+ * invite an address). Browsers say where a request comes from in Origin and Sec-Fetch-Site;
+ * clients that send neither (curl, server-to-server) are not browsers and carry no ambient
+ * credentials to abuse.
+ *
+ * @example
+ * app.use(sameOriginWrites())
+ */
+export function sameOriginWrites(): MiddlewareHandler<AppEnv> {
+  return async function sameOriginWritesMiddleware(c, next) {
+    const method = c.req.method;
+    if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS' || c.req.header('authorization')) return next();
+    const site = c.req.header('sec-fetch-site');
+    const origin = c.req.header('origin');
+    if ((site && site !== 'same-origin' && site !== 'none') || (origin && origin !== new URL(c.req.url).origin)) {
+      throw new ApiError(403, 'cross_origin_request', 'This request came from another site. Use the workspace\'s own address, or send the token in an Authorization header.');
+    }
+    return next();
+  };
+}
