@@ -39,18 +39,12 @@ export const USER_SQL_COLUMNS = 'id, email, display_name, role, status, avatar_u
 
 type Timestamp = Date | string;
 
-export interface UserFields {
-  id: string;
-  email: string;
-  displayName: string;
-  role: UserRole;
-  status: UserStatus;
-  avatarUrl: string | null;
-  statusText: string | null;
+/** What a view is built from: the same fields, with timestamps as Dates (drizzle) or Postgres text (raw SQL). */
+export type UserFields = Omit<UserView, 'lastSeenAt' | 'createdAt' | 'updatedAt'> & {
   lastSeenAt: Timestamp | null;
   createdAt: Timestamp;
   updatedAt: Timestamp;
-}
+};
 
 function iso(value: Timestamp): string;
 function iso(value: Timestamp | null): string | null;
