@@ -86,27 +86,47 @@ function nameTaken(err: unknown, name: string | undefined): never {
   throw err;
 }
 
+/**
+ * Creates a channel within the plan's channel limit (public and private channels that are not
+ * archived; direct messages do not count). The limit holds under concurrency: creations take a
+ * tenant-wide transaction lock, and the insert re-counts after getting it, so 30 parallel
+ * attempts on a tenant with room for 2 create exactly 2.
+ */
 export async function createChannel(
   tdb: TenantDb,
   user: UserPrincipal,
   input: { name: string; kind: 'public' | 'private'; topic: string; description: string; memberIds: string[] },
-): Promise<ChannelView> {
+  limit: number | null,
+): Promise<{ channel: ChannelView } | { limitReached: { limit: number; used: number } }> {
   if (user.role === 'guest') throw new ApiError(403, 'forbidden', 'Guests cannot create channels.');
   const id = crypto.randomUUID();
   const others = [...new Set(input.memberIds.filter((m) => m !== user.userId))];
   const statements: Query[] = [
-    tdb.sql.query(`INSERT INTO nchat_channels (id, kind, name, topic, description, created_by) VALUES ($1, $2, $3, $4, $5, $6)`, [id, input.kind, input.name, input.topic, input.description, user.userId]) as Query,
-    tdb.sql.query(`INSERT INTO nchat_channel_members (channel_id, user_id, role) VALUES ($1, $2, 'owner')`, [id, user.userId]) as Query,
+    tdb.sql.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`${tdb.tenant.schemaName}:channel-limit`]) as Query,
+    tdb.sql.query(
+      `INSERT INTO nchat_channels (id, kind, name, topic, description, created_by)
+       SELECT $1, $2, $3, $4, $5, $6
+       WHERE $7::int IS NULL OR (SELECT count(*) FROM nchat_channels WHERE kind <> 'direct' AND archived_at IS NULL) < $7::int
+       RETURNING id`,
+      [id, input.kind, input.name, input.topic, input.description, user.userId, limit],
+    ) as Query,
+    tdb.sql.query(`INSERT INTO nchat_channel_members (channel_id, user_id, role) SELECT id, $2, 'owner' FROM nchat_channels WHERE id = $1`, [id, user.userId]) as Query,
   ];
   if (others.length) {
-    // Only active users of this workspace can be added; anything else is left out and reported.
+    // Only active users of this workspace can be added; anything else is left out.
     statements.push(
-      tdb.sql.query(`INSERT INTO nchat_channel_members (channel_id, user_id) SELECT $1, u.id FROM nchat_users u WHERE u.id = ANY($2::uuid[]) AND u.status = 'active'`, [id, others]) as Query,
+      tdb.sql.query(
+        `INSERT INTO nchat_channel_members (channel_id, user_id) SELECT c.id, u.id FROM nchat_channels c, nchat_users u WHERE c.id = $1 AND u.id = ANY($2::uuid[]) AND u.status = 'active'`,
+        [id, others],
+      ) as Query,
     );
   }
   statements.push(viewQuery(tdb, 'c.id = $2', [id], user.userId));
+  statements.push(tdb.sql.query(`SELECT count(*)::int AS used FROM nchat_channels WHERE kind <> 'direct' AND archived_at IS NULL`) as Query);
   const results = await tdb.transaction(statements).catch((err: unknown) => nameTaken(err, input.name));
-  return channelViewFromRow(results.at(-1)![0]!);
+  const created = results[1]!.length > 0;
+  if (!created) return { limitReached: { limit: limit!, used: Number(results.at(-1)![0]!.used) } };
+  return { channel: channelViewFromRow(results.at(-2)![0]!) };
 }
 
 export async function listChannels(tdb: TenantDb, user: UserPrincipal, opts: { includeArchived: boolean }): Promise<ChannelView[]> {

@@ -10,6 +10,7 @@ import { jsonBody } from '../http/body';
 import { ApiError } from '../http/errors';
 import { asMember } from '../http/tenant-context';
 import { tenantOnly } from '../tenancy/middleware';
+import { limitOf, planLimitError, requireFeature } from '../tenancy/entitlements';
 
 /**
  * /api/channels: public and private channels on a workspace host, their members, read
@@ -30,8 +31,11 @@ function room(c: Context<AppEnv>, channelId: string) {
 channelsRoutes.post('/', async (c) => {
   const { user, tdb } = asMember(c);
   const input = await jsonBody(c, createChannelSchema);
-  const channel = await channels.createChannel(tdb, user, input);
-  return c.json({ channel }, 201);
+  const tenant = c.get('tenant');
+  requireFeature(tenant, input.kind === 'private' ? 'privateChannels' : 'publicChannels');
+  const result = await channels.createChannel(tdb, user, input, limitOf(tenant, 'channels'));
+  if ('limitReached' in result) throw planLimitError(tenant, 'channels', result.limitReached.limit, result.limitReached.used);
+  return c.json({ channel: result.channel }, 201);
 });
 
 channelsRoutes.get('/', async (c) => {

@@ -1,0 +1,97 @@
+/**
+ * Plan limits and features (issue 5, the parts built so far): the channel limit at its boundary,
+ * under concurrency, with a custom override and on an unlimited plan; feature errors.
+ */
+import { describe, expect, it } from 'vitest';
+import { plansWith, requireFeature } from '../src/tenancy/entitlements';
+import type { TenantSnapshot } from '../src/tenancy/snapshot';
+import { adminAuth, api, bearer, createTenant, PLATFORM, tenantUrl } from './support/tenants';
+
+async function createChannels(slug: string, token: string, names: string[]) {
+  return Promise.all(names.map((name) => api(tenantUrl(slug, '/api/channels'), { method: 'POST', headers: bearer(token), json: { name } })));
+}
+
+describe('channel limit', () => {
+  it('allows the 5th channel on the free plan and refuses the 6th with 402 plan_limit', async () => {
+    const t = await createTenant();
+    for (let i = 1; i <= 5; i++) {
+      const res = await api(tenantUrl(t.slug, '/api/channels'), { method: 'POST', headers: bearer(t.token), json: { name: `c${i}` } });
+      expect(res.status).toBe(201);
+    }
+    const sixth = await api(tenantUrl(t.slug, '/api/channels'), { method: 'POST', headers: bearer(t.token), json: { name: 'c6' } });
+    expect(sixth.status).toBe(402);
+    expect(sixth.body.error).toMatchObject({ code: 'plan_limit', details: { resource: 'channels', limit: 5, used: 5, plan: 'free', upgrade: true } });
+    const list = await api(tenantUrl(t.slug, '/api/channels'), { headers: bearer(t.token) });
+    expect(list.body.channels.map((c: { name: string }) => c.name)).not.toContain('c6');
+  });
+
+  it('holds under concurrency: 30 parallel creations on a free tenant with 3 channels leave exactly 5', async () => {
+    const t = await createTenant();
+    await createChannels(t.slug, t.token, ['a1', 'a2', 'a3']);
+    const results = await createChannels(t.slug, t.token, Array.from({ length: 30 }, (_, i) => `p${i}`));
+    expect(results.filter((r) => r.status === 201)).toHaveLength(2);
+    expect(results.filter((r) => r.status === 402)).toHaveLength(28);
+    const list = await api(tenantUrl(t.slug, '/api/channels'), { headers: bearer(t.token) });
+    expect(list.body.channels.filter((c: { kind: string }) => c.kind !== 'direct')).toHaveLength(5);
+  });
+
+  it('archived channels and direct messages do not count', async () => {
+    const t = await createTenant();
+    const made = await createChannels(t.slug, t.token, ['b1', 'b2', 'b3', 'b4', 'b5']);
+    expect((await api(tenantUrl(t.slug, '/api/channels'), { method: 'POST', headers: bearer(t.token), json: { name: 'b6' } })).status).toBe(402);
+    await api(tenantUrl(t.slug, `/api/channels/${made[0]!.body.channel.id}/archive`), { method: 'POST', headers: bearer(t.token) });
+    expect((await api(tenantUrl(t.slug, '/api/channels'), { method: 'POST', headers: bearer(t.token), json: { name: 'b6' } })).status).toBe(201);
+  });
+
+  it('follows a custom override, and an unlimited plan has no limit', async () => {
+    const t = await createTenant();
+    const custom = await api(`${PLATFORM}/api/tenants/${t.id}`, { method: 'PUT', headers: adminAuth, json: { plan: 'custom', limits: { channels: 2 } } });
+    expect(custom.status).toBe(200);
+    const two = await createChannels(t.slug, t.token, ['x1', 'x2', 'x3']);
+    expect(two.map((r) => r.status).sort()).toEqual([201, 201, 402]);
+    expect(two.find((r) => r.status === 402)!.body.error.details).toMatchObject({ limit: 2, plan: 'custom', upgrade: false });
+
+    await api(`${PLATFORM}/api/tenants/${t.id}`, { method: 'PUT', headers: adminAuth, json: { plan: 'enterprise', limits: {} } });
+    const many = await createChannels(t.slug, t.token, Array.from({ length: 8 }, (_, i) => `e${i}`));
+    expect(many.every((r) => r.status === 201)).toBe(true);
+  });
+
+  it('a Pro trial has the Pro limit (50), and an expired trial falls back to free for new channels', async () => {
+    const t = await createTenant({ trial: true });
+    const made = await createChannels(t.slug, t.token, Array.from({ length: 6 }, (_, i) => `t${i}`));
+    expect(made.every((r) => r.status === 201)).toBe(true);
+    await api(`${PLATFORM}/api/tenants/${t.id}`, { method: 'PUT', headers: adminAuth, json: { trialEndsAt: new Date(Date.now() - 1000).toISOString() } });
+    // Over the free limit now: what exists stays, nothing more can be added.
+    const list = await api(tenantUrl(t.slug, '/api/channels'), { headers: bearer(t.token) });
+    expect(list.body.channels).toHaveLength(6);
+    const refused = await api(tenantUrl(t.slug, '/api/channels'), { method: 'POST', headers: bearer(t.token), json: { name: 't-late' } });
+    expect(refused.status).toBe(402);
+    expect(refused.body.error.details).toMatchObject({ limit: 5, used: 6, plan: 'free' });
+  });
+});
+
+describe('features', () => {
+  const snapshot = (plan: TenantSnapshot['billingPlan'], features: Record<string, boolean> = {}) =>
+    ({ id: 'x', slug: 'x', name: 'X', status: 'active', schemaName: 's', roleName: 'r', billingPlan: plan, billingInterval: null, trialEndsAt: null, limits: {}, features, branding: {}, version: 1, cancelledAt: null, deletionScheduledAt: null }) as TenantSnapshot;
+
+  it.each([
+    ['search', ['pro', 'enterprise', 'custom']],
+    ['sso', ['enterprise', 'custom']],
+    ['threads', ['free', 'pro', 'enterprise', 'custom']],
+  ] as const)('%s is on %j', (feature, plans) => {
+    expect(plansWith(feature)).toEqual(plans);
+  });
+
+  it('refuses a feature the plan lacks with 403 feature_not_in_plan naming it and the plans that have it', () => {
+    let error: unknown;
+    try {
+      requireFeature(snapshot('free'), 'sso');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ status: 403, code: 'feature_not_in_plan', details: { feature: 'sso', plan: 'free', availableOn: ['enterprise', 'custom'] } });
+    expect(() => requireFeature(snapshot('enterprise'), 'sso')).not.toThrow();
+    // A per-tenant override (custom deal) grants it.
+    expect(() => requireFeature(snapshot('free', { sso: true }), 'sso')).not.toThrow();
+  });
+});
