@@ -95,3 +95,32 @@ describe('features', () => {
     expect(() => requireFeature(snapshot('free', { sso: true }), 'sso')).not.toThrow();
   });
 });
+
+describe('user limit', () => {
+  const invite = (slug: string, token: string, email: string) => api(tenantUrl(slug, '/api/invitations'), { method: 'POST', headers: bearer(token), json: { email, role: 'member' } });
+
+  it('counts the owner and open invitations: the 10th seat is fine, the 11th is refused with 402', async () => {
+    const t = await createTenant();
+    for (let i = 1; i <= 9; i++) expect((await invite(t.slug, t.token, `u${i}@x.test`)).status).toBe(201);
+    const eleventh = await invite(t.slug, t.token, 'u10@x.test');
+    expect(eleventh.status).toBe(402);
+    expect(eleventh.body.error).toMatchObject({ code: 'plan_limit', details: { resource: 'users', limit: 10, used: 10, plan: 'free' } });
+  });
+
+  it('holds under concurrency: 20 parallel invitations on a fresh free workspace create exactly 9', async () => {
+    const t = await createTenant();
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => invite(t.slug, t.token, `c${i}@x.test`)));
+    expect(results.filter((r) => r.status === 201)).toHaveLength(9);
+    expect(results.filter((r) => r.status === 402)).toHaveLength(11);
+    const list = await api(tenantUrl(t.slug, '/api/invitations'), { headers: bearer(t.token) });
+    expect(list.body.invitations).toHaveLength(9);
+  });
+
+  it('a revoked invitation frees its seat', async () => {
+    const t = await createTenant();
+    const made = await Promise.all(Array.from({ length: 9 }, (_, i) => invite(t.slug, t.token, `r${i}@x.test`)));
+    expect((await invite(t.slug, t.token, 'extra@x.test')).status).toBe(402);
+    await api(tenantUrl(t.slug, `/api/invitations/${made[0]!.body.invitation.id}`), { method: 'DELETE', headers: bearer(t.token) });
+    expect((await invite(t.slug, t.token, 'extra@x.test')).status).toBe(201);
+  });
+});

@@ -167,12 +167,29 @@ export interface IssuedInvitation {
   token: string;
 }
 
-/** POST /api/invitations (owners and admins). */
-export async function createInvitation(tdb: TenantDb, acting: Acting, input: CreateInvitationInput): Promise<IssuedInvitation> {
+/**
+ * Seats in use against the plan's user limit: active users plus invitations still open (so a
+ * round of invitations cannot overshoot the limit when they are accepted).
+ */
+const SEATS_USED_SQL = `(SELECT count(*) FROM nchat_users WHERE status = 'active')
+  + (SELECT count(*) FROM public.tenant_invitations WHERE accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now())`;
+
+export class UserLimitReached extends Error {
+  constructor(readonly limit: number, readonly used: number) {
+    super(`user limit ${limit} reached (${used} in use)`);
+  }
+}
+
+/**
+ * POST /api/invitations (owners and admins). `userLimit` (null: unlimited) is enforced in the
+ * insert itself, after a tenant-wide lock, so concurrent invitations cannot pass it together.
+ */
+export async function createInvitation(tdb: TenantDb, acting: Acting, input: CreateInvitationInput, userLimit: number | null = null): Promise<IssuedInvitation> {
   const token = newInvitationToken();
   const p = new Params();
   const tenantP = p.add(acting.tenantId);
   const emailP = p.add(input.email);
+  const limitP = p.add(userLimit);
   const lock = tdb.sql.query(`SELECT ${emailLockSql('$2::text', '$1')}`, [acting.tenantId, input.email]) as Query;
   const blockers = tdb.sql.query(blockersSql('$1::text', null), [input.email]) as Query;
   // The same condition again: the advisory lock makes it the same answer, and the insert
@@ -182,6 +199,7 @@ export async function createInvitation(tdb: TenantDb, acting: Acting, input: Cre
       SELECT ${tenantP}::uuid, ${emailP}::text, ${p.add(input.role)}::text, ${p.add(await tokenHash(token))}::text, ${p.add(acting.user.userId)}::uuid,
              now() + make_interval(days => ${p.add(INVITATION_TTL_DAYS)}::int)
       WHERE NOT EXISTS (${blockersSql(`${emailP}::text`, null)})
+        AND (${limitP}::int IS NULL OR ${SEATS_USED_SQL} < ${limitP}::int)
       RETURNING ${INVITATION_SQL_COLUMNS}
     ), audit AS (
       ${auditInsertFrom(p, auditSpec(acting, 'invitation.created'), 'inv', {
@@ -190,9 +208,16 @@ export async function createInvitation(tdb: TenantDb, acting: Acting, input: Cre
       })}
     )
     SELECT * FROM inv`;
-  const [, found, inserted] = await tdb.transaction([lock, blockers, tdb.sql.query(text, p.values) as Query]);
+  const seatLock = tdb.sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${tdb.tenant.schemaName}:user-limit`]) as Query;
+  const seats = tdb.sql.query(`SELECT ${SEATS_USED_SQL} AS used`) as Query;
+  const [, , found, inserted, seatRows] = await tdb.transaction([seatLock, lock, blockers, tdb.sql.query(text, p.values) as Query, seats]);
   const row = inserted?.[0];
-  if (!row) throw blockerError(found ?? []) ?? new ApiError(409, 'conflict', 'The invitation could not be created. Try again.');
+  if (!row) {
+    const blocked = blockerError(found ?? []);
+    if (blocked) throw blocked;
+    if (userLimit !== null) throw new UserLimitReached(userLimit, Number(seatRows?.[0]?.used ?? 0));
+    throw new ApiError(409, 'conflict', 'The invitation could not be created. Try again.');
+  }
   return { invitation: invitationView(invitationFromSql(row)), token };
 }
 

@@ -1,7 +1,8 @@
 import { Hono, type Context } from 'hono';
 import { requestContext } from '../audit/audit';
 import { acting, smallBodies } from '../accounts/http';
-import { acceptInvitation, acceptUrl, createInvitation, listInvitations, resendInvitation, revokeInvitation, type IssuedInvitation } from '../accounts/invitations';
+import { acceptInvitation, acceptUrl, createInvitation, listInvitations, resendInvitation, revokeInvitation, UserLimitReached, type IssuedInvitation } from '../accounts/invitations';
+import { limitOf, planLimitError } from '../tenancy/entitlements';
 import { startSession } from '../accounts/session-cookie';
 import { acceptInvitationSchema, createInvitationSchema, listInvitationsQuery } from '../accounts/validation';
 import type { AppEnv } from '../env';
@@ -41,7 +42,11 @@ async function deliver(c: Context<AppEnv>, issued: IssuedInvitation): Promise<st
 invitationsRoutes.post('/', async (c) => {
   const { user, tdb } = asMember(c, MANAGER_ROLES);
   const input = await jsonBody(c, createInvitationSchema);
-  const issued = await createInvitation(tdb, acting(c, user), input);
+  const tenant = c.get('tenant');
+  const issued = await createInvitation(tdb, acting(c, user), input, limitOf(tenant, 'users')).catch((err: unknown) => {
+    if (err instanceof UserLimitReached) throw planLimitError(tenant, 'users', err.limit, err.used);
+    throw err;
+  });
   return c.json({ invitation: issued.invitation, acceptUrl: await deliver(c, issued) }, 201);
 });
 
