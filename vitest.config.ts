@@ -12,6 +12,9 @@ export default defineConfig({
           ENABLE_MULTI_TENANCY: 'true',
           DEFAULT_TENANT_SLUG: 'default',
           LOG_LEVEL: 'warn',
+          // The gate's rate limit and quota are tested on their own (test/tenant-gate.test.ts,
+          // which turns them on); the rest of the suite sends more than a free plan's 60/minute.
+          PLAN_LIMITS_ENFORCED: 'false',
           DATABASE_URL: TEST_DATABASE_URL,
           NEON_FETCH_ENDPOINT: `${inject('gatewayUrl')}/sql`,
           SESSION_SECRET: TEST_SESSION_SECRET,

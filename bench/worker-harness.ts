@@ -28,7 +28,7 @@ export interface RunningWorker {
 }
 
 /** `wrangler dev` with its own empty local state (KV, Durable Objects) in a temp directory. */
-export async function startWorker(gateway: Gateway, port: number): Promise<RunningWorker> {
+export async function startWorker(gateway: Gateway, port: number, extraVars: Record<string, string> = {}): Promise<RunningWorker> {
   const persist = mkdtempSync(join(tmpdir(), 'nchat-bench-'));
   const vars: Record<string, string> = {
     BASE_DOMAIN: BENCH_BASE_DOMAIN,
@@ -39,6 +39,7 @@ export async function startWorker(gateway: Gateway, port: number): Promise<Runni
     STRIPE_SECRET_KEY: 'sk_test_bench',
     STRIPE_WEBHOOK_SECRET: 'whsec_bench',
     LOG_LEVEL: 'warn',
+    ...extraVars,
   };
   const args = ['dev', '--port', String(port), '--infer-origin-from-routes=false', '--persist-to', persist, '--show-interactive-dev-session=false', '--log-level', 'warn'];
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);

@@ -1,21 +1,146 @@
 import { DurableObject } from 'cloudflare:workers';
+import { configFor } from '../src/config';
+import { openDatabase } from '../src/db/client';
+import type { TenantSnapshot } from '../src/tenancy/snapshot';
+import { tenantEntitlements } from '../src/tenancy/snapshot';
 
 /**
- * One per tenant (`idFromName(tenantId)`): the authoritative status, plan and limits snapshot,
- * the per-plan rate limit, the monthly API-call quota and usage counters. This is its skeleton;
- * the plans issue gives it its work.
+ * One per tenant (`idFromName(tenantId)`), called once per tenant API request. It answers
+ * "may this request go on?" from state it owns:
+ *  - the authoritative tenant snapshot: tenant writes push theirs here after commit (version
+ *    ordered), so a suspension or plan change applies on the very next request everywhere,
+ *    whatever KV or an isolate still remembers;
+ *  - the per-plan rate limit, exact: a fixed one-minute window counted in this object, whose
+ *    calls the runtime serialises, so 200 parallel requests on a 60/minute plan let exactly 60 in;
+ *  - the monthly API-call quota and the API-call counters (total and per route group), kept in
+ *    SQLite so they survive eviction, and written to public.tenant_usage by an alarm — as
+ *    absolute values, so a retried alarm never counts twice.
  */
+export interface GateDecision {
+  allowed: boolean;
+  /** Why not: suspended/cancelled tenant, rate limited, monthly quota used up. */
+  reason?: 'tenant_suspended' | 'tenant_cancelled' | 'rate_limited' | 'quota_exceeded';
+  rateLimit: { limit: number | null; remaining: number | null; resetSeconds: number };
+  quota: { limit: number | null; used: number; period: string; resetsAt: string };
+  snapshot: TenantSnapshot;
+}
+
+const FLUSH_DELAY_MS = 30_000;
+
+export function monthPeriod(now: number): string {
+  const d = new Date(now);
+  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+
+function nextMonthStart(now: number): Date {
+  const d = new Date(now);
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1));
+}
+
 export class TenantGate extends DurableObject<Env> {
+  private snapshot: TenantSnapshot | null = null;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
-      this.ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS gate_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+      const sql = this.ctx.storage.sql;
+      sql.exec('CREATE TABLE IF NOT EXISTS gate_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+      sql.exec('CREATE TABLE IF NOT EXISTS rate_window (id INTEGER PRIMARY KEY CHECK (id = 1), window_start INTEGER NOT NULL, count INTEGER NOT NULL)');
+      sql.exec('CREATE TABLE IF NOT EXISTS api_calls (period TEXT NOT NULL, route TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (period, route))');
+      const row = sql.exec<{ value: string }>("SELECT value FROM gate_meta WHERE key = 'snapshot'").toArray()[0];
+      if (row) this.snapshot = JSON.parse(row.value) as TenantSnapshot;
     });
   }
 
-  /** Liveness probe for tests and diagnostics: proves the object and its SQLite storage work. */
+  /** Liveness probe for tests and diagnostics. */
   async describe(): Promise<{ kind: 'TenantGate'; id: string; storage: 'sqlite' }> {
     this.ctx.storage.sql.exec("INSERT INTO gate_meta (key, value) VALUES ('last_seen', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", new Date().toISOString());
     return { kind: 'TenantGate', id: this.ctx.id.toString(), storage: 'sqlite' };
+  }
+
+  /** A tenant write committed: from now on this is the tenant (unless an even newer one came). */
+  async update(snapshot: TenantSnapshot): Promise<void> {
+    this.adopt(snapshot);
+  }
+
+  /**
+   * Decides on one API request and counts it. `known` is the snapshot the Worker resolved
+   * (possibly older than ours); `route` is the route group for the per-endpoint counters.
+   */
+  async admit(known: TenantSnapshot, route: string, now = Date.now()): Promise<GateDecision> {
+    this.adopt(known);
+    const tenant = this.snapshot!;
+    const period = monthPeriod(now);
+    const { limits } = tenantEntitlements(tenant, now);
+    const sql = this.ctx.storage.sql;
+    const used = Number(sql.exec<{ n: number | null }>('SELECT sum(count) AS n FROM api_calls WHERE period = ?', period).one().n ?? 0);
+    const windowStart = Math.floor(now / 60_000) * 60_000;
+    const resetSeconds = Math.max(1, Math.ceil((windowStart + 60_000 - now) / 1000));
+    const quota = { limit: limits.apiCallsPerMonth, used, period, resetsAt: nextMonthStart(now).toISOString() };
+    const base = { snapshot: tenant, quota };
+
+    if (tenant.status === 'suspended' || tenant.status === 'cancelled') {
+      return { ...base, allowed: false, reason: tenant.status === 'suspended' ? 'tenant_suspended' : 'tenant_cancelled', rateLimit: { limit: limits.requestsPerMinute, remaining: null, resetSeconds } };
+    }
+
+    const rpm = limits.requestsPerMinute;
+    const current = sql.exec<{ window_start: number; count: number }>('SELECT window_start, count FROM rate_window WHERE id = 1').toArray()[0];
+    const inWindow = current && current.window_start === windowStart ? current.count : 0;
+    if (rpm !== null && inWindow >= rpm) {
+      return { ...base, allowed: false, reason: 'rate_limited', rateLimit: { limit: rpm, remaining: 0, resetSeconds } };
+    }
+    if (quota.limit !== null && used >= quota.limit) {
+      return { ...base, allowed: false, reason: 'quota_exceeded', rateLimit: { limit: rpm, remaining: rpm === null ? null : rpm - inWindow, resetSeconds } };
+    }
+    sql.exec('INSERT INTO rate_window (id, window_start, count) VALUES (1, ?, 1) ON CONFLICT (id) DO UPDATE SET window_start = excluded.window_start, count = CASE WHEN rate_window.window_start = excluded.window_start THEN rate_window.count + 1 ELSE 1 END', windowStart);
+    sql.exec('INSERT INTO api_calls (period, route, count) VALUES (?, ?, 1) ON CONFLICT (period, route) DO UPDATE SET count = count + 1', period, route);
+    await this.scheduleFlush(now);
+    return {
+      ...base,
+      quota: { ...quota, used: used + 1 },
+      allowed: true,
+      rateLimit: { limit: rpm, remaining: rpm === null ? null : rpm - inWindow - 1, resetSeconds },
+    };
+  }
+
+  /** Counters as they stand (tests, diagnostics). */
+  async counters(period: string): Promise<{ total: number; byRoute: Record<string, number> }> {
+    const rows = this.ctx.storage.sql.exec<{ route: string; count: number }>('SELECT route, count FROM api_calls WHERE period = ?', period).toArray();
+    return { total: rows.reduce((s, r) => s + r.count, 0), byRoute: Object.fromEntries(rows.map((r) => [r.route, r.count])) };
+  }
+
+  /** Writes the API-call counters of every period still held to public.tenant_usage. */
+  override async alarm(): Promise<void> {
+    if (!this.snapshot) return;
+    const rows = this.ctx.storage.sql.exec<{ period: string; route: string; count: number }>('SELECT period, route, count FROM api_calls ORDER BY period').toArray();
+    const periods = new Map<string, Record<string, number>>();
+    for (const r of rows) periods.set(r.period, { ...(periods.get(r.period) ?? {}), [r.route]: r.count });
+    const database = openDatabase(configFor(this.env));
+    const statements = [...periods].map(([period, byRoute]) => {
+      const total = Object.values(byRoute).reduce((s, n) => s + n, 0);
+      // Absolute values (this object holds the running totals): writing them twice is harmless.
+      const id = this.snapshot!.id;
+      // A month's first row carries storage forward from the latest earlier month (storage is a
+      // running total, not a monthly count).
+      return database.sql`INSERT INTO public.tenant_usage (tenant_id, period, api_calls, api_calls_by_endpoint, storage_bytes, files)
+        SELECT ${id}, ${period}, ${total}, ${JSON.stringify(byRoute)}::jsonb,
+          coalesce((SELECT storage_bytes FROM public.tenant_usage WHERE tenant_id = ${id} AND period < ${period} ORDER BY period DESC LIMIT 1), 0),
+          coalesce((SELECT files FROM public.tenant_usage WHERE tenant_id = ${id} AND period < ${period} ORDER BY period DESC LIMIT 1), 0)
+        ON CONFLICT (tenant_id, period) DO UPDATE SET api_calls = greatest(public.tenant_usage.api_calls, excluded.api_calls),
+          api_calls_by_endpoint = excluded.api_calls_by_endpoint, updated_at = now()`;
+    });
+    if (statements.length) await database.transaction(statements);
+    // Periods before the current month are complete once written: forget them.
+    this.ctx.storage.sql.exec('DELETE FROM api_calls WHERE period < ?', monthPeriod(Date.now()));
+  }
+
+  private async scheduleFlush(now: number): Promise<void> {
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now + FLUSH_DELAY_MS);
+  }
+
+  private adopt(snapshot: TenantSnapshot): void {
+    if (this.snapshot && this.snapshot.id === snapshot.id && this.snapshot.version >= snapshot.version) return;
+    this.snapshot = snapshot;
+    this.ctx.storage.sql.exec("INSERT INTO gate_meta (key, value) VALUES ('snapshot', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", JSON.stringify(snapshot));
   }
 }

@@ -16,6 +16,7 @@ import { invitationsRoutes } from './routes/invitations';
 import { channelMessagesRoutes, messagesRoutes, searchRoutes } from './routes/messages';
 import { usersRoutes } from './routes/users';
 import { resolveSite } from './tenancy/middleware';
+import { tenantGate } from './tenancy/gate';
 
 /**
  * The Hono app. Middleware order matters: the request id comes first so every log line and
@@ -25,7 +26,7 @@ import { resolveSite } from './tenancy/middleware';
  */
 export function createApp() {
   const app = new Hono<AppEnv>();
-  app.use(requestId(), requestLogger(), config(), resolveSite(), authenticate(), sameOriginWrites());
+  app.use(requestId(), requestLogger(), config(), resolveSite(), authenticate(), sameOriginWrites(), tenantGate());
   app.route('/api', healthRoutes);
   app.route('/api/tenants', tenantsRoutes);
   app.route('/api/tenant', tenantRoutes);

@@ -59,6 +59,8 @@ export const configSchema = z.object({
   DB_QUERY_TIMEOUT_MS: positiveInt(10_000),
   HEALTH_DB_TIMEOUT_MS: positiveInt(2_000),
   TENANT_DELETION_GRACE_DAYS: positiveInt(30),
+  /** The TenantGate's rate limit and monthly quota; "false" only in tests that are not about them. */
+  PLAN_LIMITS_ENFORCED: z.preprocess(unsetIfEmpty, booleanString.optional()).transform((v) => v ?? true),
   SESSION_SECRET: z.string({ error: 'is required' }).min(32, 'must be at least 32 characters (use a random value)'),
   PLATFORM_ADMIN_TOKEN: z.string({ error: 'is required' }).min(24, 'must be at least 24 characters (use a random value)'),
   STRIPE_SECRET_KEY: optionalString(z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'must look like sk_test_... or sk_live_...')),

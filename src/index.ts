@@ -6,6 +6,7 @@ import type { AppBindings } from './env';
 import { TenantDirectory } from './tenancy/directory';
 import { withoutTenantHeaders } from './tenancy/middleware';
 import { purgeDueTenants } from './tenancy/service';
+import { pushToGate } from './tenancy/gate';
 
 export { TenantGate } from '../durable-objects/tenant-gate';
 export { ChatRoom } from '../durable-objects/chat-room';
@@ -22,7 +23,7 @@ export default {
     const log = createLogger(config.LOG_LEVEL, { cron: controller.cron });
     const database = openDatabase(config, { timeoutMs: 60_000 });
     const directory = new TenantDirectory(env.TENANT_CACHE, config, () => openDatabase(config));
-    const result = await purgeDueTenants({ database, directory, baseDomain: config.BASE_DOMAIN, files: env.FILES }, new Date(controller.scheduledTime));
+    const result = await purgeDueTenants({ database, directory, baseDomain: config.BASE_DOMAIN, files: env.FILES, pushToGate: (s) => pushToGate(env, s) }, new Date(controller.scheduledTime));
     log.info('tenants_purged', { count: result.purged.length, tenantIds: result.purged });
     for (const f of result.failed) log.error('tenant_purge_failed', { tenantId: f.id, error: f.error });
     void ctx;

@@ -426,7 +426,7 @@ describe('PATCH /api/me', () => {
 
 describe('PUT /api/me/password', () => {
   it('changes the password, ends every session and returns a fresh one', async () => {
-    const t = await createTenant();
+    const t = await createTenant({ trial: true });
     const other = await login(t, ownerEmail(t), OWNER_PASSWORD);
     const res = await call(t, 'PUT', '/api/me/password', t.token, { currentPassword: OWNER_PASSWORD, newPassword: 'a-brand-new-passphrase' });
     expect(res.status, JSON.stringify(res.body)).toBe(200);

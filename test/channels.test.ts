@@ -661,7 +661,8 @@ describe('a deactivated user’s old token', () => {
   ];
 
   it.each(routes)('is refused on %s (%s): 401 session_revoked, nothing written', async (method, _label, path, body) => {
-    const w = await chatWorkspace();
+    // A Pro trial: search is a Pro feature, and a free plan would refuse it (403) before the session is checked.
+    const w = await chatWorkspace({ trial: true });
     const bob = await w.user('member');
     const ch = await w.owner.channel('team');
     await bob.join(ch.id);

@@ -75,7 +75,7 @@ async function invitationRow(id: string) {
 
 describe('POST /api/invitations', () => {
   it('creates a pending invitation: 201, the accept URL on the workspace host, only the hash stored, an audit row', async () => {
-    const t = await createTenant();
+    const t = await createTenant({ trial: true });
     const email = freshEmail(t);
     const started = Date.now();
     const res = await call(t, 'POST', '/api/invitations', t.token, { email: `  ${email.toUpperCase()} `, role: 'admin' });
@@ -224,7 +224,7 @@ describe('GET /api/invitations', () => {
 
 describe('POST /api/invitations/:id/resend', () => {
   it('issues a new token and expiry; the old token stops working', async () => {
-    const t = await createTenant();
+    const t = await createTenant({ trial: true });
     const inv = await invite(t);
     await database().sql.query("UPDATE public.tenant_invitations SET expires_at = now() + interval '1 hour' WHERE id = $1", [inv.id]);
     const res = await call(t, 'POST', `/api/invitations/${inv.id}/resend`, t.token);
@@ -278,7 +278,7 @@ describe('POST /api/invitations/:id/resend', () => {
 
 describe('DELETE /api/invitations/:id', () => {
   it('revokes: the token then gets 410 invitation_revoked; revoking again changes nothing', async () => {
-    const t = await createTenant();
+    const t = await createTenant({ trial: true });
     const inv = await invite(t);
     const res = await call(t, 'DELETE', `/api/invitations/${inv.id}`, t.token);
     expect(res.status).toBe(200);
@@ -302,7 +302,7 @@ describe('DELETE /api/invitations/:id', () => {
 
 describe('POST /api/invitations/:token/accept', () => {
   it('creates the user with the invited address and role, signs them in, marks the invitation used', async () => {
-    const t = await createTenant();
+    const t = await createTenant({ trial: true });
     const inv = await invite(t, freshEmail(t), 'guest');
     const res = await accept(t, inv.token, { displayName: '  Grace  ', password: 'correct-horse-battery' });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
@@ -374,7 +374,7 @@ describe('POST /api/invitations/:token/accept', () => {
   });
 
   it('five simultaneous accepts of one token create exactly one user', async () => {
-    const t = await createTenant();
+    const t = await createTenant({ trial: true });
     const inv = await invite(t);
     const results = await Promise.all([1, 2, 3, 4, 5].map((i) => accept(t, inv.token, { displayName: `Racer ${i}`, password: 'a-good-password' })));
     const statuses = results.map((r) => r.status).sort();

@@ -10,7 +10,10 @@ import type { ChatRoom } from '../durable-objects/chat-room';
 import worker from '../src/index';
 import { chatWorkspace, openSocket, range, waitForSeqs, type ChatWorkspace, type Client } from './support/chat';
 import { connectionString, envWith, gatewayStats, resetGatewayStats } from './support/gateway';
-import { api, bearer, database, tenantUrl } from './support/tenants';
+import { api, bearer, database, tenantUrl, type CreateOptions } from './support/tenants';
+
+/** A 14-day Pro trial: for the Pro features (search). */
+const PRO_TRIAL: CreateOptions = { trial: true };
 
 const UNKNOWN_UUID = '00000000-0000-4000-8000-000000000000';
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
@@ -26,8 +29,8 @@ async function sql<T = Record<string, unknown>>(query: string, params: unknown[]
 }
 
 /** A workspace with a public channel the owner created and Bob joined. */
-async function room(): Promise<{ w: ChatWorkspace; bob: Client & { id: string }; ch: Record<string, any> }> {
-  const w = await chatWorkspace();
+async function room(options: CreateOptions = {}): Promise<{ w: ChatWorkspace; bob: Client & { id: string }; ch: Record<string, any> }> {
+  const w = await chatWorkspace(options);
   const bob = await w.user('member');
   const ch = await w.owner.channel('general');
   await bob.join(ch.id);
@@ -505,9 +508,10 @@ async function deactivate(w: ChatWorkspace, userId: string) {
   await database().sql.query(`UPDATE "${w.schema}".nchat_users SET status = 'deactivated', session_version = session_version + 1 WHERE id = $1`, [userId]);
 }
 
+// Search is a Pro feature: these workspaces are on a Pro trial (test/feature-gating.test.ts has the free plan).
 describe('search', () => {
   it('finds messages in public and member channels, ranked; never in others’ private channels or deleted messages', async () => {
-    const w = await chatWorkspace();
+    const w = await chatWorkspace(PRO_TRIAL);
     const bob = await w.user('member');
     const pub = await bob.channel('bobs-public'); // the owner is not a member
     const shared = await bob.channel('shared-private', 'private', { memberIds: [w.owner.id] });
@@ -533,7 +537,7 @@ describe('search', () => {
   });
 
   it('paginates with the cursor: every match exactly once', async () => {
-    const { w, ch } = await room();
+    const { w, ch } = await room(PRO_TRIAL);
     const ids = [];
     for (const i of range(5)) ids.push((await w.owner.say(ch.id, `rutabaga number ${i}`)).id);
     const seen: number[] = [];
@@ -557,7 +561,7 @@ describe('search', () => {
     ['q=x&cursor=abc', 'cursor'],
     ['q=x&limit=101', 'limit'],
   ])('?%s: 400 validation_failed', async (query, path) => {
-    const w = await chatWorkspace();
+    const w = await chatWorkspace(PRO_TRIAL);
     const res = await w.owner.get(`/api/search?${query}`);
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('validation_failed');
@@ -565,7 +569,7 @@ describe('search', () => {
   });
 
   it('search syntax in q is not an error', async () => {
-    const { w, ch } = await room();
+    const { w, ch } = await room(PRO_TRIAL);
     await w.owner.say(ch.id, 'apples and pears');
     for (const q of ['"apples and"', 'apples -pears', 'apples OR plums', "it's (broken", '&|!:*']) {
       const res = await w.owner.get(`/api/search?q=${encodeURIComponent(q)}`);
@@ -663,7 +667,8 @@ describe('cross-tenant', () => {
   const B_SECRET = 'b-confidential-words';
 
   beforeAll(async () => {
-    [a, b] = await Promise.all([chatWorkspace(), chatWorkspace()]);
+    // Pro trials: the search route is part of what is checked.
+    [a, b] = await Promise.all([chatWorkspace(PRO_TRIAL), chatWorkspace(PRO_TRIAL)]);
     aCh = await a.owner.channel('a-general');
     // A has several messages, B one: A's last message id does not exist in B (ids are per schema).
     for (const i of range(4)) await a.owner.say(aCh.id, `a message ${i}`);

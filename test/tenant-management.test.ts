@@ -114,7 +114,8 @@ describe('management routes: who may call them', () => {
   let baseline: Record<string, any>;
 
   beforeAll(async () => {
-    [target, other] = await Promise.all([createTenant(), createTenant()]);
+    // target on a Pro trial: its audit log (a Pro feature) is read below.
+    [target, other] = await Promise.all([createTenant({ trial: true }), createTenant()]);
     const [member, tenantAdmin] = await Promise.all([addUser(target, 'member'), addUser(target, 'admin')]);
     const ownerClaims = { sub: target.ownerId, tid: target.id, role: 'owner' as const, sv: 1 };
     Object.assign(headersOf, {
@@ -217,7 +218,7 @@ describe('management routes: who may call them', () => {
 
 describe('PUT /api/tenants/:id', () => {
   it('lets the owner change name, branding and settings, visible on the tenant host at once', async () => {
-    const t = await createTenant();
+    const t = await createTenant({ trial: true });
     // Warm the host cache first: the change must still show on the next request.
     expect((await api(tenantUrl(t.slug, '/api/tenant'))).body.tenant.name).toBe(`Workspace ${t.slug}`);
     const branding = { appName: 'Acme Chat', primaryColor: '#112233', logoUrl: 'https://cdn.example.com/logo.png' };
@@ -238,7 +239,7 @@ describe('PUT /api/tenants/:id', () => {
   });
 
   it('writes tenant.updated (old/new name) and tenant.settings_updated with the owner as actor', async () => {
-    const t = await createTenant();
+    const t = await createTenant({ trial: true });
     const oldName = `Workspace ${t.slug}`;
     const res = await api(`${PLATFORM}/api/tenants/${t.id}`, {
       method: 'PUT',
@@ -271,7 +272,7 @@ describe('PUT /api/tenants/:id', () => {
   });
 
   it('an update that changes nothing writes no audit row and does not bump the version', async () => {
-    const t = await createTenant();
+    const t = await createTenant({ trial: true });
     const before = await adminView(t.id);
     const res = await api(`${PLATFORM}/api/tenants/${t.id}`, { method: 'PUT', headers: bearer(t.token), json: { name: `Workspace ${t.slug}`, settings: { timezone: 'UTC' } } });
     expect(res.status).toBe(200);
@@ -287,7 +288,7 @@ describe('PUT /api/tenants/:id', () => {
     [{ trialEndsAt: null, billingInterval: 'yearly' }, ['billingInterval', 'trialEndsAt']],
     [{ name: 'Sneaky', plan: 'enterprise', limits: { users: null }, features: { sso: true }, status: 'active' }, ['plan', 'status', 'limits', 'features']],
   ])('refuses the owner %j → 403 forbidden_field naming %j, and changes nothing', async (patch, fields) => {
-    const t = await createTenant();
+    const t = await createTenant({ trial: true });
     const before = await adminView(t.id);
     const res = await api(`${PLATFORM}/api/tenants/${t.id}`, { method: 'PUT', headers: bearer(t.token), json: patch });
     expect(res.status, JSON.stringify(res.body)).toBe(403);
@@ -336,12 +337,13 @@ describe('PUT /api/tenants/:id', () => {
 
   it('lets a platform admin override features', async () => {
     const t = await createTenant();
-    const res = await api(`${PLATFORM}/api/tenants/${t.id}`, { method: 'PUT', headers: adminAuth, json: { features: { search: true, fileUploads: false } } });
+    // auditLog too: the free tenant can then read its audit log (a Pro feature) below.
+    const res = await api(`${PLATFORM}/api/tenants/${t.id}`, { method: 'PUT', headers: adminAuth, json: { features: { search: true, fileUploads: false, auditLog: true } } });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     const host = await api(tenantUrl(t.slug, '/api/tenant'));
-    expect(host.body.tenant).toMatchObject({ plan: 'free', features: { search: true, fileUploads: false, publicChannels: true, sso: false } });
+    expect(host.body.tenant).toMatchObject({ plan: 'free', features: { search: true, fileUploads: false, auditLog: true, publicChannels: true, sso: false } });
     const updated = await auditEntries(t, 'action=tenant.updated');
-    expect(updated[0]).toMatchObject({ oldValues: { features: {} }, newValues: { features: { search: true, fileUploads: false } } });
+    expect(updated[0]).toMatchObject({ oldValues: { features: {} }, newValues: { features: { search: true, fileUploads: false, auditLog: true } } });
   });
 
   it.each([
@@ -375,7 +377,7 @@ describe('PUT /api/tenants/:id', () => {
   });
 
   it('concurrent edits never overwrite each other silently: each success has its audit row, the rest get 409', async () => {
-    const t = await createTenant();
+    const t = await createTenant({ trial: true });
     const names = ['Edit A', 'Edit B', 'Edit C', 'Edit D'];
     const results = await Promise.all(
       names.map((name, i) => api(`${PLATFORM}/api/tenants/${t.id}`, { method: 'PUT', headers: i % 2 ? adminAuth : bearer(t.token), json: { name } })),
@@ -652,6 +654,8 @@ describe('workspace lifecycle', () => {
 
   it('suspend (with a reason) → 403 tenant_suspended on the host; unsuspend brings it back', async () => {
     const t = await createTenant();
+    // An active Pro workspace (not a trial: the statuses below are active/suspended): the audit log is a Pro feature.
+    expect((await api(`${PLATFORM}/api/tenants/${t.id}`, { method: 'PUT', headers: adminAuth, json: { plan: 'pro' } })).status).toBe(200);
     expect((await api(tenantUrl(t.slug, '/api/tenant'))).status).toBe(200); // warm cache
     const res = await api(`${PLATFORM}/api/tenants/${t.id}/suspend`, { method: 'POST', headers: adminAuth, json: { reason: 'unpaid invoices' } });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
@@ -675,7 +679,7 @@ describe('workspace lifecycle', () => {
     expect((await api(tenantUrl(t.slug, '/api/tenant'))).body.tenant.status).toBe('active');
 
     const entries = await auditEntries(t);
-    expect(entries.map((e) => e.action)).toEqual(['tenant.unsuspended', 'tenant.suspended', 'tenant.created']);
+    expect(entries.map((e) => e.action)).toEqual(['tenant.unsuspended', 'tenant.suspended', 'tenant.plan_changed', 'tenant.updated', 'tenant.created']);
     expect(entries[1]).toMatchObject({ actor: { type: 'platform_admin' }, oldValues: { status: 'active' }, newValues: { status: 'suspended', reason: 'unpaid invoices' } });
     expect(entries[0]).toMatchObject({ actor: { type: 'platform_admin' }, oldValues: { status: 'suspended' }, newValues: { status: 'active' } });
   });
@@ -838,7 +842,8 @@ describe('/api/tenant/settings and /api/tenant/audit-logs: who may call them', (
   let adminUserId: string;
 
   beforeAll(async () => {
-    [t, other] = await Promise.all([createTenant(), createTenant()]);
+    // Pro trials: the audit log is a Pro feature.
+    [t, other] = await Promise.all([createTenant({ trial: true }), createTenant({ trial: true })]);
     const [admin, member, guest] = await Promise.all([addUser(t, 'admin'), addUser(t, 'member'), addUser(t, 'guest')]);
     adminUserId = admin.id;
     Object.assign(headersOf, { owner: bearer(t.token), admin: bearer(admin.token), member: bearer(member.token), guest: bearer(guest.token), anonymous: {}, otherOwner: bearer(other.token) });
@@ -957,7 +962,7 @@ describe('GET /api/tenant/audit-logs: paging and filters', () => {
   let all: AuditEntryView[];
 
   beforeAll(async () => {
-    t = await createTenant();
+    t = await createTenant({ trial: true }); // the audit log is a Pro feature
     for (const tz of ['Europe/Paris', 'Europe/Lisbon', 'Asia/Tokyo']) {
       expect((await api(tenantUrl(t.slug, '/api/tenant/settings'), { method: 'PUT', headers: bearer(t.token), json: { timezone: tz } })).status).toBe(200);
     }

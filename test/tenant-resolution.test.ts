@@ -319,7 +319,7 @@ describe('database round trips of resolution', () => {
 
 describe('a write is visible on the next request', () => {
   it('a new name, then new branding, show on the very next GET /api/tenant', async () => {
-    const t = await createTenant({ name: 'Before Inc' });
+    const t = await createTenant({ name: 'Before Inc', trial: true }); // custom branding is a Pro feature
     // Warm every cache layer with the old state first.
     expect((await api<{ tenant: TenantConfig }>(tenantUrl(t.slug, '/api/tenant'))).body.tenant.name).toBe('Before Inc');
     expect((await call(tenantUrl(t.slug, '/api/tenant'))).body.tenant.name).toBe('Before Inc');

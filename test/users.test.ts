@@ -204,7 +204,7 @@ describe('PUT /api/users/:id/role', () => {
   ];
 
   it.each(CASES)('%s changes a %s to %s → %i %s', async (actorRole, fromRole, toRole, status, code) => {
-    const t = await createTenant();
+    const t = await createTenant({ trial: true });
     const actor = actorRole === 'owner' ? { id: t.ownerId, token: t.token } : await join(t, actorRole);
     const target = await join(t, fromRole);
     const targetToken = fromRole === 'owner' ? await signIn(t, target) : target.token;
@@ -280,7 +280,7 @@ describe('PUT /api/users/:id/role', () => {
 
   it('two owners demoting each other at the same moment: exactly one succeeds, one owner remains', async () => {
     for (let round = 0; round < 3; round++) {
-      const t = await createTenant();
+      const t = await createTenant({ trial: true });
       const b = await join(t, 'owner');
       const bToken = await signIn(t, b);
       const [ab, ba] = await Promise.all([
@@ -303,7 +303,7 @@ describe('PUT /api/users/:id/role', () => {
 
   it('two owners deactivating each other at the same moment: exactly one succeeds', async () => {
     for (let round = 0; round < 3; round++) {
-      const t = await createTenant();
+      const t = await createTenant({ trial: true });
       const b = await join(t, 'owner');
       const bToken = await signIn(t, b);
       const [ab, ba] = await Promise.all([
@@ -319,7 +319,7 @@ describe('PUT /api/users/:id/role', () => {
 
 describe('POST /api/users/:id/deactivate and /reactivate', () => {
   it('deactivates: sessions end, sign-in is refused, the audit says who; reactivation lets them sign in again', async () => {
-    const t = await createTenant();
+    const t = await createTenant({ trial: true });
     const admin = await join(t, 'admin');
     const m = await join(t, 'member');
     const res = await call(t, 'POST', `/api/users/${m.id}/deactivate`, admin.token);

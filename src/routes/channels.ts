@@ -181,6 +181,7 @@ dmRoutes.use(tenantOnly());
 
 dmRoutes.post('/', async (c) => {
   const { user, tdb } = asMember(c);
+  requireFeature(c.get('tenant'), 'directMessages');
   const { userId } = await jsonBody(c, dmSchema);
   const { channel, created } = await channels.openDirectChannel(tdb, user, userId);
   return c.json({ channel }, created ? 201 : 200);

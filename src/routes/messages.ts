@@ -9,6 +9,7 @@ import type { AppEnv } from '../env';
 import { jsonBody, queryParams } from '../http/body';
 import { ApiError } from '../http/errors';
 import { asMember } from '../http/tenant-context';
+import { requireFeature } from '../tenancy/entitlements';
 import { tenantOnly } from '../tenancy/middleware';
 import { roomContext } from './channels';
 import { z } from 'zod';
@@ -29,6 +30,7 @@ channelMessagesRoutes.post('/:id/messages', async (c) => {
   requireNotArchived(access);
   const parentId = input.parentId ?? null;
   if (parentId !== null) {
+    requireFeature(c.get('tenant'), 'threads');
     const parent = await messages.messageForUser(tdb, String(parentId), user).catch(() => null);
     if (!parent || parent.message.channelId !== access.channel.id || parent.message.parentId !== null || parent.message.deleted) {
       throw new ApiError(400, 'invalid_parent', 'Replies go to a message of this channel that is not itself a reply.');
@@ -102,6 +104,7 @@ messagesRoutes.get('/:id/thread', async (c) => {
 
 messagesRoutes.post('/:id/reactions', async (c) => {
   const { user, tdb } = asMember(c);
+  requireFeature(c.get('tenant'), 'reactions');
   const { emoji } = await jsonBody(c, reactionSchema);
   const { message, access } = await messages.messageForUser(tdb, c.req.param('id'), user);
   requireMember(access);
@@ -128,6 +131,7 @@ searchRoutes.use(tenantOnly());
 
 searchRoutes.get('/', async (c) => {
   const { user, tdb } = asMember(c);
+  requireFeature(c.get('tenant'), 'search');
   const q = queryParams(c, searchQuery);
   return c.json(await messages.searchMessages(tdb, user, q));
 });

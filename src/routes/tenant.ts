@@ -7,6 +7,7 @@ import { tenantAuditLogs, tenantSettings } from '../db/schema';
 import type { AppEnv } from '../env';
 import { jsonBody, queryParams } from '../http/body';
 import { ApiError } from '../http/errors';
+import { requireFeature } from '../tenancy/entitlements';
 import { tenantOnly } from '../tenancy/middleware';
 import { decodeIdCursor, encodeCursor, settingsView } from '../tenancy/service';
 import { publicTenantConfig } from '../tenancy/snapshot';
@@ -65,6 +66,7 @@ tenantRoutes.put('/settings', async (c) => {
 
 tenantRoutes.get('/audit-logs', async (c) => {
   requireTenantUser(c, MANAGERS);
+  requireFeature(c.get('tenant'), 'auditLog');
   const q = queryParams(c, auditQuery);
   const where: SQL[] = [];
   if (q.action) where.push(eq(tenantAuditLogs.action, q.action));

@@ -5,15 +5,16 @@ import { requirePlatformAdmin } from '../auth/principal';
 import { signSession } from '../auth/session';
 import { openDatabase } from '../db/client';
 import { tenantMigrations } from '../db/migrations/bundled';
-import type { TenantRow } from '../db/schema';
+import type { Branding, TenantRow } from '../db/schema';
 import type { AppEnv } from '../env';
 import { jsonBody, queryParams } from '../http/body';
 import { ApiError } from '../http/errors';
 import { clientIp, enforceRateLimit } from '../http/rate-limit';
+import { requireFeature } from '../tenancy/entitlements';
 import { directoryFor, platformOnly } from '../tenancy/middleware';
 import { provisionTenant } from '../tenancy/provisioning';
 import * as service from '../tenancy/service';
-import { publicTenantFields } from '../tenancy/snapshot';
+import { publicTenantFields, snapshotFromRow } from '../tenancy/snapshot';
 import { ADMIN_ONLY_FIELDS, createTenantSchema, listTenantsQuery, suspendSchema, updateTenantSchema } from '../tenancy/validation';
 import { adminTenantView, ownerTenantView, workspaceUrl } from '../tenancy/views';
 import { normaliseHostname } from '../tenancy/host';
@@ -21,6 +22,7 @@ import { slugFormatSchema } from '../tenancy/slug';
 import { z } from 'zod';
 import { sql as dsql } from 'drizzle-orm';
 import { TenantDb } from '../tenancy/tenant-db';
+import { pushToGate } from '../tenancy/gate';
 
 /**
  * The tenant management API, on the platform host (the seed's routes). Sign-up is public and
@@ -37,7 +39,7 @@ tenantsRoutes.use(bodyLimit({ maxSize: 64 * 1024, onError: () => { throw new Api
 
 function deps(c: Context<AppEnv>): service.TenantServiceDeps {
   const config = c.get('config');
-  return { database: openDatabase(config), directory: directoryFor(c), baseDomain: config.BASE_DOMAIN, files: c.env.FILES };
+  return { database: openDatabase(config), directory: directoryFor(c), baseDomain: config.BASE_DOMAIN, files: c.env.FILES, pushToGate: (s) => pushToGate(c.env, s) };
 }
 
 function acting(c: Context<AppEnv>): service.Acting {
@@ -61,6 +63,13 @@ async function authorizedTenant(c: Context<AppEnv>, id: string, opts: { ownerMay
     await new TenantDb(database, row, { userId: principal.userId, sessionVersion: principal.sessionVersion }).run((db) => db.execute(dsql`SELECT 1`));
   }
   return { row, asAdmin: isAdmin };
+}
+
+/** Branding is replaced as a whole; sending back what is already set changes nothing. */
+function sameBranding(a: Branding, b: Branding): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)] as (keyof Branding)[]);
+  for (const k of keys) if ((a[k] ?? null) !== (b[k] ?? null)) return false;
+  return true;
 }
 
 function view(row: TenantRow, asAdmin: boolean) {
@@ -124,6 +133,8 @@ tenantsRoutes.put('/:id', async (c) => {
     if (forbidden.length) throw new ApiError(403, 'forbidden_field', `Only a platform admin may change: ${forbidden.join(', ')}.`, { fields: forbidden });
   }
   if (row.status === 'cancelled') throw new ApiError(409, 'conflict', 'The workspace is cancelled; restore it before changing it.');
+  // Custom branding is a paid feature for the owner; a platform admin may always set it.
+  if (!asAdmin && patch.branding !== undefined && !sameBranding(patch.branding, row.branding)) requireFeature(snapshotFromRow(row), 'customBranding');
   const updated = await service.updateTenant(deps(c), row, patch, acting(c));
   const settings = await service.loadSettings(openDatabase(c.get('config')), row.id);
   return c.json({ tenant: view(updated, asAdmin), settings: settings ? service.settingsView(settings) : null });

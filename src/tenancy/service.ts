@@ -6,6 +6,7 @@ import { platformAuditLogs, tenantSettings, tenants, type TenantRow, type Tenant
 import { ApiError } from '../http/errors';
 import { TenantDirectory } from './directory';
 import { dropStatements } from './schema-ops';
+import { snapshotFromRow, type TenantSnapshot } from './snapshot';
 import { deleteTenantFiles } from '../attachments/cleanup';
 import type { SettingsPatch, UpdateTenantInput } from './validation';
 
@@ -21,6 +22,8 @@ export interface TenantServiceDeps {
   baseDomain: string;
   /** Uploaded files (R2); a purge deletes the tenant's. */
   files: R2Bucket;
+  /** Tells the tenant's TenantGate about a committed change (absent where there is no gate, e.g. the CLI). */
+  pushToGate?: (snapshot: TenantSnapshot) => Promise<void>;
 }
 
 export interface Acting {
@@ -71,6 +74,8 @@ async function writeTenant(deps: TenantServiceDeps, before: TenantRow, change: Q
 
 export async function publish(deps: TenantServiceDeps, row: TenantRow): Promise<void> {
   const hosts = await TenantDirectory.hostsOf(deps.database, row, deps.baseDomain);
+  // The gate first: it is what makes a suspension or plan change apply everywhere at once.
+  await deps.pushToGate?.(snapshotFromRow(row));
   await deps.directory.publish(row, hosts.domains);
 }
 

@@ -3,7 +3,7 @@ import { nchatUsers, type UserRole } from '../../src/db/schema';
 import { TenantDb } from '../../src/tenancy/tenant-db';
 import { TEST_SESSION_SECRET } from './constants';
 import { openSocket, type TestSocket } from './sockets';
-import { api, bearer, createTenant, database, tenantUrl, type ApiResult, type CreatedTenant } from './tenants';
+import { api, bearer, createTenant, database, tenantUrl, type ApiResult, type CreateOptions, type CreatedTenant } from './tenants';
 
 /** Helpers for the chat tests (channels, messages, realtime). Everything goes through the Worker. */
 
@@ -80,9 +80,12 @@ export interface ChatWorkspace {
   user(role: UserRole, opts?: { displayName?: string; localPart?: string }): Promise<Client & ChatUser>;
 }
 
-/** A fresh workspace (never shared between tests) with its owner signed in. */
-export async function chatWorkspace(): Promise<ChatWorkspace> {
-  const t = await createTenant();
+/**
+ * A fresh workspace (never shared between tests) with its owner signed in. Free plan unless
+ * `options` say otherwise (`{ trial: true }` for the Pro features: search, audit log, branding).
+ */
+export async function chatWorkspace(options: CreateOptions = {}): Promise<ChatWorkspace> {
+  const t = await createTenant(options);
   const schema = schemaOf(t);
   const owner = Object.assign(new Client(t, t.token), { id: t.ownerId });
   return {
