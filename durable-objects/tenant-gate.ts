@@ -39,6 +39,8 @@ function nextMonthStart(now: number): Date {
 
 export class TenantGate extends DurableObject<Env> {
   private snapshot: TenantSnapshot | null = null;
+  /** Whether a flush alarm is known to be set: saves a storage read on every admitted request. */
+  private alarmSet = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -111,6 +113,8 @@ export class TenantGate extends DurableObject<Env> {
 
   /** Writes the API-call counters of every period still held to public.tenant_usage. */
   override async alarm(): Promise<void> {
+    // The alarm is used up once it runs; the next admitted request sets a new one.
+    this.alarmSet = false;
     if (!this.snapshot) return;
     const rows = this.ctx.storage.sql.exec<{ period: string; route: string; count: number }>('SELECT period, route, count FROM api_calls ORDER BY period').toArray();
     const periods = new Map<string, Record<string, number>>();
@@ -135,7 +139,9 @@ export class TenantGate extends DurableObject<Env> {
   }
 
   private async scheduleFlush(now: number): Promise<void> {
+    if (this.alarmSet) return;
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now + FLUSH_DELAY_MS);
+    this.alarmSet = true;
   }
 
   private adopt(snapshot: TenantSnapshot): void {

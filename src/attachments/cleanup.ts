@@ -1,6 +1,6 @@
 import type { Query } from '../db/client';
 import type { TenantDb } from '../tenancy/tenant-db';
-import { usagePeriod } from './usage';
+import { BASE_CTES, usagePeriod } from './usage';
 
 /**
  * Removing files in bulk, for the code that removes what they belong to. The key layout
@@ -27,18 +27,12 @@ WITH gone AS (
 ),
 released AS (
   SELECT count(*)::int AS files, coalesce(sum(size_bytes), 0)::bigint AS bytes FROM gone
-),
-latest AS (
-  SELECT storage_bytes, files FROM public.tenant_usage
-  WHERE tenant_id = $1::uuid AND period <= $2::text
-  ORDER BY period DESC
-  LIMIT 1
-),
+),${BASE_CTES},
 counted AS (
   INSERT INTO public.tenant_usage AS u (tenant_id, period, storage_bytes, files, updated_at)
   SELECT $1::uuid, $2::text,
-         greatest(coalesce((SELECT storage_bytes FROM latest), 0) - released.bytes, 0),
-         greatest(coalesce((SELECT files FROM latest), 0) - released.files, 0),
+         greatest((SELECT storage_bytes FROM base) - released.bytes, 0),
+         greatest((SELECT files FROM base) - released.files, 0),
          now()
   FROM released
   WHERE released.files > 0

@@ -36,7 +36,7 @@ export async function readStorageUsage(tdb: TenantDb, period = usagePeriod()): P
 
 // The starting point for a month's row: the latest row up to this period (which is the month's
 // own row when it exists). $1 tenant id, $2 period.
-const BASE_CTES = `
+export const BASE_CTES = `
   latest AS (
     SELECT storage_bytes, files FROM public.tenant_usage
     WHERE tenant_id = $1::uuid AND period <= $2::text
