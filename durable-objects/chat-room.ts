@@ -48,6 +48,11 @@ export class ChatRoom extends DurableObject<Env> {
   private timer: ReturnType<typeof setTimeout> | null = null;
   /** Sockets catching up from `since`: live events wait here until the replay is sent. */
   private replaying = new Map<WebSocket, RoomEvent[]>();
+  /**
+   * After a replay: the last sequence it sent to that socket. A group committed before the
+   * replay's query but broadcast after the replay finished must not reach the socket twice.
+   */
+  private replayedUpTo = new Map<WebSocket, number>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -190,6 +195,7 @@ export class ChatRoom extends DurableObject<Env> {
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     this.replaying.delete(ws);
+    this.replayedUpTo.delete(ws);
     // Reciprocate the close; 1005/1006 are reserved and cannot be sent back.
     safeClose(ws, code === 1005 || code === 1006 ? 1000 : code, reason);
     this.broadcastPresence([ws]);
@@ -197,6 +203,7 @@ export class ChatRoom extends DurableObject<Env> {
 
   override async webSocketError(ws: WebSocket): Promise<void> {
     this.replaying.delete(ws);
+    this.replayedUpTo.delete(ws);
     safeClose(ws, 1011, 'socket error');
     this.broadcastPresence([ws]);
   }
@@ -333,9 +340,10 @@ export class ChatRoom extends DurableObject<Env> {
     } finally {
       const buffered = this.replaying.get(ws) ?? [];
       this.replaying.delete(ws);
+      this.replayedUpTo.set(ws, lastSent);
       for (const event of buffered) {
         // Whatever the replay already carried is not sent twice.
-        if (event.type === 'message.created' && event.message.seq <= lastSent) continue;
+        if ((event.type === 'message.created' || event.type === 'thread.reply') && event.message.seq <= lastSent) continue;
         send(ws, event);
       }
     }
@@ -388,11 +396,20 @@ export class ChatRoom extends DurableObject<Env> {
 
   private broadcast(event: RoomEvent, skip?: WebSocket, except: WebSocket[] = []): void {
     const frame = JSON.stringify(event);
+    const seq = event.type === 'message.created' || event.type === 'thread.reply' ? event.message.seq : null;
     for (const ws of this.ctx.getWebSockets()) {
       if (ws === skip || except.includes(ws)) continue;
       const buffer = this.replaying.get(ws);
-      if (buffer) buffer.push(event);
-      else sendRaw(ws, frame);
+      if (buffer) {
+        buffer.push(event);
+        continue;
+      }
+      const upTo = this.replayedUpTo.get(ws);
+      if (seq !== null && upTo !== undefined) {
+        if (seq <= upTo) continue; // the replay already carried it
+        if (event.type === 'message.created') this.replayedUpTo.delete(ws); // broadcasts go in sequence order: caught up
+      }
+      sendRaw(ws, frame);
     }
   }
 }
