@@ -20,7 +20,14 @@ export default defineConfig({
           SESSION_SECRET: TEST_SESSION_SECRET,
           PLATFORM_ADMIN_TOKEN: TEST_PLATFORM_ADMIN_TOKEN,
           STRIPE_SECRET_KEY: 'sk_test_nchat_tests',
+          // Also the secret the Stripe fake signs events with (test/global-setup.ts).
           STRIPE_WEBHOOK_SECRET: 'whsec_nchat_tests',
+          // The local Stripe fake (scripts/stripe-fake), and the prices it serves.
+          STRIPE_API_URL: inject('stripeFakeUrl'),
+          STRIPE_PRICE_PRO_MONTHLY: 'price_pro_monthly',
+          STRIPE_PRICE_PRO_YEARLY: 'price_pro_yearly',
+          STRIPE_PRICE_ENTERPRISE_MONTHLY: 'price_enterprise_monthly',
+          STRIPE_PRICE_ENTERPRISE_YEARLY: 'price_enterprise_yearly',
         },
       },
     })),

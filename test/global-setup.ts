@@ -14,6 +14,7 @@ import { readMigrationFiles } from '../scripts/lib/migration-files';
 import { describeBackend, openBackend, startGateway } from '../scripts/gateway';
 import { migrateAll } from '../scripts/lib/migrate-all';
 import { TEST_DATABASE_URL } from './support/constants';
+import { startStripeFake } from '../scripts/stripe-fake';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -23,6 +24,8 @@ declare module 'vitest' {
     blackholeUrl: string;
     /** Nothing listens there: a database that refuses. */
     closedPortUrl: string;
+    /** The local Stripe fake (scripts/stripe-fake): the Worker's STRIPE_API_URL; tests drive it with test/support/stripe.ts. */
+    stripeFakeUrl: string;
   }
 }
 
@@ -47,10 +50,15 @@ export default async function setup(project: TestProject) {
   project.provide('blackholeUrl', `http://127.0.0.1:${(blackhole.address() as AddressInfo).port}`);
   project.provide('closedPortUrl', `http://127.0.0.1:${closedPort}`);
 
+  // Signs events with the secret the Worker verifies them with (STRIPE_WEBHOOK_SECRET in vitest.config.ts).
+  const stripeFake = await startStripeFake({ webhookSecret: 'whsec_nchat_tests' });
+  project.provide('stripeFakeUrl', stripeFake.url);
+
   return async () => {
     // On a real server, tenant roles are cluster-wide and would outlive the test database:
     // drop every tenant's schema and role the run created.
     if (gateway.backend.kind === 'postgres') await dropTestTenants(open()).catch((err: unknown) => console.error('[test] cleanup:', err));
+    await stripeFake.close();
     blackhole.closeAllConnections();
     await new Promise<void>((resolve) => blackhole.close(() => resolve()));
     await gateway.close();
