@@ -3,6 +3,7 @@ import { configFor } from '../src/config';
 import { openDatabase } from '../src/db/client';
 import type { TenantSnapshot } from '../src/tenancy/snapshot';
 import { tenantEntitlements } from '../src/tenancy/snapshot';
+import { recordApiCallsQuery, recordUsageQueries } from '../src/usage/record';
 
 /**
  * One per tenant (`idFromName(tenantId)`), called once per tenant API request. It answers
@@ -111,31 +112,43 @@ export class TenantGate extends DurableObject<Env> {
     return { total: rows.reduce((s, r) => s + r.count, 0), byRoute: Object.fromEntries(rows.map((r) => [r.route, r.count])) };
   }
 
-  /** Writes the API-call counters of every period still held to public.tenant_usage. */
+  /**
+   * Writes the API-call counters of every period still held to public.tenant_usage, and with the
+   * current month's, the rest of its usage (people, channels, messages measured from the
+   * tenant's tables, plus the 80%/100% audit entries): usage rows stay as fresh as the traffic,
+   * without any request writing one.
+   */
   override async alarm(): Promise<void> {
     // The alarm is used up once it runs; the next admitted request sets a new one.
     this.alarmSet = false;
-    if (!this.snapshot) return;
+    const tenant = this.snapshot;
+    if (!tenant) return;
     const rows = this.ctx.storage.sql.exec<{ period: string; route: string; count: number }>('SELECT period, route, count FROM api_calls ORDER BY period').toArray();
-    const periods = new Map<string, Record<string, number>>();
-    for (const r of rows) periods.set(r.period, { ...(periods.get(r.period) ?? {}), [r.route]: r.count });
+    const periods = new Map<string, { total: number; byRoute: Record<string, number> }>();
+    for (const r of rows) {
+      const p = periods.get(r.period) ?? { total: 0, byRoute: {} };
+      p.total += r.count;
+      p.byRoute[r.route] = r.count;
+      periods.set(r.period, p);
+    }
     const database = openDatabase(configFor(this.env));
-    const statements = [...periods].map(([period, byRoute]) => {
-      const total = Object.values(byRoute).reduce((s, n) => s + n, 0);
-      // Absolute values (this object holds the running totals): writing them twice is harmless.
-      const id = this.snapshot!.id;
-      // A month's first row carries storage forward from the latest earlier month (storage is a
-      // running total, not a monthly count).
-      return database.sql`INSERT INTO public.tenant_usage (tenant_id, period, api_calls, api_calls_by_endpoint, storage_bytes, files)
-        SELECT ${id}, ${period}, ${total}, ${JSON.stringify(byRoute)}::jsonb,
-          coalesce((SELECT storage_bytes FROM public.tenant_usage WHERE tenant_id = ${id} AND period < ${period} ORDER BY period DESC LIMIT 1), 0),
-          coalesce((SELECT files FROM public.tenant_usage WHERE tenant_id = ${id} AND period < ${period} ORDER BY period DESC LIMIT 1), 0)
-        ON CONFLICT (tenant_id, period) DO UPDATE SET api_calls = greatest(public.tenant_usage.api_calls, excluded.api_calls),
-          api_calls_by_endpoint = excluded.api_calls_by_endpoint, updated_at = now()`;
-    });
-    if (statements.length) await database.transaction(statements);
+    const current = monthPeriod(Date.now());
+    const apiOnly = [...periods].map(([period, apiCalls]) => recordApiCallsQuery(database, tenant.id, period, apiCalls));
+    if (apiOnly.length) {
+      try {
+        const apiCalls = periods.get(current);
+        const statements = [...periods].filter(([p]) => p !== current).map(([period, counts]) => recordApiCallsQuery(database, tenant.id, period, counts));
+        if (apiCalls) statements.push(...recordUsageQueries(database, { tenantId: tenant.id, schemaName: tenant.schemaName, period: current, limits: tenantEntitlements(tenant).limits, apiCalls }));
+        await database.transaction(statements);
+      } catch (err) {
+        // Measuring can fail where counting cannot (a purged tenant's schema is gone): the API
+        // calls are still written. If this fails too, the alarm is retried.
+        console.warn(JSON.stringify({ level: 'warn', msg: 'usage_measure_failed', tenantId: tenant.id, error: err instanceof Error ? err.message : String(err) }));
+        await database.transaction(apiOnly);
+      }
+    }
     // Periods before the current month are complete once written: forget them.
-    this.ctx.storage.sql.exec('DELETE FROM api_calls WHERE period < ?', monthPeriod(Date.now()));
+    this.ctx.storage.sql.exec('DELETE FROM api_calls WHERE period < ?', current);
   }
 
   private async scheduleFlush(now: number): Promise<void> {

@@ -9,6 +9,7 @@ import { sameOriginWrites } from './http/same-origin';
 import { healthRoutes } from './routes/health';
 import { tenantRoutes } from './routes/tenant';
 import { tenantsRoutes } from './routes/tenants';
+import { adminUsageRoutes, tenantUsageRoutes } from './routes/usage';
 import { attachmentsRoutes, channelAttachmentsRoutes } from './routes/attachments';
 import { authRoutes, meRoutes } from './routes/auth';
 import { channelsRoutes, dmRoutes } from './routes/channels';
@@ -29,7 +30,9 @@ export function createApp() {
   app.use(requestId(), requestLogger(), config(), resolveSite(), authenticate(), sameOriginWrites(), tenantGate());
   app.route('/api', healthRoutes);
   app.route('/api/tenants', tenantsRoutes);
+  app.route('/api/tenant/usage', tenantUsageRoutes);
   app.route('/api/tenant', tenantRoutes);
+  app.route('/api/admin/usage', adminUsageRoutes);
   // Workspace hosts: accounts, people, chat. Each group's middleware covers its prefix only.
   app.route('/api/auth', authRoutes);
   app.route('/api/me', meRoutes);

@@ -7,6 +7,7 @@ import { TenantDirectory } from './tenancy/directory';
 import { withoutTenantHeaders } from './tenancy/middleware';
 import { purgeDueTenants } from './tenancy/service';
 import { pushToGate } from './tenancy/gate';
+import { recordDailyUsage } from './usage/daily';
 
 export { TenantGate } from '../durable-objects/tenant-gate';
 export { ChatRoom } from '../durable-objects/chat-room';
@@ -17,7 +18,7 @@ export default {
   // comes from the Host header alone.
   fetch: (request: Request, env: AppBindings, ctx: ExecutionContext) => app.fetch(withoutTenantHeaders(request), env, ctx),
 
-  /** Daily cron (wrangler.toml): purge workspaces whose deletion grace period is over. */
+  /** Daily cron (wrangler.toml): purge workspaces whose deletion grace period is over, record every tenant's usage. */
   async scheduled(controller, env, ctx) {
     const config = configFor(env);
     const log = createLogger(config.LOG_LEVEL, { cron: controller.cron });
@@ -26,6 +27,9 @@ export default {
     const result = await purgeDueTenants({ database, directory, baseDomain: config.BASE_DOMAIN, files: env.FILES, pushToGate: (s) => pushToGate(env, s) }, new Date(controller.scheduledTime));
     log.info('tenants_purged', { count: result.purged.length, tenantIds: result.purged });
     for (const f of result.failed) log.error('tenant_purge_failed', { tenantId: f.id, error: f.error });
+    const usage = await recordDailyUsage(database, new Date(controller.scheduledTime));
+    log.info('usage_recorded', { tenants: usage.recorded, alerts: usage.alerts });
+    for (const f of usage.failed) log.error('usage_record_failed', { tenantId: f.id, error: f.error });
     void ctx;
   },
 } satisfies ExportedHandler<AppBindings>;

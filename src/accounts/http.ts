@@ -5,6 +5,8 @@ import type { AppEnv } from '../env';
 import { ApiError } from '../http/errors';
 import type { UserPrincipal } from '../http/tenant-context';
 import { closeUserSockets } from '../chat/rooms';
+import { limitOf, planLimitError } from '../tenancy/entitlements';
+import { UserLimitReached } from './invitations';
 import type { Acting } from './user-admin';
 
 /** Account requests are small JSON documents; anything bigger is refused before it is read. */
@@ -32,5 +34,19 @@ export async function closeSocketsOf(c: Context<AppEnv>, userId: string, channel
     await closeUserSockets(c.env, c.get('tenant').id, userId, channelIds, reason);
   } catch (err) {
     c.get('log').warn('close_sockets_failed', { userId, reason, error: err instanceof Error ? err.message : String(err) });
+  }
+}
+
+/**
+ * Runs a change that adds an active user (invite, accept, reactivate) with the tenant's user
+ * limit, and turns the limit's refusal into the 402 plan_limit error.
+ */
+export async function withinUserLimit<T>(c: Context<AppEnv>, change: (userLimit: number | null) => Promise<T>): Promise<T> {
+  const tenant = c.get('tenant');
+  try {
+    return await change(limitOf(tenant, 'users'));
+  } catch (err) {
+    if (err instanceof UserLimitReached) throw planLimitError(tenant, 'users', err.limit, err.used);
+    throw err;
   }
 }

@@ -171,8 +171,17 @@ export interface IssuedInvitation {
  * Seats in use against the plan's user limit: active users plus invitations still open (so a
  * round of invitations cannot overshoot the limit when they are accepted).
  */
-const SEATS_USED_SQL = `(SELECT count(*) FROM nchat_users WHERE status = 'active')
+const ACTIVE_USERS_SQL = `(SELECT count(*) FROM nchat_users WHERE status = 'active')`;
+export const SEATS_USED_SQL = `${ACTIVE_USERS_SQL}
   + (SELECT count(*) FROM public.tenant_invitations WHERE accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now())`;
+
+/**
+ * Every change that adds an active user (invite, accept, reactivate) takes this lock first, so
+ * the counts it checks cannot change under it until it commits.
+ */
+export function seatLockQuery(tdb: TenantDb): Query {
+  return tdb.sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${tdb.tenant.schemaName}:user-limit`]) as Query;
+}
 
 export class UserLimitReached extends Error {
   constructor(readonly limit: number, readonly used: number) {
@@ -208,9 +217,8 @@ export async function createInvitation(tdb: TenantDb, acting: Acting, input: Cre
       })}
     )
     SELECT * FROM inv`;
-  const seatLock = tdb.sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${tdb.tenant.schemaName}:user-limit`]) as Query;
   const seats = tdb.sql.query(`SELECT ${SEATS_USED_SQL} AS used`) as Query;
-  const [, , found, inserted, seatRows] = await tdb.transaction([seatLock, lock, blockers, tdb.sql.query(text, p.values) as Query, seats]);
+  const [, , found, inserted, seatRows] = await tdb.transaction([seatLockQuery(tdb), lock, blockers, tdb.sql.query(text, p.values) as Query, seats]);
   const row = inserted?.[0];
   if (!row) {
     const blocked = blockerError(found ?? []);
@@ -353,7 +361,7 @@ export interface AcceptedInvitation {
  * invitation's row lock; the second re-checks `accepted_at IS NULL` after the first commits,
  * claims nothing and so inserts nothing. Exactly one user is created.
  */
-export async function acceptInvitation(tdb: TenantDb, token: string, input: AcceptInvitationInput, context: RequestContext): Promise<AcceptedInvitation> {
+export async function acceptInvitation(tdb: TenantDb, token: string, input: AcceptInvitationInput, context: RequestContext, userLimit: number | null = null): Promise<AcceptedInvitation> {
   if (!TOKEN_FORMAT.test(token)) throw invitationNotFound();
   const hash = await tokenHash(token);
   const [found, settingsRows] = await tdb.batch((db) => [
@@ -374,10 +382,14 @@ export async function acceptInvitation(tdb: TenantDb, token: string, input: Acce
   const userId = crypto.randomUUID();
   const p = new Params();
   const userP = p.add(userId);
+  const limitP = p.add(userLimit);
   const spec: AuditSpec = { tenantId: tdb.tenant.id, actor: { type: 'user', id: userId }, action: 'invitation.accepted', resourceType: 'invitation', context };
   const text = `WITH inv AS (
       UPDATE public.tenant_invitations SET accepted_at = now(), accepted_user_id = ${userP}::uuid
       WHERE token_hash = ${p.add(hash)}::text AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+        -- The invitation held a seat, but the plan may have been lowered since: the new user
+        -- must still fit among the active users.
+        AND (${limitP}::int IS NULL OR ${ACTIVE_USERS_SQL} < ${limitP}::int)
       RETURNING id, email, role
     ), u AS (
       INSERT INTO nchat_users (id, email, display_name, password_hash, role)
@@ -391,8 +403,9 @@ export async function acceptInvitation(tdb: TenantDb, token: string, input: Acce
     )
     SELECT * FROM u`;
   let rows: Record<string, unknown>[] | undefined;
+  let activeRows: Record<string, unknown>[] | undefined;
   try {
-    [rows] = await tdb.transaction([tdb.sql.query(text, p.values) as Query]);
+    [, rows, activeRows] = await tdb.transaction([seatLockQuery(tdb), tdb.sql.query(text, p.values) as Query, tdb.sql.query(`SELECT ${ACTIVE_USERS_SQL} AS used`) as Query]);
   } catch (err) {
     // nchat_users_email_key: someone got an account with this address since the invitation.
     if (sqlState(err) === '23505') throw new ApiError(409, 'already_member', 'An account with this e-mail address already exists. Sign in instead.');
@@ -402,7 +415,11 @@ export async function acceptInvitation(tdb: TenantDb, token: string, input: Acce
   if (!row) {
     // Lost a race (accepted, revoked or expired in between): say which.
     const [again] = await tdb.run((db) => db.select(invitationColumns).from(tenantInvitations).where(eq(tenantInvitations.tokenHash, hash)));
-    throw (again && goneError(again)) ?? invitationNotFound();
+    if (!again) throw invitationNotFound();
+    const gone = goneError(again);
+    if (gone) throw gone;
+    if (userLimit !== null) throw new UserLimitReached(userLimit, Number(activeRows?.[0]?.used ?? 0));
+    throw invitationNotFound();
   }
   const user = userFromSql(row);
   return { user: userView(user), session: { id: user.id, role: user.role, sessionVersion: user.sessionVersion }, sessionTimeoutMinutes: settings.sessionTimeoutMinutes };

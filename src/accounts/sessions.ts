@@ -50,7 +50,8 @@ export async function signIn(tdb: TenantDb, throttle: AttemptThrottle, input: Lo
   const user = users[0];
   const ok = await verifyPassword(input.password, user?.passwordHash ?? (await dummy));
   if (!ok || !user || !user.passwordHash || user.status !== 'active') throw invalidCredentials();
-  await throttle.succeeded();
+  // last_seen_at marks the user active this month (usage reports count active users).
+  await Promise.all([throttle.succeeded(), tdb.run((db) => db.update(nchatUsers).set({ lastSeenAt: new Date() }).where(eq(nchatUsers.id, user.id)))]);
   return {
     user: userView(user),
     session: { id: user.id, role: user.role, sessionVersion: user.sessionVersion },

@@ -6,6 +6,7 @@ import { nchatUsers, type UserRole } from '../db/schema';
 import { ApiError } from '../http/errors';
 import type { UserPrincipal } from '../http/tenant-context';
 import type { TenantDb } from '../tenancy/tenant-db';
+import { SEATS_USED_SQL, seatLockQuery, UserLimitReached } from './invitations';
 import { auditInsertFrom, Params, type AuditSpec } from './sql';
 import { USER_SQL_COLUMNS, userColumns, userFromSql, userView, type UserView } from './user-view';
 import { isUuid, type ListUsersQuery } from './validation';
@@ -237,7 +238,7 @@ export async function deactivateUser(tdb: TenantDb, acting: Acting, id: string):
  * POST /api/users/:id/reactivate. Only an owner may bring back an owner. The user signs in
  * again (their old tokens stay dead: deactivation bumped the version). Already active: as is.
  */
-export async function reactivateUser(tdb: TenantDb, acting: Acting, id: string): Promise<UserView> {
+export async function reactivateUser(tdb: TenantDb, acting: Acting, id: string, userLimit: number | null = null): Promise<UserView> {
   const { target } = await readTarget(tdb, id);
   if (target.role === 'owner' && acting.user.role !== 'owner') throw onlyOwners('reactivate an owner');
   if (target.status === 'active') return userView(target);
@@ -245,9 +246,12 @@ export async function reactivateUser(tdb: TenantDb, acting: Acting, id: string):
   const p = new Params();
   const idP = p.add(id);
   const roleP = p.add(target.role);
+  const limitP = p.add(userLimit);
+  // Coming back takes a seat like an invitation does: active users plus open invitations.
   const text = `WITH changed AS (
       UPDATE nchat_users SET status = 'active', updated_at = now()
       WHERE id = ${idP} AND status = 'deactivated' AND role = ${roleP}
+        AND (${limitP}::int IS NULL OR ${SEATS_USED_SQL} < ${limitP}::int)
       RETURNING ${USER_SQL_COLUMNS}
     ), audit AS (
       ${auditInsertFrom(p, auditSpec(acting, 'user.reactivated'), 'changed', {
@@ -257,8 +261,10 @@ export async function reactivateUser(tdb: TenantDb, acting: Acting, id: string):
       })}
     )
     SELECT * FROM changed`;
-  const results = await tdb.transaction([tdb.sql.query(text, p.values) as Query]);
-  const row = results[0]?.[0];
-  if (!row) throw concurrentChange();
-  return userView(userFromSql(row));
+  const [, changed, seats] = await tdb.transaction([seatLockQuery(tdb), tdb.sql.query(text, p.values) as Query, tdb.sql.query(`SELECT ${SEATS_USED_SQL} AS used`) as Query]);
+  const row = changed?.[0];
+  if (row) return userView(userFromSql(row));
+  const used = Number(seats?.[0]?.used ?? 0);
+  if (userLimit !== null && used >= userLimit) throw new UserLimitReached(userLimit, used);
+  throw concurrentChange();
 }

@@ -1,8 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { requestContext } from '../audit/audit';
-import { acting, smallBodies } from '../accounts/http';
-import { acceptInvitation, acceptUrl, createInvitation, listInvitations, resendInvitation, revokeInvitation, UserLimitReached, type IssuedInvitation } from '../accounts/invitations';
-import { limitOf, planLimitError } from '../tenancy/entitlements';
+import { acting, smallBodies, withinUserLimit } from '../accounts/http';
+import { acceptInvitation, acceptUrl, createInvitation, listInvitations, resendInvitation, revokeInvitation, type IssuedInvitation } from '../accounts/invitations';
 import { startSession } from '../accounts/session-cookie';
 import { acceptInvitationSchema, createInvitationSchema, listInvitationsQuery } from '../accounts/validation';
 import type { AppEnv } from '../env';
@@ -42,11 +41,7 @@ async function deliver(c: Context<AppEnv>, issued: IssuedInvitation): Promise<st
 invitationsRoutes.post('/', async (c) => {
   const { user, tdb } = asMember(c, MANAGER_ROLES);
   const input = await jsonBody(c, createInvitationSchema);
-  const tenant = c.get('tenant');
-  const issued = await createInvitation(tdb, acting(c, user), input, limitOf(tenant, 'users')).catch((err: unknown) => {
-    if (err instanceof UserLimitReached) throw planLimitError(tenant, 'users', err.limit, err.used);
-    throw err;
-  });
+  const issued = await withinUserLimit(c, (limit) => createInvitation(tdb, acting(c, user), input, limit));
   return c.json({ invitation: issued.invitation, acceptUrl: await deliver(c, issued) }, 201);
 });
 
@@ -70,7 +65,7 @@ invitationsRoutes.delete('/:id', async (c) => {
 /** No session: the invitee has no account yet. Creates it, then signs it in. */
 invitationsRoutes.post('/:token/accept', async (c) => {
   const input = await jsonBody(c, acceptInvitationSchema);
-  const accepted = await acceptInvitation(anonymousTenantDb(c), c.req.param('token'), input, requestContext(c));
+  const accepted = await withinUserLimit(c, (limit) => acceptInvitation(anonymousTenantDb(c), c.req.param('token'), input, requestContext(c), limit));
   const token = await startSession(c, accepted.session, accepted.sessionTimeoutMinutes);
   return c.json({ user: accepted.user, token }, 201);
 });

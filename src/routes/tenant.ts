@@ -10,7 +10,11 @@ import { ApiError } from '../http/errors';
 import { requireFeature } from '../tenancy/entitlements';
 import { tenantOnly } from '../tenancy/middleware';
 import { decodeIdCursor, encodeCursor, settingsView } from '../tenancy/service';
-import { publicTenantConfig } from '../tenancy/snapshot';
+import { publicTenantConfig, tenantEntitlements } from '../tenancy/snapshot';
+import { asMember } from '../http/tenant-context';
+import { usagePeriod } from '../usage/period';
+import { exceededLimits, limitUses } from '../usage/report';
+import { liveUsage } from '../usage/tenant-report';
 import { TenantDb } from '../tenancy/tenant-db';
 import { auditQuery, settingsSchema } from '../tenancy/validation';
 
@@ -29,7 +33,25 @@ function tenantDb(c: Context<AppEnv>): TenantDb {
   return new TenantDb(openDatabase(c.get('config')), c.get('tenant'));
 }
 
-tenantRoutes.get('/', (c) => c.json({ tenant: publicTenantConfig(c.get('tenant')) }));
+tenantRoutes.get('/', async (c) => {
+  const tenant = c.get('tenant');
+  const config = publicTenantConfig(tenant);
+  // Anonymous callers get the public configuration only (no database round trip). Members also
+  // learn which caps the workspace is past — after a downgrade or a trial's end, what is over
+  // stays readable but nothing more can be added.
+  const principal = c.get('principal');
+  if (principal.kind !== 'user' || principal.tenantId !== tenant.id) return c.json({ tenant: config });
+  const { tdb } = asMember(c);
+  const live = await liveUsage(tdb, usagePeriod()).catch((err: unknown) => {
+    // A session ended since its token was issued counts as signed out here.
+    if (err instanceof ApiError && err.status === 401) return null;
+    throw err;
+  });
+  if (!live) return c.json({ tenant: config });
+  const { figures } = live;
+  const uses = limitUses(figures, tenantEntitlements(tenant).limits);
+  return c.json({ tenant: { ...config, usage: uses, limitsExceeded: exceededLimits(uses) } });
+});
 
 tenantRoutes.get('/settings', async (c) => {
   requireTenantUser(c, MANAGERS);

@@ -4,11 +4,13 @@
 // refuses to run if this list and the directory differ.
 import users from '../../../migrations/tenant/0001_users.sql';
 import chat from '../../../migrations/tenant/0002_chat.sql';
+import usage from '../../../migrations/tenant/0003_usage.sql';
 import { prepareMigrations, type Migration, type MigrationFile } from './migration';
 
 export const TENANT_MIGRATION_FILES: MigrationFile[] = [
   { version: '0001', name: 'users', sql: users },
   { version: '0002', name: 'chat', sql: chat },
+  { version: '0003', name: 'usage', sql: usage },
 ];
 
 let prepared: Promise<Migration[]> | undefined;
