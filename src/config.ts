@@ -27,6 +27,8 @@ const httpUrl = z.string().refine((value) => {
   }
 }, 'must be an http:// or https:// URL');
 
+const stripePriceId = z.string().regex(/^(price|plan)_\w+$/, 'must be a Stripe price id such as price_1Q2w3E...');
+
 const booleanString = z.enum(['true', 'false'], { error: 'must be "true" or "false"' }).transform((v) => v === 'true');
 
 /** Empty strings count as "not set": an empty line in .dev.vars or the dashboard means "use the default". */
@@ -65,6 +67,15 @@ export const configSchema = z.object({
   PLATFORM_ADMIN_TOKEN: z.string({ error: 'is required' }).min(24, 'must be at least 24 characters (use a random value)'),
   STRIPE_SECRET_KEY: optionalString(z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'must look like sk_test_... or sk_live_...')),
   STRIPE_WEBHOOK_SECRET: optionalString(z.string().regex(/^whsec_\w+$/, 'must look like whsec_...')),
+  /** Local dev and tests only: where the Stripe SDK sends API calls (the local Stripe fake). */
+  STRIPE_API_URL: optionalString(httpUrl),
+  /** The Stripe prices checkout sells, one per plan and interval (src/tenancy/plans.ts maps them back to plans). */
+  STRIPE_PRICE_PRO_MONTHLY: optionalString(stripePriceId),
+  STRIPE_PRICE_PRO_YEARLY: optionalString(stripePriceId),
+  STRIPE_PRICE_ENTERPRISE_MONTHLY: optionalString(stripePriceId),
+  STRIPE_PRICE_ENTERPRISE_YEARLY: optionalString(stripePriceId),
+  /** Days a subscription may stay past due (payment failed, Stripe retrying) before the workspace is suspended. */
+  BILLING_GRACE_DAYS: positiveInt(7),
 });
 
 export type Config = z.output<typeof configSchema>;

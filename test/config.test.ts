@@ -53,6 +53,7 @@ describe('parseConfig', () => {
       PLATFORM_ADMIN_TOKEN: VALID.PLATFORM_ADMIN_TOKEN,
       STRIPE_SECRET_KEY: undefined,
       STRIPE_WEBHOOK_SECRET: undefined,
+      BILLING_GRACE_DAYS: 7,
     });
   });
 

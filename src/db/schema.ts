@@ -48,6 +48,10 @@ export const tenants = pgTable('tenants', {
   lastPaymentAt: ts('last_payment_at'),
   lastPaymentAmount: integer('last_payment_amount'),
   lastPaymentStatus: text('last_payment_status'),
+  /** Stripe's status of the subscription (migration 0003); null without one. */
+  subscriptionStatus: text('subscription_status'),
+  /** When the subscription went past due; the grace period counts from here (migration 0003). */
+  pastDueSince: ts('past_due_since'),
   limits: jsonb('limits').$type<Record<string, number | null>>().notNull(),
   features: jsonb('features').$type<Record<string, boolean>>().notNull(),
   branding: jsonb('branding').$type<Branding>().notNull(),

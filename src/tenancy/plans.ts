@@ -1,4 +1,4 @@
-import type { PlanId } from '../db/schema';
+import type { BillingInterval, PlanId } from '../db/schema';
 
 /**
  * The plan catalogue: one place for what each plan allows. A limit of `null` means unlimited.
@@ -90,4 +90,44 @@ export function entitlements(plan: PlanId, limitOverrides: Partial<Record<string
   for (const key of LIMIT_KEYS) if (key in limitOverrides) limits[key] = limitOverrides[key] ?? null;
   const features = Object.fromEntries(FEATURES.map((f) => [f, featureOverrides[f] ?? base.features.includes(f)])) as Record<Feature, boolean>;
   return { limits, features };
+}
+
+/**
+ * The plans sold through Stripe Checkout and their Stripe prices. Price ids come from
+ * configuration (they differ between test and live mode); this is the one place that maps a
+ * plan and interval to a price and a price back to a plan, so the webhook can tell which plan
+ * a subscription pays for.
+ */
+export const PAID_PLANS = ['pro', 'enterprise'] as const;
+export type PaidPlanId = (typeof PAID_PLANS)[number];
+export const BILLING_INTERVALS = ['monthly', 'yearly'] as const;
+
+export type PriceIds = Record<PaidPlanId, Record<BillingInterval, string | undefined>>;
+
+export interface PriceConfig {
+  STRIPE_PRICE_PRO_MONTHLY?: string;
+  STRIPE_PRICE_PRO_YEARLY?: string;
+  STRIPE_PRICE_ENTERPRISE_MONTHLY?: string;
+  STRIPE_PRICE_ENTERPRISE_YEARLY?: string;
+}
+
+export function priceIds(config: PriceConfig): PriceIds {
+  return {
+    pro: { monthly: config.STRIPE_PRICE_PRO_MONTHLY, yearly: config.STRIPE_PRICE_PRO_YEARLY },
+    enterprise: { monthly: config.STRIPE_PRICE_ENTERPRISE_MONTHLY, yearly: config.STRIPE_PRICE_ENTERPRISE_YEARLY },
+  };
+}
+
+/** The Stripe price of a plan at an interval, or undefined when it is not configured. */
+export function priceFor(config: PriceConfig, plan: PaidPlanId, interval: BillingInterval): string | undefined {
+  return priceIds(config)[plan][interval];
+}
+
+/** Which plan and interval a Stripe price sells, or null for a price the catalogue does not know. */
+export function planForPrice(config: PriceConfig, priceId: string): { plan: PaidPlanId; interval: BillingInterval } | null {
+  const ids = priceIds(config);
+  for (const plan of PAID_PLANS) {
+    for (const interval of BILLING_INTERVALS) if (ids[plan][interval] === priceId) return { plan, interval };
+  }
+  return null;
 }
