@@ -11,6 +11,7 @@ import { tenantRoutes } from './routes/tenant';
 import { tenantsRoutes } from './routes/tenants';
 import { adminUsageRoutes, tenantUsageRoutes } from './routes/usage';
 import { attachmentsRoutes, channelAttachmentsRoutes } from './routes/attachments';
+import { billingRoutes } from './routes/billing';
 import { authRoutes, meRoutes } from './routes/auth';
 import { channelsRoutes, dmRoutes } from './routes/channels';
 import { invitationsRoutes } from './routes/invitations';
@@ -33,6 +34,8 @@ export function createApp() {
   app.route('/api/tenant/usage', tenantUsageRoutes);
   app.route('/api/tenant', tenantRoutes);
   app.route('/api/admin/usage', adminUsageRoutes);
+  // Billing: owner routes on workspace hosts, Stripe's webhook on the platform host.
+  app.route('/api/billing', billingRoutes);
   // Workspace hosts: accounts, people, chat. Each group's middleware covers its prefix only.
   app.route('/api/auth', authRoutes);
   app.route('/api/me', meRoutes);

@@ -7,6 +7,7 @@ import { TenantDirectory } from './tenancy/directory';
 import { withoutTenantHeaders } from './tenancy/middleware';
 import { purgeDueTenants } from './tenancy/service';
 import { pushToGate } from './tenancy/gate';
+import { sweepOverdueSubscriptions } from './billing/cron';
 import { recordDailyUsage } from './usage/daily';
 
 export { TenantGate } from '../durable-objects/tenant-gate';
@@ -27,6 +28,7 @@ export default {
     const result = await purgeDueTenants({ database, directory, baseDomain: config.BASE_DOMAIN, files: env.FILES, pushToGate: (s) => pushToGate(env, s) }, new Date(controller.scheduledTime));
     log.info('tenants_purged', { count: result.purged.length, tenantIds: result.purged });
     for (const f of result.failed) log.error('tenant_purge_failed', { tenantId: f.id, error: f.error });
+    await sweepOverdueSubscriptions(env, config, new Date(controller.scheduledTime), log);
     const usage = await recordDailyUsage(database, new Date(controller.scheduledTime));
     log.info('usage_recorded', { tenants: usage.recorded, alerts: usage.alerts });
     for (const f of usage.failed) log.error('usage_record_failed', { tenantId: f.id, error: f.error });

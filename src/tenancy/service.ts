@@ -52,8 +52,11 @@ export async function loadSettings(database: Database, tenantId: string): Promis
   return row ?? null;
 }
 
-/** Runs a tenant write: lock at the version read, the change, its audit rows. Returns the new row. */
-async function writeTenant(deps: TenantServiceDeps, before: TenantRow, change: Query[], audits: AuditEntry[]): Promise<TenantRow> {
+/**
+ * Runs a tenant write: lock at the version read, the change, its audit rows. Returns the new row.
+ * Exported for billing (src/billing/tenant-billing.ts), whose writes follow the same shape.
+ */
+export async function writeTenant(deps: TenantServiceDeps, before: TenantRow, change: Query[], audits: AuditEntry[]): Promise<TenantRow> {
   const { database } = deps;
   try {
     await database.transaction([

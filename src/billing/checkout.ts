@@ -1,0 +1,79 @@
+import type Stripe from 'stripe';
+import { auditInsert, type Actor, type RequestContext } from '../audit/audit';
+import { asNeonQuery, type Database } from '../db/client';
+import type { BillingInterval, TenantRow } from '../db/schema';
+import { ApiError } from '../http/errors';
+import { priceFor, type PaidPlanId } from '../tenancy/plans';
+import { ensureCustomer } from './customer';
+import { billingUnavailable, viaStripe } from './stripe-client';
+import { LIVE_STATUSES } from './subscription-state';
+import type { BillingDeps } from './tenant-billing';
+
+/**
+ * Starting to pay: a Stripe Checkout Session for a subscription, and the Billing Portal for
+ * everything after (cards, invoices, cancellation). Neither changes the plan: the plan moves
+ * when Stripe tells the webhook that money moved.
+ */
+export interface Acting {
+  actor: Actor;
+  context: RequestContext;
+}
+
+export interface CheckoutRequest {
+  plan: PaidPlanId;
+  interval: BillingInterval;
+  successUrl: string;
+  cancelUrl: string;
+}
+
+/** Stripe refuses a trial_end less than 48 hours away. */
+const MIN_TRIAL_LEFT_MS = 49 * 3_600_000;
+
+export async function startCheckout(deps: BillingDeps, stripe: Stripe, row: TenantRow, req: CheckoutRequest, acting: Acting): Promise<{ id: string; url: string }> {
+  const price = priceFor(deps.config, req.plan, req.interval);
+  if (!price) throw billingUnavailable(`The ${req.plan} plan (${req.interval}) is not on sale on this server: its Stripe price is not configured.`);
+  if (row.stripeSubscriptionId && row.subscriptionStatus && LIVE_STATUSES.has(row.subscriptionStatus)) throw subscriptionExists();
+
+  const customer = await ensureCustomer(deps, stripe, row, acting);
+  // The row can lag Stripe (a checkout completed whose webhook has not arrived yet): ask Stripe.
+  const existing = await viaStripe(() => stripe.subscriptions.list({ customer, status: 'all', limit: 20 }));
+  if (existing.data.some((s) => LIVE_STATUSES.has(s.status))) throw subscriptionExists();
+
+  // A workspace in its free Pro trial keeps the days it has left: Stripe charges when they end.
+  const trialEnd = row.status === 'trial' && row.trialEndsAt && row.trialEndsAt.getTime() - Date.now() > MIN_TRIAL_LEFT_MS ? Math.floor(row.trialEndsAt.getTime() / 1000) : undefined;
+  const session = await viaStripe(() =>
+    stripe.checkout.sessions.create({
+      mode: 'subscription',
+      customer,
+      client_reference_id: row.id,
+      line_items: [{ price, quantity: 1 }],
+      success_url: req.successUrl,
+      cancel_url: req.cancelUrl,
+      metadata: { tenant_id: row.id },
+      subscription_data: { metadata: { tenant_id: row.id }, ...(trialEnd ? { trial_end: trialEnd } : {}) },
+    }),
+  );
+  if (!session.url) throw new ApiError(502, 'stripe_error', 'Stripe created the checkout session without a URL.');
+  await recordBillingAction(deps.database, row.id, acting, 'billing.checkout_started', { plan: req.plan, interval: req.interval });
+  return { id: session.id, url: session.url };
+}
+
+export async function openPortal(deps: BillingDeps, stripe: Stripe, row: TenantRow, returnUrl: string): Promise<{ url: string }> {
+  if (!row.stripeCustomerId) throw new ApiError(409, 'no_billing_account', 'This workspace has no billing account yet. Start a subscription with POST /api/billing/checkout.');
+  const customer = row.stripeCustomerId;
+  const session = await viaStripe(() => stripe.billingPortal.sessions.create({ customer, return_url: returnUrl }));
+  return { url: session.url };
+}
+
+export function subscriptionExists(): ApiError {
+  return new ApiError(409, 'subscription_exists', 'This workspace already has a subscription. Change its plan with PUT /api/billing/subscription.', {
+    changePlan: { method: 'PUT', path: '/api/billing/subscription' },
+  });
+}
+
+/** An owner's billing request, in the tenant's audit log (the plan change itself is audited when Stripe confirms it). */
+export async function recordBillingAction(database: Database, tenantId: string, acting: Acting, action: string, newValues: Record<string, unknown>): Promise<void> {
+  await database.transaction([
+    asNeonQuery(database, auditInsert(database.db, { tenantId, actor: acting.actor, context: acting.context, action, resourceType: 'billing', resourceId: tenantId, newValues })),
+  ]);
+}

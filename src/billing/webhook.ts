@@ -1,0 +1,183 @@
+import { eq } from 'drizzle-orm';
+import Stripe from 'stripe';
+import type { RequestContext } from '../audit/audit';
+import type { Database } from '../db/client';
+import { tenants, type TenantRow } from '../db/schema';
+import { ApiError } from '../http/errors';
+import type { Logger } from '../http/logger';
+import { findTenant } from '../tenancy/service';
+import { describeError, isMissingResource, webhookCryptoProvider } from './stripe-client';
+import { idOf, patchFromInvoice, patchFromSubscription, subscriptionOfInvoice, type BillingPatch } from './subscription-state';
+import { writeBillingFresh, type BillingDeps } from './tenant-billing';
+import { claimEvent, markFailed, markIgnored, markProcessed } from './webhook-events';
+
+/**
+ * POST /api/billing/webhook, after the route has read the raw body: verify, record once,
+ * act. Handlers never trust the order events arrive in, nor the copy of the subscription an
+ * event carries: they fetch the subscription's current state from Stripe and set the tenant
+ * from that, so a late `customer.subscription.updated` cannot undo a `deleted` that came first.
+ */
+
+/** Stripe's own tolerance for a signature's age (seconds): older deliveries are replays. */
+export const SIGNATURE_TOLERANCE_SECONDS = 300;
+
+export type WebhookOutcome = { status: 'processed' | 'ignored'; eventId: string; tenantId: string | null } | { status: 'duplicate'; eventId: string };
+
+export interface WebhookRequest {
+  rawBody: string;
+  signature: string | undefined;
+  webhookSecret: string;
+  context: RequestContext;
+  log: Logger;
+}
+
+/** Checks the Stripe-Signature header over the raw body, then parses it. 400 on any failure. */
+export async function verifyEvent(stripe: Stripe, req: Pick<WebhookRequest, 'rawBody' | 'signature' | 'webhookSecret'>): Promise<Stripe.Event> {
+  if (!req.signature) throw new ApiError(400, 'missing_signature', 'The Stripe-Signature header is missing.');
+  let event: Stripe.Event;
+  try {
+    event = await stripe.webhooks.constructEventAsync(req.rawBody, req.signature, req.webhookSecret, SIGNATURE_TOLERANCE_SECONDS, webhookCryptoProvider);
+  } catch (err) {
+    if (err instanceof Stripe.errors.StripeSignatureVerificationError) {
+      const reason = /tolerance/i.test(err.message) ? 'The signature timestamp is too old (more than 5 minutes).' : 'The signature does not match the payload.';
+      throw new ApiError(400, 'invalid_signature', reason);
+    }
+    throw new ApiError(400, 'invalid_payload', 'The event body is not a valid Stripe event (JSON).');
+  }
+  if (typeof event?.id !== 'string' || typeof event.type !== 'string' || typeof event.data?.object !== 'object') {
+    throw new ApiError(400, 'invalid_payload', 'The event body is not a valid Stripe event.');
+  }
+  return event;
+}
+
+/** What an event is about: the customer, the subscription to fetch, our tenant id if we put it there. */
+interface EventSubject {
+  customerId: string | null;
+  subscriptionId: string | null;
+  /** The tenant id we set in client_reference_id / metadata at checkout. */
+  tenantHint: string | null;
+  /** The event's copy of the subscription, for the one case Stripe no longer has it. */
+  subscriptionCopy?: Stripe.Subscription;
+  invoice?: { invoice: Stripe.Invoice; outcome: 'paid' | 'failed' };
+}
+
+export const HANDLED_EVENT_TYPES = [
+  'checkout.session.completed',
+  'customer.subscription.created',
+  'customer.subscription.updated',
+  'customer.subscription.deleted',
+  'customer.subscription.trial_will_end',
+  'invoice.paid',
+  'invoice.payment_failed',
+] as const;
+
+function subjectOf(event: Stripe.Event): EventSubject | null {
+  switch (event.type) {
+    case 'checkout.session.completed': {
+      const s = event.data.object;
+      return { customerId: idOf(s.customer), subscriptionId: idOf(s.subscription), tenantHint: s.client_reference_id ?? s.metadata?.tenant_id ?? null };
+    }
+    case 'customer.subscription.created':
+    case 'customer.subscription.updated':
+    case 'customer.subscription.deleted':
+    case 'customer.subscription.trial_will_end': {
+      const sub = event.data.object;
+      return { customerId: idOf(sub.customer), subscriptionId: sub.id, tenantHint: sub.metadata?.tenant_id ?? null, subscriptionCopy: sub };
+    }
+    case 'invoice.paid':
+    case 'invoice.payment_failed': {
+      const invoice = event.data.object;
+      return {
+        customerId: idOf(invoice.customer),
+        subscriptionId: subscriptionOfInvoice(invoice),
+        tenantHint: invoice.parent?.subscription_details?.metadata?.tenant_id ?? null,
+        invoice: { invoice, outcome: event.type === 'invoice.paid' ? 'paid' : 'failed' },
+      };
+    }
+    default:
+      return null;
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The tenant an event concerns: by the Stripe customer we stored, or — before that customer is
+ * stored — by the tenant id we put in the checkout session, if that tenant has no other customer.
+ */
+async function tenantForEvent(database: Database, subject: EventSubject): Promise<TenantRow | null> {
+  if (subject.customerId) {
+    const [row] = await database.db.select().from(tenants).where(eq(tenants.stripeCustomerId, subject.customerId)).limit(1);
+    if (row) return row;
+  }
+  if (subject.tenantHint && UUID.test(subject.tenantHint)) {
+    const row = await findTenant(database, subject.tenantHint);
+    if (row && (!row.stripeCustomerId || row.stripeCustomerId === subject.customerId)) return row;
+  }
+  return null;
+}
+
+/** The subscription as Stripe has it now. A subscription Stripe no longer knows has ended. */
+async function currentSubscription(stripe: Stripe, subject: EventSubject): Promise<Stripe.Subscription | null> {
+  if (!subject.subscriptionId) return null;
+  try {
+    return await stripe.subscriptions.retrieve(subject.subscriptionId);
+  } catch (err) {
+    if (isMissingResource(err) && subject.subscriptionCopy) return { ...subject.subscriptionCopy, status: 'canceled' };
+    throw err;
+  }
+}
+
+/**
+ * Verify, record, process. Answers: the outcome (200), or throws ApiError 400 (not from Stripe,
+ * nothing stored) or 500 (stored as failed with the error and attempt count; Stripe retries).
+ */
+export async function receiveWebhook(deps: BillingDeps, stripe: Stripe, req: WebhookRequest): Promise<WebhookOutcome> {
+  const event = await verifyEvent(stripe, req);
+  const attempts = await claimEvent(deps.database, event, req.rawBody);
+  if (attempts === null) {
+    req.log.info('stripe_event', { eventId: event.id, type: event.type, status: 'duplicate' });
+    return { status: 'duplicate', eventId: event.id };
+  }
+  let tenantId: string | null = null;
+  try {
+    const subject = subjectOf(event);
+    if (!subject) {
+      await markIgnored(deps.database, event.id, null, `event type ${event.type} is not handled`);
+      return logged(req.log, { status: 'ignored', eventId: event.id, tenantId: null }, event, attempts);
+    }
+    const tenant = await tenantForEvent(deps.database, subject);
+    if (!tenant) {
+      await markIgnored(deps.database, event.id, null, 'no workspace has this Stripe customer');
+      return logged(req.log, { status: 'ignored', eventId: event.id, tenantId: null }, event, attempts);
+    }
+    tenantId = tenant.id;
+    const subscription = await currentSubscription(stripe, subject);
+    const context = { prices: deps.config, graceDays: deps.config.BILLING_GRACE_DAYS, now: new Date() };
+    await writeBillingFresh(
+      deps,
+      tenant.id,
+      (before): BillingPatch => ({
+        ...(subscription ? patchFromSubscription(before, subscription, context) : {}),
+        ...(subject.invoice ? patchFromInvoice(before, subject.invoice.invoice, subject.invoice.outcome, event.created) : {}),
+      }),
+      {
+        actor: { type: 'stripe' },
+        context: req.context,
+        subject: subject.invoice ? { type: 'invoice', id: subject.invoice.invoice.id ?? null } : { type: 'subscription', id: subject.subscriptionId },
+        alongside: [markProcessed(deps.database, event.id, tenant.id)],
+      },
+    );
+    return logged(req.log, { status: 'processed', eventId: event.id, tenantId }, event, attempts);
+  } catch (err) {
+    const error = describeError(err);
+    await markFailed(deps.database, event.id, tenantId, error);
+    req.log.warn('stripe_event_failed', { eventId: event.id, type: event.type, tenantId, attempts, error });
+    throw new ApiError(500, 'webhook_failed', 'Processing the event failed; Stripe will deliver it again.', { eventId: event.id, attempts, error });
+  }
+}
+
+function logged(log: Logger, outcome: WebhookOutcome, event: Stripe.Event, attempts: number): WebhookOutcome {
+  log.info('stripe_event', { type: event.type, attempts, ...outcome });
+  return outcome;
+}
