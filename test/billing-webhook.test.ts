@@ -1,0 +1,225 @@
+/**
+ * Stripe's webhook (issue 6): only signed, fresh events are accepted; each is recorded once and
+ * acts once; handlers set the tenant from the subscription's current state at Stripe, so event
+ * order does not matter; a failure is stored and answered 500 so Stripe retries; past due →
+ * grace period → suspended → paid → active. Events are signed by the local fake.
+ */
+import Stripe from 'stripe';
+import { afterAll, describe, expect, it } from 'vitest';
+import { suspendOverdueTenants } from '../src/billing/grace';
+import { BILLING_SUSPENSION_REASON } from '../src/billing/subscription-state';
+import { cronBillingDeps, deliverEvent, expectNoSecrets, stripeAuditCount, subscribe, tenantRow, webhookRow } from './support/billing';
+import { completeCheckout, failNext, fakeEvents, invoice, setSubscription, signedEvent, TEST_STRIPE_WEBHOOK_SECRET } from './support/stripe';
+import { adminAuth, api, createTenant, database, PLATFORM, tenantUrl } from './support/tenants';
+
+afterAll(() => expectNoSecrets());
+
+const DAY = 86_400_000;
+
+async function rowsFor(marker: string): Promise<number> {
+  const rows = (await database().sql`SELECT count(*)::int AS n FROM public.stripe_webhooks WHERE event_id = ${marker} OR payload::text LIKE ${`%${marker}%`}`) as { n: number }[];
+  return rows[0]!.n;
+}
+
+/** A payload signed with the webhook secret, as Stripe would sign it (the SDK's own test helper). */
+async function signRaw(payload: string, timestamp?: number): Promise<string> {
+  return Stripe.webhooks.generateTestHeaderStringAsync({ payload, secret: TEST_STRIPE_WEBHOOK_SECRET, timestamp, cryptoProvider: Stripe.createSubtleCryptoProvider() });
+}
+
+describe('verification', () => {
+  it('refuses a bad signature, a missing header, a stale timestamp and malformed JSON with 400, storing nothing', async () => {
+    const marker = `evt_test_${crypto.randomUUID().replace(/-/g, '')}`;
+    const object = { id: 'sub_nobody', object: 'subscription', customer: 'cus_nobody', metadata: {} };
+    const event = await signedEvent('customer.subscription.updated', object);
+    const withMarker = (e: { payload: string }) => e.payload.replace(/"id":\s*"evt_[A-Za-z0-9]+"/, `"id":"${marker}"`);
+
+    const forged = await signedEvent('customer.subscription.updated', object, { secret: 'whsec_not_the_right_one' });
+    const stalePayload = withMarker(await signedEvent('customer.subscription.updated', object));
+    const cases: [string, { payload: string; signature: string | null }, string][] = [
+      ['forged signature', { payload: withMarker(forged), signature: forged.signature }, 'invalid_signature'],
+      ['tampered payload', { payload: withMarker(event), signature: event.signature }, 'invalid_signature'],
+      ['missing header', { payload: withMarker(event), signature: null }, 'missing_signature'],
+      ['garbage header', { payload: withMarker(event), signature: 'nonsense' }, 'invalid_signature'],
+      ['stale timestamp (400 s)', { payload: stalePayload, signature: await signRaw(stalePayload, Math.floor(Date.now() / 1000) - 400) }, 'invalid_signature'],
+    ];
+    const malformed = `{"id":"${marker}","type":"customer.subscription.updated","data":{"object":`;
+    cases.push(['malformed JSON', { payload: malformed, signature: await signRaw(malformed) }, 'invalid_payload']);
+
+    for (const [label, delivery, code] of cases) {
+      const res = await deliverEvent(delivery);
+      expect(res.status, label).toBe(400);
+      expect(res.body.error.code, label).toBe(code);
+    }
+    expect(await rowsFor(marker)).toBe(0);
+
+    // The same stale payload signed now is accepted (so the 400 above was the timestamp).
+    const fresh = await deliverEvent({ payload: stalePayload, signature: await signRaw(stalePayload) });
+    expect(fresh.status).toBe(200);
+    expect(await rowsFor(marker)).toBe(1);
+  });
+
+  it('is served on the platform host only', async () => {
+    const t = await createTenant();
+    const event = await signedEvent('customer.subscription.updated', { id: 'sub_x', object: 'subscription', customer: 'cus_x', metadata: {} });
+    const res = await api(tenantUrl(t.slug, '/api/billing/webhook'), { method: 'POST', headers: { 'stripe-signature': event.signature }, body: event.payload });
+    expect(res.status).toBe(404);
+    expect(await webhookRow(event.id)).toBeUndefined();
+  });
+});
+
+describe('recording', () => {
+  it('acts once on a duplicate delivery: 200 both times, one set of audit rows', async () => {
+    const t = await createTenant();
+    const sub = await subscribe(t);
+    const audits = await stripeAuditCount(t.id);
+    expect(audits).toBeGreaterThan(0);
+    const versionBefore = (await tenantRow(t.id)).version;
+
+    for (const event of sub.events) {
+      const again = await deliverEvent(event);
+      expect(again.status).toBe(200);
+      expect(again.body).toMatchObject({ received: true, status: 'duplicate', eventId: event.id });
+      expect(await webhookRow(event.id)).toMatchObject({ status: 'processed', attempts: 1, tenant_id: t.id });
+    }
+    expect(await stripeAuditCount(t.id)).toBe(audits);
+    expect((await tenantRow(t.id)).version).toBe(versionBefore);
+  });
+
+  it('stores events for customers it does not know as ignored, and answers 200', async () => {
+    const event = await signedEvent('customer.subscription.updated', { id: 'sub_unknown', object: 'subscription', customer: `cus_unknown_${Date.now()}`, metadata: {} });
+    const res = await deliverEvent(event);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'ignored' });
+    expect(await webhookRow(event.id)).toMatchObject({ status: 'ignored', tenant_id: null });
+  });
+
+  it('stores event types it does not handle as ignored', async () => {
+    const event = await signedEvent('charge.refunded', { id: 'ch_1', object: 'charge' });
+    expect((await deliverEvent(event)).body).toMatchObject({ status: 'ignored' });
+    expect(await webhookRow(event.id)).toMatchObject({ status: 'ignored' });
+  });
+
+  it('answers 500 with the error stored when processing fails, and processes the retry', async () => {
+    const t = await createTenant();
+    const started = await api(tenantUrl(t.slug, '/api/billing/checkout'), { method: 'POST', headers: { authorization: `Bearer ${t.token}` }, json: { plan: 'pro', interval: 'monthly' } });
+    const paid = await completeCheckout(started.body.checkout.url);
+    const completed = paid.events.find((e) => e.type === 'checkout.session.completed')!;
+    // Both tries of the SDK (one network retry) fail: the handler cannot read the subscription.
+    await failNext({ method: 'GET', path: `/v1/subscriptions/${paid.subscription.id}`, status: 500, count: 2 });
+
+    const failed = await deliverEvent(completed);
+    expect(failed.status).toBe(500);
+    expect(failed.body.error).toMatchObject({ code: 'webhook_failed', details: { eventId: completed.id, attempts: 1 } });
+    const stored = await webhookRow(completed.id);
+    expect(stored).toMatchObject({ status: 'failed', attempts: 1, tenant_id: t.id });
+    expect(stored!.error).toMatch(/500: Injected failure/);
+    expect((await tenantRow(t.id)).billingPlan).toBe('free');
+
+    const retried = await deliverEvent(completed);
+    expect(retried.status).toBe(200);
+    expect(retried.body.status).toBe('processed');
+    expect(await webhookRow(completed.id)).toMatchObject({ status: 'processed', attempts: 2, error: null });
+    expect((await tenantRow(t.id)).billingPlan).toBe('pro');
+  });
+});
+
+describe('order', () => {
+  it('customer.subscription.deleted arriving before an older updated still leaves the tenant on free', async () => {
+    const t = await createTenant();
+    const sub = await subscribe(t);
+    // An update Stripe sent earlier (a new period), delivered late.
+    const olderUpdated = await signedEvent('customer.subscription.updated', sub.subscription, { previousAttributes: { cancel_at_period_end: true } });
+    await setSubscription(sub.subscriptionId, { status: 'canceled' });
+    const deleted = (await fakeEvents({ type: 'customer.subscription.deleted', object: sub.subscriptionId })).at(-1);
+    expect(deleted).toBeDefined();
+
+    expect((await deliverEvent(deleted!)).status).toBe(200);
+    expect((await deliverEvent(olderUpdated)).status).toBe(200);
+
+    const row = await tenantRow(t.id);
+    expect(row).toMatchObject({ billingPlan: 'free', billingInterval: null, stripeSubscriptionId: null, stripePriceId: null, subscriptionStatus: 'canceled', status: 'active' });
+    expect(row.stripeCustomerId).toBe(sub.customerId);
+    const tenant = await api(tenantUrl(t.slug, '/api/tenant'));
+    expect(tenant.body.tenant).toMatchObject({ plan: 'free' });
+    expect(tenant.body.tenant.limits).toMatchObject({ users: 10, channels: 5 });
+  });
+
+  it('an old cancelled subscription does not undo a newer live one', async () => {
+    const t = await createTenant();
+    const first = await subscribe(t);
+    await setSubscription(first.subscriptionId, { status: 'canceled' });
+    const deleted = (await fakeEvents({ type: 'customer.subscription.deleted', object: first.subscriptionId })).at(-1);
+    await deliverEvent(deleted!);
+    const second = await subscribe(t, 'enterprise', 'monthly');
+    // The first subscription's deletion, delivered again under a new event id (as a late copy).
+    const late = await signedEvent('customer.subscription.deleted', undefined, { subscription: first.subscriptionId });
+    expect((await deliverEvent(late)).status).toBe(200);
+    expect(await tenantRow(t.id)).toMatchObject({ billingPlan: 'enterprise', stripeSubscriptionId: second.subscriptionId, subscriptionStatus: 'active' });
+  });
+
+  it('a trialing subscription puts the workspace on a Pro trial until the trial ends', async () => {
+    const t = await createTenant();
+    const sub = await subscribe(t, 'pro', 'monthly', { status: 'trialing' });
+    const row = await tenantRow(t.id);
+    expect(row).toMatchObject({ billingPlan: 'pro', status: 'trial', subscriptionStatus: 'trialing' });
+    expect(row.trialEndsAt?.getTime()).toBe(sub.subscription.trial_end! * 1000);
+    expect((await api(tenantUrl(t.slug, '/api/tenant'))).body.tenant).toMatchObject({ plan: 'pro', status: 'trial', trial: { expired: false } });
+  });
+});
+
+describe('payment failure and the grace period', () => {
+  it('past due keeps the workspace for the grace period, then suspends it; a paid invoice makes it active again', async () => {
+    const t = await createTenant();
+    const sub = await subscribe(t);
+
+    const failed = await invoice(sub.subscriptionId, false);
+    expect(failed.events.map((e) => e.type)).toEqual(['invoice.payment_failed', 'customer.subscription.updated']);
+    for (const event of failed.events) expect((await deliverEvent(event)).status).toBe(200);
+    let row = await tenantRow(t.id);
+    expect(row).toMatchObject({ status: 'active', billingPlan: 'pro', subscriptionStatus: 'past_due', lastPaymentStatus: 'failed' });
+    expect(row.pastDueSince).not.toBeNull();
+    expect((await api(tenantUrl(t.slug, '/api/tenant'))).status).toBe(200);
+
+    // The daily sweep, a day in: still within the grace period.
+    const early = await suspendOverdueTenants(cronBillingDeps(), new Date(Date.now() + 1 * DAY));
+    expect(early.suspended).not.toContain(t.id);
+    // Eight days in: suspended, on the very next request.
+    const late = await suspendOverdueTenants(cronBillingDeps(), new Date(Date.now() + 8 * DAY));
+    expect(late.suspended).toContain(t.id);
+    row = await tenantRow(t.id);
+    expect(row).toMatchObject({ status: 'suspended', suspendedReason: BILLING_SUSPENSION_REASON });
+    const refused = await api(tenantUrl(t.slug, '/api/tenant'));
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('tenant_suspended');
+    // A second sweep changes nothing.
+    expect((await suspendOverdueTenants(cronBillingDeps(), new Date(Date.now() + 9 * DAY))).suspended).not.toContain(t.id);
+
+    const paid = await invoice(sub.subscriptionId, true);
+    for (const event of paid.events) expect((await deliverEvent(event)).status).toBe(200);
+    row = await tenantRow(t.id);
+    expect(row).toMatchObject({ status: 'active', suspendedReason: null, subscriptionStatus: 'active', pastDueSince: null, lastPaymentStatus: 'paid', billingPlan: 'pro' });
+    expect((await api(tenantUrl(t.slug, '/api/tenant'))).status).toBe(200);
+
+    const log = (await database().sql`SELECT action, actor_type FROM public.tenant_audit_logs WHERE tenant_id = ${t.id} AND action IN ('tenant.suspended', 'tenant.unsuspended') ORDER BY id`) as { action: string; actor_type: string }[];
+    expect(log).toEqual([
+      { action: 'tenant.suspended', actor_type: 'system' },
+      { action: 'tenant.unsuspended', actor_type: 'stripe' },
+    ]);
+  });
+
+  it('unpaid suspends at once; a payment does not lift an operator suspension', async () => {
+    const t = await createTenant();
+    const sub = await subscribe(t);
+    await setSubscription(sub.subscriptionId, { status: 'unpaid' });
+    const unpaid = (await fakeEvents({ type: 'customer.subscription.updated', object: sub.subscriptionId })).at(-1);
+    expect((await deliverEvent(unpaid!)).status).toBe(200);
+    expect(await tenantRow(t.id)).toMatchObject({ status: 'suspended', suspendedReason: BILLING_SUSPENSION_REASON });
+
+    // The operator suspends it for their own reason meanwhile (after lifting billing's).
+    expect((await api(`${PLATFORM}/api/tenants/${t.id}/unsuspend`, { method: 'POST', headers: adminAuth })).status).toBe(200);
+    expect((await api(`${PLATFORM}/api/tenants/${t.id}/suspend`, { method: 'POST', headers: adminAuth, json: { reason: 'abuse report' } })).status).toBe(200);
+    const paid = await invoice(sub.subscriptionId, true);
+    for (const event of paid.events) expect((await deliverEvent(event)).status).toBe(200);
+    expect(await tenantRow(t.id)).toMatchObject({ status: 'suspended', suspendedReason: 'abuse report', subscriptionStatus: 'active', lastPaymentStatus: 'paid' });
+  });
+});

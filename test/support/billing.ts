@@ -1,0 +1,69 @@
+import { env } from 'cloudflare:workers';
+import { expect } from 'vitest';
+import { billingDepsFromEnv } from '../../src/billing/deps';
+import { configFor } from '../../src/config';
+import type { TenantRow } from '../../src/db/schema';
+import { findTenant } from '../../src/tenancy/service';
+import { completeCheckout, deliver, type SignedEvent } from './stripe';
+import { api, bearer, database, tenantUrl, type ApiResult, type CreatedTenant } from './tenants';
+
+/** Helpers for the billing tests: the owner's billing calls, a paid subscription, what was stored. */
+
+/** Every response body the billing tests saw, so a file can check that no secret ever left the Worker. */
+export const seenBodies: string[] = [];
+
+export async function billingCall(t: Pick<CreatedTenant, 'slug'>, token: string, method: string, path: string, json?: unknown): Promise<ApiResult<Record<string, any>>> {
+  const res = await api<Record<string, any>>(tenantUrl(t.slug, `/api/billing${path}`), { method, headers: bearer(token), ...(json === undefined ? {} : { json }) });
+  seenBodies.push(JSON.stringify(res.body));
+  return res;
+}
+
+export async function deliverEvent(event: Pick<SignedEvent, 'payload' | 'signature'> | { payload: string; signature: string | null }): Promise<{ status: number; body: Record<string, any> }> {
+  const res = await deliver(event);
+  const text = await res.text();
+  seenBodies.push(text);
+  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, any>) : {} };
+}
+
+export function expectNoSecrets(): void {
+  const leaked = seenBodies.filter((b) => /sk_(test|live)_|rk_(test|live)_|whsec_/.test(b));
+  expect(leaked).toEqual([]);
+}
+
+export async function tenantRow(id: string): Promise<TenantRow> {
+  const row = await findTenant(database(), id);
+  if (!row) throw new Error(`no tenant ${id}`);
+  return row;
+}
+
+/** Owner checkout for `plan`, the customer pays at the fake, and every event Stripe sends is delivered. */
+export async function subscribe(t: CreatedTenant, plan: 'pro' | 'enterprise' = 'pro', interval: 'monthly' | 'yearly' = 'monthly', options: { status?: 'active' | 'trialing' } = {}) {
+  const started = await billingCall(t, t.token, 'POST', '/checkout', { plan, interval });
+  expect(started.status, JSON.stringify(started.body)).toBe(201);
+  const completed = await completeCheckout(started.body.checkout.url, options);
+  for (const event of completed.events) {
+    const res = await deliverEvent(event);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+  }
+  return { ...completed, subscriptionId: completed.subscription.id, customerId: String(completed.session.customer) };
+}
+
+export async function webhookRow(eventId: string): Promise<{ status: string; attempts: number; error: string | null; tenant_id: string | null } | undefined> {
+  const rows = (await database().sql`SELECT status, attempts, error, tenant_id FROM public.stripe_webhooks WHERE event_id = ${eventId}`) as {
+    status: string;
+    attempts: number;
+    error: string | null;
+    tenant_id: string | null;
+  }[];
+  return rows[0];
+}
+
+export async function stripeAuditCount(tenantId: string): Promise<number> {
+  const rows = (await database().sql`SELECT count(*)::int AS n FROM public.tenant_audit_logs WHERE tenant_id = ${tenantId} AND actor_type = 'stripe'`) as { n: number }[];
+  return rows[0]!.n;
+}
+
+/** The billing dependencies the daily cron uses, for calling the grace sweep with a chosen clock. */
+export function cronBillingDeps() {
+  return billingDepsFromEnv(env, configFor(env));
+}
