@@ -5,7 +5,10 @@
  *   2. the local database gateway: PGlite under .data/pglite, or the PostgreSQL server named by
  *      DATABASE_URL in the shell;
  *   3. migrations applied;
- *   4. `wrangler dev` on PORT (default 8787), pointed at the gateway.
+ *   4. the local Stripe fake (scripts/stripe-fake) on STRIPE_FAKE_PORT (12111), sending its
+ *      webhook events to the Worker, unless STRIPE_FAKE=false or .dev.vars points
+ *      STRIPE_API_URL elsewhere;
+ *   5. `wrangler dev` on PORT (default 8787), pointed at the gateway and the Stripe fake.
  * Ctrl-C or SIGTERM stops everything it started (wrangler and its workerd run in their own
  * process group, which is killed as a whole), leaving no orphan.
  */
@@ -13,9 +16,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { ConfigError, formatConfigProblems, parseConfig } from '../src/config';
 import { openDatabase } from '../src/db/client';
-import { ROOT, ensureDevVars, readDevVars, readWranglerVars } from './lib/dev-vars';
+import { ROOT, ensureDevVars, planStripeFake, readDevVars, readWranglerVars } from './lib/dev-vars';
 import { LOCAL_CONNECTION_STRING, startLocalGateway } from './lib/local-gateway';
 import { migrateAll } from './lib/migrate-all';
+import { startStripeFake, type StripeFake } from './stripe-fake';
 
 const PORT = Number(process.env.PORT ?? 8787);
 /** Local dev serves workspaces on <slug>.localhost, which browsers and curl resolve to loopback. */
@@ -39,6 +43,9 @@ if (devVars.created) say(`Created ${devVars.path} from .dev.vars.example (random
 const serverUrl = process.env.DATABASE_URL;
 const workerDatabaseUrl = serverUrl ?? readDevVars().DATABASE_URL ?? LOCAL_CONNECTION_STRING;
 const gatewaySqlEndpoint = `http://127.0.0.1:${GATEWAY_PORT}/sql`;
+// Stripe: the local fake unless configured otherwise; its URL and price ids become Worker vars.
+const stripePlan = planStripeFake(readDevVars());
+const stripeVars = stripePlan.use ? stripePlan.vars : {};
 
 // Validate exactly what the Worker will see, before starting anything.
 try {
@@ -48,6 +55,7 @@ try {
     BASE_DOMAIN,
     DATABASE_URL: workerDatabaseUrl,
     NEON_FETCH_ENDPOINT: gatewaySqlEndpoint,
+    ...stripeVars,
   });
 } catch (err) {
   if (err instanceof ConfigError) fail(`${formatConfigProblems(err)}\nFix .dev.vars or wrangler.toml [vars] and try again.`);
@@ -69,6 +77,22 @@ try {
   fail(`migrations failed: ${(err as Error).message}`);
 }
 
+let stripeFake: StripeFake | undefined;
+if (stripePlan.use) {
+  try {
+    stripeFake = await startStripeFake({
+      port: stripePlan.port,
+      webhookSecret: stripePlan.webhookSecret,
+      webhookUrl: `http://localhost:${PORT}/api/billing/webhook`,
+      log: (line) => say(`[stripe fake] ${line}`),
+    });
+  } catch (err) {
+    await gateway.close();
+    fail(`could not start the Stripe fake on port ${stripePlan.port}: ${(err as Error).message}\nSet STRIPE_FAKE_PORT to another port, or STRIPE_FAKE=false to run without it.`);
+  }
+  if (stripePlan.webhookSecretMissing) say('Note: .dev.vars has no STRIPE_WEBHOOK_SECRET; the Stripe fake signs with whsec_local, which the Worker cannot verify until you set it.');
+}
+
 const wranglerArgs = [
   'dev',
   '--port', String(PORT),
@@ -80,6 +104,7 @@ const wranglerArgs = [
   '--show-interactive-dev-session=false',
 ];
 if (serverUrl) wranglerArgs.push('--var', `DATABASE_URL:${serverUrl}`);
+for (const [name, value] of Object.entries(stripeVars)) wranglerArgs.push('--var', `${name}:${value}`);
 
 const wrangler: ChildProcess = spawn(join(ROOT, 'node_modules', '.bin', 'wrangler'), wranglerArgs, {
   cwd: ROOT,
@@ -106,6 +131,7 @@ async function stop(code: number): Promise<never> {
     if (wrangler.exitCode === null && wrangler.signalCode === null) await new Promise((resolve) => wrangler.once('exit', resolve));
     clearTimeout(forced);
     killWrangler('SIGKILL'); // anything left in the group
+    await stripeFake?.close().catch(() => undefined);
     await gateway.close().catch(() => undefined);
   }
   process.exit(code);
@@ -151,6 +177,8 @@ if (ready) {
   say(`  Health:                            ${base}/api/health`);
   say(`  A workspace, e.g. slug "acme":     http://acme.${BASE_DOMAIN}:${PORT}`);
   say(`  Database gateway:                  ${gateway.url} (${gateway.description})`);
+  if (stripeFake) say(`  Stripe (local fake):               ${stripeFake.url}; to pay a checkout, open its URL and press "Pay (test)", or npm run stripe:complete -- <checkout url>`);
+  else if (!stripePlan.use) say(`  Stripe:                            not the local fake (${stripePlan.reason})`);
   say('Press Ctrl-C to stop.');
 } else if (!stopping) {
   process.stderr.write(`\nThe Worker did not answer ${base}/api/health within ${READY_TIMEOUT_MS / 1000} s; see wrangler's output above.\n`);

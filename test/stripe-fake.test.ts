@@ -21,11 +21,11 @@ import {
 } from './support/stripe';
 
 const stripe = stripeClient();
-const crypto = Stripe.createSubtleCryptoProvider();
+const cryptoProvider = Stripe.createSubtleCryptoProvider();
 const DAY = 86_400;
 
 function verify(event: { payload: string; signature: string }, secret = TEST_STRIPE_WEBHOOK_SECRET): Promise<Stripe.Event> {
-  return stripe.webhooks.constructEventAsync(event.payload, event.signature, secret, undefined, crypto);
+  return stripe.webhooks.constructEventAsync(event.payload, event.signature, secret, undefined, cryptoProvider);
 }
 
 async function newCheckout(price = 'price_pro_monthly', tenantId = crypto_id()) {
@@ -44,7 +44,7 @@ async function newCheckout(price = 'price_pro_monthly', tenantId = crypto_id()) 
 }
 
 function crypto_id(): string {
-  return globalThis.crypto.randomUUID();
+  return crypto.randomUUID();
 }
 
 describe('Stripe fake: checkout to subscription', () => {

@@ -45,3 +45,51 @@ export function readWranglerVars(root = ROOT): Record<string, string> {
   const toml = parseToml(readFileSync(join(root, 'wrangler.toml'), 'utf8')) as { vars?: Record<string, unknown> };
   return Object.fromEntries(Object.entries(toml.vars ?? {}).map(([k, v]) => [k, String(v)]));
 }
+
+/** Where `npm run dev` runs the local Stripe fake (scripts/stripe-fake); STRIPE_FAKE_PORT moves it. */
+export const STRIPE_FAKE_DEFAULT_PORT = 12111;
+
+/** The price ids the Stripe fake serves (scripts/stripe-fake/objects.ts DEFAULT_PRICES), as the Worker's vars. */
+export const STRIPE_FAKE_PRICE_VARS: Record<string, string> = {
+  STRIPE_PRICE_PRO_MONTHLY: 'price_pro_monthly',
+  STRIPE_PRICE_PRO_YEARLY: 'price_pro_yearly',
+  STRIPE_PRICE_ENTERPRISE_MONTHLY: 'price_enterprise_monthly',
+  STRIPE_PRICE_ENTERPRISE_YEARLY: 'price_enterprise_yearly',
+};
+
+export type StripeFakePlan =
+  | { use: true; port: number; url: string; webhookSecret: string; webhookSecretMissing: boolean; vars: Record<string, string> }
+  | { use: false; reason: string };
+
+/**
+ * Whether `npm run dev` starts the Stripe fake: yes, unless STRIPE_FAKE=false (in the shell or
+ * .dev.vars) or .dev.vars points STRIPE_API_URL somewhere else (then Stripe calls go there, as
+ * configured). When it does, the Worker is given the fake's URL and its price ids.
+ */
+export function planStripeFake(devVars: Record<string, string>, env: NodeJS.ProcessEnv = process.env): StripeFakePlan {
+  const port = Number(env.STRIPE_FAKE_PORT ?? STRIPE_FAKE_DEFAULT_PORT);
+  const url = `http://127.0.0.1:${port}`;
+  const flag = (env.STRIPE_FAKE ?? devVars.STRIPE_FAKE ?? '').trim().toLowerCase();
+  if (flag === 'false' || flag === '0' || flag === 'no') return { use: false, reason: 'STRIPE_FAKE=false' };
+  const configured = devVars.STRIPE_API_URL?.trim();
+  if (configured && !isSameLocalUrl(configured, port)) return { use: false, reason: `STRIPE_API_URL=${configured} in .dev.vars` };
+  const secret = devVars.STRIPE_WEBHOOK_SECRET?.trim();
+  return {
+    use: true,
+    port,
+    url,
+    webhookSecret: secret || 'whsec_local',
+    webhookSecretMissing: !secret,
+    vars: { STRIPE_API_URL: url, ...STRIPE_FAKE_PRICE_VARS },
+  };
+}
+
+/** A STRIPE_API_URL that names the fake's own address is not "pointing elsewhere". */
+function isSameLocalUrl(value: string, port: number): boolean {
+  try {
+    const u = new URL(value);
+    return ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname) && Number(u.port) === port;
+  } catch {
+    return false;
+  }
+}
