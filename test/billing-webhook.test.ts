@@ -5,13 +5,15 @@
  * grace period → suspended → paid → active. Events are signed by the local fake.
  */
 import Stripe from 'stripe';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { suspendOverdueTenants } from '../src/billing/grace';
-import { BILLING_SUSPENSION_REASON } from '../src/billing/subscription-state';
-import { cronBillingDeps, deliverEvent, expectNoSecrets, stripeAuditCount, subscribe, tenantRow, webhookRow } from './support/billing';
+import { BILLING_SUSPENSION_REASON, patchFromSubscription } from '../src/billing/subscription-state';
+import type { TenantRow } from '../src/db/schema';
+import { captureLogs, cronBillingDeps, deliverEvent, expectNoSecrets, stripeAuditCount, subscribe, tenantRow, webhookRow } from './support/billing';
 import { completeCheckout, failNext, fakeEvents, invoice, setSubscription, signedEvent, TEST_STRIPE_WEBHOOK_SECRET } from './support/stripe';
 import { adminAuth, api, createTenant, database, PLATFORM, tenantUrl } from './support/tenants';
 
+beforeAll(() => captureLogs());
 afterAll(() => expectNoSecrets());
 
 const DAY = 86_400_000;
@@ -124,6 +126,45 @@ describe('recording', () => {
 });
 
 describe('order', () => {
+  it('the checkout events in reverse order end in the same state', async () => {
+    const t = await createTenant();
+    const started = await api(tenantUrl(t.slug, '/api/billing/checkout'), { method: 'POST', headers: { authorization: `Bearer ${t.token}` }, json: { plan: 'pro', interval: 'yearly' } });
+    const paid = await completeCheckout(started.body.checkout.url);
+    for (const event of [...paid.events].reverse()) expect((await deliverEvent(event)).status).toBe(200);
+    expect(await tenantRow(t.id)).toMatchObject({
+      billingPlan: 'pro',
+      billingInterval: 'yearly',
+      status: 'active',
+      subscriptionStatus: 'active',
+      stripeSubscriptionId: paid.subscription.id,
+      lastPaymentStatus: 'paid',
+      lastPaymentAmount: 15000,
+    });
+  });
+
+  it('a late copy of an older paid invoice does not replace the last payment', async () => {
+    const t = await createTenant();
+    const sub = await subscribe(t);
+    const monthAgo = Math.floor(Date.now() / 1000) - 31 * 24 * 3600;
+    const older = await signedEvent('invoice.paid', { ...sub.invoice, id: 'in_older', amount_paid: 1, status_transitions: { ...sub.invoice.status_transitions, paid_at: monthAgo } });
+    expect((await deliverEvent(older)).status).toBe(200);
+    expect(await tenantRow(t.id)).toMatchObject({ lastPaymentAmount: 1500, lastPaymentStatus: 'paid' });
+  });
+
+  it('the same event delivered twice at once has one effect', async () => {
+    const t = await createTenant();
+    const started = await api(tenantUrl(t.slug, '/api/billing/checkout'), { method: 'POST', headers: { authorization: `Bearer ${t.token}` }, json: { plan: 'pro', interval: 'monthly' } });
+    const paid = await completeCheckout(started.body.checkout.url);
+    const completed = paid.events.find((e) => e.type === 'checkout.session.completed')!;
+    const results = await Promise.all([deliverEvent(completed), deliverEvent(completed), deliverEvent(completed)]);
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+    for (const r of results) expect(['processed', 'duplicate']).toContain(r.body.status);
+    // One billing.updated and one tenant.plan_changed: the change was made once.
+    const actions = (await database().sql`SELECT action FROM public.tenant_audit_logs WHERE tenant_id = ${t.id} AND actor_type = 'stripe' ORDER BY id`) as { action: string }[];
+    expect(actions.map((a) => a.action)).toEqual(['billing.updated', 'tenant.plan_changed']);
+    expect(await webhookRow(completed.id)).toMatchObject({ status: 'processed' });
+  });
+
   it('customer.subscription.deleted arriving before an older updated still leaves the tenant on free', async () => {
     const t = await createTenant();
     const sub = await subscribe(t);
@@ -221,5 +262,60 @@ describe('payment failure and the grace period', () => {
     const paid = await invoice(sub.subscriptionId, true);
     for (const event of paid.events) expect((await deliverEvent(event)).status).toBe(200);
     expect(await tenantRow(t.id)).toMatchObject({ status: 'suspended', suspendedReason: 'abuse report', subscriptionStatus: 'active', lastPaymentStatus: 'paid' });
+  });
+});
+
+describe('status mapping (patchFromSubscription)', () => {
+  const prices = { STRIPE_PRICE_PRO_MONTHLY: 'price_pro_monthly', STRIPE_PRICE_ENTERPRISE_YEARLY: 'price_enterprise_yearly' };
+  const now = new Date('2026-11-28T12:00:00Z');
+  const context = { prices, graceDays: 7, now };
+  // Only the fields the mapping reads; a full Stripe object is hundreds of fields.
+  const subscription = (status: string, price = 'price_pro_monthly') =>
+    ({
+      id: 'sub_1',
+      customer: 'cus_1',
+      status,
+      cancel_at_period_end: false,
+      trial_end: 1_800_000_000,
+      metadata: {},
+      items: { data: [{ id: 'si_1', price: { id: price, recurring: { interval: price.endsWith('yearly') ? 'year' : 'month' } }, current_period_start: 1_790_000_000, current_period_end: 1_792_000_000 }] },
+    }) as unknown as Stripe.Subscription;
+  const tenant = (fields: Partial<TenantRow> = {}) =>
+    ({
+      id: 't1', status: 'active', billingPlan: 'free', billingInterval: null, stripeCustomerId: 'cus_1', stripeSubscriptionId: 'sub_1', subscriptionStatus: 'active',
+      pastDueSince: null, trialEndsAt: null, suspendedReason: null, metadata: {}, ...fields,
+    }) as TenantRow;
+
+  it.each([
+    ['active', {}, { billingPlan: 'pro', billingInterval: 'monthly', subscriptionStatus: 'active', pastDueSince: null }],
+    ['trialing', {}, { billingPlan: 'pro', status: 'trial', trialEndsAt: new Date(1_800_000_000_000) }],
+    ['past_due', {}, { billingPlan: 'pro', subscriptionStatus: 'past_due', pastDueSince: now }],
+    ['past_due', { pastDueSince: new Date(now.getTime() - 8 * DAY) }, { status: 'suspended', suspendedReason: BILLING_SUSPENSION_REASON }],
+    ['unpaid', {}, { status: 'suspended', suspendedReason: BILLING_SUSPENSION_REASON, metadata: { statusBeforeSuspension: 'active' } }],
+    ['canceled', { billingPlan: 'pro' }, { billingPlan: 'free', billingInterval: null, stripeSubscriptionId: null, stripePriceId: null, subscriptionStatus: 'canceled' }],
+    ['incomplete_expired', { billingPlan: 'pro' }, { billingPlan: 'free', stripeSubscriptionId: null }],
+    ['paused', { billingPlan: 'pro' }, { billingPlan: 'free', stripeSubscriptionId: 'sub_1', subscriptionStatus: 'paused' }],
+  ] as [string, Partial<TenantRow>, Record<string, unknown>][])('%s (tenant %j) → %j', (status, before, expected) => {
+    expect(patchFromSubscription(tenant(before), subscription(status), context)).toMatchObject(expected);
+  });
+
+  it('grants nothing for an incomplete first checkout, and an expired one does not end a trial', () => {
+    const trial = tenant({ status: 'trial', billingPlan: 'pro', stripeSubscriptionId: null, subscriptionStatus: null, trialEndsAt: new Date(now.getTime() + DAY) });
+    expect(patchFromSubscription(trial, subscription('incomplete'), context)).toEqual({ stripeCustomerId: 'cus_1', stripeSubscriptionId: 'sub_1', subscriptionStatus: 'incomplete' });
+    const afterIncomplete = { ...trial, stripeSubscriptionId: 'sub_1', subscriptionStatus: 'incomplete' };
+    const expired = patchFromSubscription(afterIncomplete, subscription('incomplete_expired'), context);
+    expect(expired).not.toHaveProperty('billingPlan');
+    expect(expired).not.toHaveProperty('status');
+  });
+
+  it('keeps the plan for a price the catalogue does not know, and leaves a workspace being deleted alone', () => {
+    expect(patchFromSubscription(tenant({ billingPlan: 'custom' }), subscription('active', 'price_custom_deal'), context)).toMatchObject({ billingPlan: 'custom', stripePriceId: 'price_custom_deal' });
+    expect(patchFromSubscription(tenant({ status: 'cancelled', billingPlan: 'pro' }), subscription('unpaid'), context)).not.toHaveProperty('status');
+  });
+
+  it("does not lift an operator's suspension, and lifts billing's", () => {
+    expect(patchFromSubscription(tenant({ status: 'suspended', suspendedReason: 'abuse' }), subscription('active'), context)).not.toHaveProperty('status');
+    const billing = tenant({ status: 'suspended', suspendedReason: BILLING_SUSPENSION_REASON, metadata: { statusBeforeSuspension: 'active', keep: 1 } });
+    expect(patchFromSubscription(billing, subscription('active'), context)).toMatchObject({ status: 'active', suspendedReason: null, suspendedAt: null, metadata: { keep: 1 } });
   });
 });

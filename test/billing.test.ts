@@ -5,13 +5,14 @@
  * asked of it is read back from the fake's records.
  */
 import { createExecutionContext } from 'cloudflare:test';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import worker from '../src/index';
-import { billingCall, deliverEvent, expectNoSecrets, seenBodies, subscribe, tenantRow } from './support/billing';
+import { billingCall, captureLogs, deliverEvent, expectNoSecrets, seenBodies, subscribe, tenantRow } from './support/billing';
 import { envWith } from './support/gateway';
 import { completeCheckout, fakeEvents, fakeRequests } from './support/stripe';
 import { addUser, adminAuth, api, bearer, createTenant, PLATFORM, tenantUrl } from './support/tenants';
 
+beforeAll(() => captureLogs());
 afterAll(() => expectNoSecrets());
 
 describe('checkout', () => {

@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:workers';
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 import { billingDepsFromEnv } from '../../src/billing/deps';
 import { configFor } from '../../src/config';
 import type { TenantRow } from '../../src/db/schema';
@@ -25,9 +25,28 @@ export async function deliverEvent(event: Pick<SignedEvent, 'payload' | 'signatu
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, any>) : {} };
 }
 
+/** Every line the Worker logged while a billing test file ran (the Worker shares the tests' isolate and console). */
+export const seenLogLines: string[] = [];
+
+/** Starts collecting console output; the lines are still printed. */
+export function captureLogs(): void {
+  for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+    const original = console[method].bind(console);
+    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+      seenLogLines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
+      original(...args);
+    });
+  }
+}
+
+const SECRET = /sk_(test|live)_|rk_(test|live)_|whsec_/;
+
+/** No response body and no log line carried a Stripe secret (the test keys are sk_test_nchat_tests and whsec_nchat_tests). */
 export function expectNoSecrets(): void {
-  const leaked = seenBodies.filter((b) => /sk_(test|live)_|rk_(test|live)_|whsec_/.test(b));
-  expect(leaked).toEqual([]);
+  expect(seenBodies.length).toBeGreaterThan(0);
+  expect(seenBodies.filter((b) => SECRET.test(b))).toEqual([]);
+  expect(seenLogLines.length).toBeGreaterThan(0); // the capture worked: every file logs at least a warning
+  expect(seenLogLines.filter((l) => SECRET.test(l))).toEqual([]);
 }
 
 export async function tenantRow(id: string): Promise<TenantRow> {
