@@ -36,9 +36,12 @@ export async function markIgnored(database: Database, eventId: string, tenantId:
     WHERE event_id = ${eventId}`;
 }
 
-/** Processing failed: the error (already free of secrets) is kept for operators, and Stripe retries. */
+/**
+ * Processing failed: the error (already free of secrets) is kept for operators, and Stripe
+ * retries. A concurrent delivery of the same event that succeeded meanwhile is not undone.
+ */
 export async function markFailed(database: Database, eventId: string, tenantId: string | null, error: string): Promise<void> {
   await database.sql`
     UPDATE public.stripe_webhooks SET status = 'failed', tenant_id = coalesce(${tenantId}::uuid, tenant_id), error = ${error}
-    WHERE event_id = ${eventId}`;
+    WHERE event_id = ${eventId} AND status <> 'processed'`;
 }

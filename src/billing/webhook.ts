@@ -161,12 +161,13 @@ export async function receiveWebhook(deps: BillingDeps, stripe: Stripe, req: Web
         ...(subscription ? patchFromSubscription(before, subscription, context) : {}),
         ...(subject.invoice ? patchFromInvoice(before, subject.invoice.invoice, subject.invoice.outcome, event.created) : {}),
       }),
-      {
+      // A function, so each attempt gets its own statement objects.
+      () => ({
         actor: { type: 'stripe' },
         context: req.context,
         subject: subject.invoice ? { type: 'invoice', id: subject.invoice.invoice.id ?? null } : { type: 'subscription', id: subject.subscriptionId },
         alongside: [markProcessed(deps.database, event.id, tenant.id)],
-      },
+      }),
     );
     return logged(req.log, { status: 'processed', eventId: event.id, tenantId }, event, attempts);
   } catch (err) {
