@@ -340,8 +340,7 @@ describe('what counts as a channel', () => {
     expect((await counts(t)).channels).toBe(5);
   });
 
-  // Fails today (product bug, reported): POST /api/channels/:id/unarchive does not check the
-  // channel limit (src/chat/channels.ts setArchived), so archive + create + unarchive passes it.
+  // Unarchiving counts against the channel limit like creating (found by this file, fixed).
   it('unarchiving a channel when the plan\'s channels are all in use is refused with 402 (archive, create, unarchive must not grow past the limit)', async () => {
     const t = await createTenant();
     const [first] = await createChannels(t, 5);
@@ -399,8 +398,7 @@ describe('seats beyond invitations', () => {
     expect(await counts(t)).toMatchObject({ activeUsers: 1, openInvitations: 9 });
   });
 
-  // Fails today (product bug, reported): resendInvitation re-opens an expired invitation without
-  // the seat lock or the user limit (src/accounts/invitations.ts), so seats go to 11 of 10.
+  // An expired invitation holds no seat; resending it takes one again (found by this file, fixed).
   it('resending an expired invitation re-opens a seat, so it is refused with 402 when the seats are full', async () => {
     const t = await createTenant();
     const invitations = await inviteMany(t, 9);
@@ -575,8 +573,7 @@ describe('downgrade and trial end', () => {
   });
 });
 
-// Fails today (inconsistency, reported): the storage 402 is built by storageLimitReached in
-// src/attachments/service.ts, not planLimitError: no `resource`, and `upgrade: true` on every plan.
+// Every plan_limit refusal has the same details, built by planLimitErrorFor.
 describe('consistency of plan_limit refusals', () => {
   it('a storage refusal names its resource and, on a custom plan, does not offer an upgrade (as the users and channels refusals do)', async () => {
     const t = await tenantOn({ setup: { plan: 'custom', limits: { storageBytes: 4, channels: 1 } } });
@@ -588,8 +585,7 @@ describe('consistency of plan_limit refusals', () => {
   });
 });
 
-// Fails today (inconsistency, reported): tooLarge in src/attachments/upload-body.ts says
-// `upgrade: true` on enterprise and custom, where planLimitError says false.
+// A per-file refusal offers an upgrade only where one can be bought (not enterprise or custom).
 describe('consistency of per-file refusals', () => {
   it.each([
     { name: 'enterprise', setup: { plan: 'enterprise' }, limit: 1 * GB },

@@ -282,12 +282,13 @@ async function readInvitation(tdb: TenantDb, id: string): Promise<InvitationFiel
  * accepted or revoked (expired ones included: that is how they are renewed). The old token's
  * hash is overwritten, so it stops working in the same commit.
  */
-export async function resendInvitation(tdb: TenantDb, acting: Acting, id: string): Promise<IssuedInvitation> {
+export async function resendInvitation(tdb: TenantDb, acting: Acting, id: string, userLimit: number | null = null): Promise<IssuedInvitation> {
   if (!isUuid(id)) throw invitationNotFound();
   const token = newInvitationToken();
   const p = new Params();
   const idP = p.add(id);
   const tenantP = p.add(acting.tenantId);
+  const limitP = p.add(userLimit);
   const lock = tdb.sql.query(`SELECT ${emailLockSql('email', '$2')} FROM public.tenant_invitations WHERE id = $1`, [id, acting.tenantId]) as Query;
   const blockers = tdb.sql.query(
     `SELECT b.* FROM public.tenant_invitations i, LATERAL (${blockersSql('i.email', '$1')}) b WHERE i.id = $1`,
@@ -297,6 +298,8 @@ export async function resendInvitation(tdb: TenantDb, acting: Acting, id: string
       UPDATE public.tenant_invitations i SET token_hash = ${p.add(await tokenHash(token))}::text, expires_at = now() + make_interval(days => ${p.add(INVITATION_TTL_DAYS)}::int)
       WHERE i.id = ${idP}::uuid AND i.tenant_id = ${tenantP}::uuid AND i.accepted_at IS NULL AND i.revoked_at IS NULL
         AND NOT EXISTS (${blockersSql('i.email', idP)})
+        -- An open invitation keeps the seat it holds; an expired one takes a seat again.
+        AND (i.expires_at > now() OR ${limitP}::int IS NULL OR ${SEATS_USED_SQL} < ${limitP}::int)
       RETURNING ${INVITATION_SQL_COLUMNS.split(', ').map((c) => `i.${c}`).join(', ')}
     ), audit AS (
       ${auditInsertFrom(p, auditSpec(acting, 'invitation.resent'), 'inv', {
@@ -305,14 +308,19 @@ export async function resendInvitation(tdb: TenantDb, acting: Acting, id: string
       })}
     )
     SELECT * FROM inv`;
-  const [, found, updated] = await tdb.transaction([lock, blockers, tdb.sql.query(text, p.values) as Query]);
+  const seats = tdb.sql.query(`SELECT ${SEATS_USED_SQL} AS used`) as Query;
+  const [, , found, updated, seatRows] = await tdb.transaction([seatLockQuery(tdb), lock, blockers, tdb.sql.query(text, p.values) as Query, seats]);
   const row = updated?.[0];
   if (row) return { invitation: invitationView(invitationFromSql(row)), token };
   const current = await readInvitation(tdb, id);
   if (!current) throw invitationNotFound();
   if (current.acceptedAt) throw new ApiError(409, 'invitation_used', 'The invitation has already been accepted.');
   if (current.revokedAt) throw new ApiError(409, 'invitation_revoked', 'The invitation has been revoked. Create a new one.');
-  throw blockerError(found ?? []) ?? new ApiError(409, 'conflict', 'The invitation was changed at the same time. Try again.');
+  const blocked = blockerError(found ?? []);
+  if (blocked) throw blocked;
+  const used = Number(seatRows?.[0]?.used ?? 0);
+  if (userLimit !== null && used >= userLimit) throw new UserLimitReached(userLimit, used);
+  throw new ApiError(409, 'conflict', 'The invitation was changed at the same time. Try again.');
 }
 
 /** DELETE /api/invitations/:id: revokes a pending (or expired) invitation; revoking twice is a no-op. */

@@ -1,10 +1,11 @@
 import { and, desc, eq, isNull, sql as dsql, type SQL } from 'drizzle-orm';
 import { toIsoTimestamp } from '../db/client';
-import { nchatAttachments, nchatChannelMembers, nchatChannels, type AttachmentRow } from '../db/schema';
+import { nchatAttachments, nchatChannelMembers, nchatChannels, type AttachmentRow, type PlanId } from '../db/schema';
 import { channelForUser, channelNotFound, requireMember, requireNotArchived, type ChannelAccess } from '../chat/access';
 import { ApiError } from '../http/errors';
 import type { Logger } from '../http/logger';
 import { MANAGER_ROLES, type UserPrincipal } from '../http/tenant-context';
+import { planLimitErrorFor } from '../tenancy/entitlements';
 import { decodeCursor, encodeCursor } from '../tenancy/service';
 import { effectivePlan, tenantEntitlements, type TenantSnapshot } from '../tenancy/snapshot';
 import type { TenantDb } from '../tenancy/tenant-db';
@@ -35,7 +36,7 @@ export interface UploadPolicy {
   size: SizeLimit;
   /** Total stored bytes allowed (null: unlimited). */
   storageBytes: number | null;
-  plan: string;
+  plan: PlanId;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -60,13 +61,7 @@ export function attachmentNotFound(): ApiError {
 }
 
 function storageLimitReached(policy: UploadPolicy, used: number, requested: number): ApiError {
-  return new ApiError(402, 'plan_limit', 'This file would take the workspace over its storage limit. Delete files or upgrade the plan.', {
-    limit: policy.storageBytes,
-    used,
-    requested,
-    plan: policy.plan,
-    upgrade: true,
-  });
+  return planLimitErrorFor(policy.plan, 'storageBytes', policy.storageBytes ?? 0, used, { requested });
 }
 
 function assertStorageRoom(policy: UploadPolicy, usage: StorageUsage, size: number): void {

@@ -1,6 +1,8 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import { ApiError } from '../http/errors';
+import type { PlanId } from '../db/schema';
+import { upgradeAvailable } from '../tenancy/entitlements';
 import { filenameFromRequest, normalizeContentType, sanitizeFilename } from './filename';
 
 /**
@@ -39,7 +41,7 @@ export interface SizeLimit {
   /** Per-file bytes. */
   maxBytes: number;
   /** For the 413's details. */
-  plan: string;
+  plan: PlanId;
   /** The plan's own limit (null: none); maxBytes may be lower for technical reasons. */
   planLimit: number | null;
 }
@@ -58,7 +60,8 @@ export function tooLarge(limit: SizeLimit, maxBytes = limit.maxBytes, hint?: str
   return new ApiError(413, 'payload_too_large', `The file is larger than the ${formatBytes(maxBytes)} allowed per upload.${hint ? ` ${hint}` : ''}`, {
     limit: maxBytes,
     plan: limit.plan,
-    upgrade: limit.planLimit !== null && maxBytes >= limit.planLimit,
+    // An upgrade helps only when the plan's own per-file size is what stopped the file.
+    upgrade: limit.planLimit !== null && maxBytes >= limit.planLimit && upgradeAvailable(limit.plan),
   });
 }
 

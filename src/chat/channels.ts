@@ -86,6 +86,14 @@ function nameTaken(err: unknown, name: string | undefined): never {
   throw err;
 }
 
+/** What the channel limit counts: public and private channels that are not archived. */
+const COUNTED_CHANNELS_SQL = `SELECT count(*)::int AS used FROM nchat_channels WHERE kind <> 'direct' AND archived_at IS NULL`;
+
+/** Every change that adds a counted channel (create, unarchive) takes this lock first. */
+function channelLimitLockQuery(tdb: TenantDb): Query {
+  return tdb.sql.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`${tdb.tenant.schemaName}:channel-limit`]) as Query;
+}
+
 /**
  * Creates a channel within the plan's channel limit (public and private channels that are not
  * archived; direct messages do not count). The limit holds under concurrency: creations take a
@@ -102,11 +110,11 @@ export async function createChannel(
   const id = crypto.randomUUID();
   const others = [...new Set(input.memberIds.filter((m) => m !== user.userId))];
   const statements: Query[] = [
-    tdb.sql.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`${tdb.tenant.schemaName}:channel-limit`]) as Query,
+    channelLimitLockQuery(tdb),
     tdb.sql.query(
       `INSERT INTO nchat_channels (id, kind, name, topic, description, created_by)
        SELECT $1, $2, $3, $4, $5, $6
-       WHERE $7::int IS NULL OR (SELECT count(*) FROM nchat_channels WHERE kind <> 'direct' AND archived_at IS NULL) < $7::int
+       WHERE $7::int IS NULL OR (${COUNTED_CHANNELS_SQL}) < $7::int
        RETURNING id`,
       [id, input.kind, input.name, input.topic, input.description, user.userId, limit],
     ) as Query,
@@ -122,7 +130,7 @@ export async function createChannel(
     );
   }
   statements.push(viewQuery(tdb, 'c.id = $2', [id], user.userId));
-  statements.push(tdb.sql.query(`SELECT count(*)::int AS used FROM nchat_channels WHERE kind <> 'direct' AND archived_at IS NULL`) as Query);
+  statements.push(tdb.sql.query(COUNTED_CHANNELS_SQL) as Query);
   const results = await tdb.transaction(statements).catch((err: unknown) => nameTaken(err, input.name));
   const created = results[1]!.length > 0;
   if (!created) return { limitReached: { limit: limit!, used: Number(results.at(-1)![0]!.used) } };
@@ -165,13 +173,42 @@ export async function updateChannel(tdb: TenantDb, user: UserPrincipal, access: 
   return channelViewFromRow(rows![0]!);
 }
 
-export async function setArchived(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess, archived: boolean): Promise<ChannelView> {
+export async function archiveChannel(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess): Promise<ChannelView> {
   requireManager(access, user);
   const [, rows] = await tdb.transaction([
-    tdb.sql.query(`UPDATE nchat_channels SET archived_at = ${archived ? 'coalesce(archived_at, now())' : 'NULL'}, updated_at = now() WHERE id = $1`, [access.channel.id]) as Query,
+    tdb.sql.query(`UPDATE nchat_channels SET archived_at = coalesce(archived_at, now()), updated_at = now() WHERE id = $1`, [access.channel.id]) as Query,
     viewQuery(tdb, 'c.id = $2', [access.channel.id], user.userId),
   ]);
   return channelViewFromRow(rows![0]!);
+}
+
+/**
+ * Bringing a channel back counts against the channel limit like creating one: the same lock,
+ * and the count re-checked in the UPDATE. Unarchiving a channel that is not archived is a no-op.
+ */
+export async function unarchiveChannel(
+  tdb: TenantDb,
+  user: UserPrincipal,
+  access: ChannelAccess,
+  limit: number | null,
+): Promise<{ channel: ChannelView } | { limitReached: { limit: number; used: number } }> {
+  requireManager(access, user);
+  // Direct messages are not counted.
+  const cap = access.channel.kind === 'direct' ? null : limit;
+  const [, updated, rows, counted] = await tdb.transaction([
+    channelLimitLockQuery(tdb),
+    tdb.sql.query(
+      `UPDATE nchat_channels SET archived_at = NULL, updated_at = now()
+       WHERE id = $1 AND archived_at IS NOT NULL AND ($2::int IS NULL OR (${COUNTED_CHANNELS_SQL}) < $2::int)
+       RETURNING id`,
+      [access.channel.id, cap],
+    ) as Query,
+    viewQuery(tdb, 'c.id = $2', [access.channel.id], user.userId),
+    tdb.sql.query(COUNTED_CHANNELS_SQL) as Query,
+  ]);
+  const channel = channelViewFromRow(rows![0]!);
+  if (updated!.length === 0 && channel.archivedAt !== null && cap !== null) return { limitReached: { limit: cap, used: Number(counted![0]!.used) } };
+  return { channel };
 }
 
 /** Deletes the channel with its messages and attachments, and gives their storage back to the tenant's usage. */

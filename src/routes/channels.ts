@@ -59,13 +59,16 @@ channelsRoutes.patch('/:id', async (c) => {
 channelsRoutes.post('/:id/archive', async (c) => {
   const { user, tdb } = asMember(c);
   const access = await channelForUser(tdb, c.req.param('id'), user);
-  return c.json({ channel: await channels.setArchived(tdb, user, access, true) });
+  return c.json({ channel: await channels.archiveChannel(tdb, user, access) });
 });
 
 channelsRoutes.post('/:id/unarchive', async (c) => {
   const { user, tdb } = asMember(c);
   const access = await channelForUser(tdb, c.req.param('id'), user);
-  return c.json({ channel: await channels.setArchived(tdb, user, access, false) });
+  const tenant = c.get('tenant');
+  const result = await channels.unarchiveChannel(tdb, user, access, limitOf(tenant, 'channels'));
+  if ('limitReached' in result) throw planLimitError(tenant, 'channels', result.limitReached.limit, result.limitReached.used);
+  return c.json(result);
 });
 
 channelsRoutes.delete('/:id', async (c) => {

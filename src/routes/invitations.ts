@@ -53,7 +53,7 @@ invitationsRoutes.get('/', async (c) => {
 
 invitationsRoutes.post('/:id/resend', async (c) => {
   const { user, tdb } = asMember(c, MANAGER_ROLES);
-  const issued = await resendInvitation(tdb, acting(c, user), c.req.param('id'));
+  const issued = await withinUserLimit(c, (limit) => resendInvitation(tdb, acting(c, user), c.req.param('id'), limit));
   return c.json({ invitation: issued.invitation, acceptUrl: await deliver(c, issued) });
 });
 

@@ -26,15 +26,25 @@ export function limitOf(tenant: TenantSnapshot, key: LimitKey): number | null {
   return tenantEntitlements(tenant).limits[key];
 }
 
-export function planLimitError(tenant: TenantSnapshot, key: LimitKey, limit: number, used: number): ApiError {
-  const plan = effectivePlan(tenant);
-  return new ApiError(402, 'plan_limit', `The ${PLANS[plan].name} plan allows ${limit} ${LIMIT_NAMES[key]}; upgrade for more.`, {
+export function planLimitError(tenant: TenantSnapshot, key: LimitKey, limit: number, used: number, extra: Record<string, unknown> = {}): ApiError {
+  return planLimitErrorFor(effectivePlan(tenant), key, limit, used, extra);
+}
+
+/** The same error when the effective plan is already known (e.g. an upload policy). */
+export function planLimitErrorFor(plan: PlanId, key: LimitKey, limit: number, used: number, extra: Record<string, unknown> = {}): ApiError {
+  return new ApiError(402, 'plan_limit', `The ${PLANS[plan].name} plan allows ${limit} ${LIMIT_NAMES[key]}; ${upgradeAvailable(plan) ? 'upgrade for more' : 'contact us for more'}.`, {
     resource: key,
     limit,
     used,
+    ...extra,
     plan,
-    upgrade: plan !== 'enterprise' && plan !== 'custom',
+    upgrade: upgradeAvailable(plan),
   });
+}
+
+/** Whether a higher plan can be bought through checkout (enterprise and custom deals are the top). */
+export function upgradeAvailable(plan: PlanId): boolean {
+  return plan !== 'enterprise' && plan !== 'custom';
 }
 
 const LIMIT_NAMES: Record<LimitKey, string> = {
