@@ -10,6 +10,7 @@ import { SEATS_USED_SQL, seatLockQuery, UserLimitReached } from './invitations';
 import { auditInsertFrom, Params, type AuditSpec } from './sql';
 import { USER_SQL_COLUMNS, userColumns, userFromSql, userView, type UserView } from './user-view';
 import { isUuid, type ListUsersQuery } from './validation';
+import { containsPattern } from '../db/like';
 
 /**
  * The people of a workspace: directory, roles, deactivation. One function per use case, taking
@@ -91,7 +92,7 @@ export async function listUsers(tdb: TenantDb, viewer: UserPrincipal, q: ListUse
   const where: SQL[] = [];
   if (q.status !== 'all') where.push(eq(nchatUsers.status, q.status));
   if (q.search) {
-    const pattern = `%${q.search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+    const pattern = containsPattern(q.search);
     where.push(or(ilike(nchatUsers.displayName, pattern), ilike(nchatUsers.email, pattern))!);
   }
   // The sort key comes from Postgres itself (and goes back into the cursor as it came), so

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, isNull, sql as dsql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, ilike, isNull, or, sql as dsql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../db/client';
 import { tenants, tenantUsage } from '../db/schema';
@@ -7,6 +7,7 @@ import { effectivePlan, snapshotFromRow, tenantEntitlements } from '../tenancy/s
 import { encodeCursor } from '../tenancy/service';
 import { periodSchema, usagePeriod } from './period';
 import { exceededLimits, limitUses, type UsageFigures } from './report';
+import { containsPattern } from '../db/like';
 
 /**
  * GET /api/admin/usage: every live tenant's recorded month, for billing and abuse checks,
@@ -22,6 +23,8 @@ export const adminUsageQuery = z.object({
   order: z.enum(['asc', 'desc']).default('desc'),
   plan: z.enum(['free', 'pro', 'enterprise', 'custom']).optional(),
   status: z.enum(['pending', 'trial', 'active', 'suspended', 'cancelled']).optional(),
+  /** Part of the slug or name. */
+  search: z.string().trim().min(1).max(100).optional(),
   /** Only tenants past at least one of their caps. */
   overLimit: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
@@ -49,6 +52,10 @@ export async function adminUsage(database: Database, q: AdminUsageQuery, now = n
   const where: SQL[] = [isNull(tenants.deletedAt)];
   if (q.plan) where.push(eq(tenants.billingPlan, q.plan));
   if (q.status) where.push(eq(tenants.status, q.status));
+  if (q.search) {
+    const pattern = containsPattern(q.search);
+    where.push(or(ilike(tenants.slug, pattern), ilike(tenants.name, pattern))!);
+  }
   const query = database.db
     .select({
       tenant: tenants,

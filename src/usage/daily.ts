@@ -1,6 +1,6 @@
 import { and, isNull, ne } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { tenants } from '../db/schema';
+import { tenants, type TenantRow } from '../db/schema';
 import { snapshotFromRow, tenantEntitlements } from '../tenancy/snapshot';
 import { previousPeriod, usagePeriod } from './period';
 import { finalizePeriodQuery, recordUsageQueries } from './record';
@@ -19,26 +19,32 @@ export interface DailyUsageResult {
 
 export async function recordDailyUsage(database: Database, now = new Date()): Promise<DailyUsageResult> {
   const rows = await database.db.select().from(tenants).where(and(isNull(tenants.deletedAt), ne(tenants.status, 'pending')));
-  const period = usagePeriod(now);
-  const previous = previousPeriod(period);
   const result: DailyUsageResult = { recorded: 0, alerts: 0, failed: [] };
   for (let i = 0; i < rows.length; i += 10) {
     await Promise.all(
       rows.slice(i, i + 10).map(async (row) => {
-        const tenant = snapshotFromRow(row);
         try {
-          const statements = [
-            finalizePeriodQuery(database, tenant.id, tenant.schemaName, previous),
-            ...recordUsageQueries(database, { tenantId: tenant.id, schemaName: tenant.schemaName, period, limits: tenantEntitlements(tenant, now.getTime()).limits }),
-          ];
-          const results = await database.transaction(statements);
+          result.alerts += await recordTenantUsage(database, row, now);
           result.recorded += 1;
-          result.alerts += Number(results.at(-1)?.[0]?.alerts ?? 0);
         } catch (err) {
-          result.failed.push({ id: tenant.id, error: err instanceof Error ? err.message : String(err) });
+          result.failed.push({ id: row.id, error: err instanceof Error ? err.message : String(err) });
         }
       }),
     );
   }
   return result;
+}
+
+/**
+ * One tenant's part of the daily job, in one transaction: the month just ended finalized, the
+ * current month measured and written, its alerts logged. Returns how many alerts were logged.
+ */
+export async function recordTenantUsage(database: Database, row: TenantRow, now = new Date()): Promise<number> {
+  const tenant = snapshotFromRow(row);
+  const period = usagePeriod(now);
+  const results = await database.transaction([
+    finalizePeriodQuery(database, tenant.id, tenant.schemaName, previousPeriod(period)),
+    ...recordUsageQueries(database, { tenantId: tenant.id, schemaName: tenant.schemaName, period, limits: tenantEntitlements(tenant, now.getTime()).limits }),
+  ]);
+  return Number(results.at(-1)?.[0]?.alerts ?? 0);
 }
