@@ -8,6 +8,9 @@ import { withoutTenantHeaders } from './tenancy/middleware';
 import { purgeDueTenants } from './tenancy/service';
 import { pushToGate } from './tenancy/gate';
 import { sweepOverdueSubscriptions } from './billing/cron';
+import { endSubscription, type SubscriptionEnding } from './billing/workspace-end';
+import type { TenantRow } from './db/schema';
+import type { TenantSnapshot } from './tenancy/snapshot';
 import { recordDailyUsage } from './usage/daily';
 
 export { TenantGate } from '../durable-objects/tenant-gate';
@@ -19,19 +22,38 @@ export default {
   // comes from the Host header alone.
   fetch: (request: Request, env: AppBindings, ctx: ExecutionContext) => app.fetch(withoutTenantHeaders(request), env, ctx),
 
-  /** Daily cron (wrangler.toml): purge workspaces whose deletion grace period is over, record every tenant's usage. */
+  /**
+   * Daily cron (wrangler.toml): purge workspaces whose deletion grace period is over, suspend
+   * those past due beyond the billing grace period, record every tenant's usage. Each step runs
+   * whatever happened to the one before.
+   */
   async scheduled(controller, env, ctx) {
     const config = configFor(env);
     const log = createLogger(config.LOG_LEVEL, { cron: controller.cron });
+    const now = new Date(controller.scheduledTime);
     const database = openDatabase(config, { timeoutMs: 60_000 });
     const directory = new TenantDirectory(env.TENANT_CACHE, config, () => openDatabase(config));
-    const result = await purgeDueTenants({ database, directory, baseDomain: config.BASE_DOMAIN, files: env.FILES, pushToGate: (s) => pushToGate(env, s) }, new Date(controller.scheduledTime));
-    log.info('tenants_purged', { count: result.purged.length, tenantIds: result.purged });
-    for (const f of result.failed) log.error('tenant_purge_failed', { tenantId: f.id, error: f.error });
-    await sweepOverdueSubscriptions(env, config, new Date(controller.scheduledTime), log);
-    const usage = await recordDailyUsage(database, new Date(controller.scheduledTime));
-    log.info('usage_recorded', { tenants: usage.recorded, alerts: usage.alerts });
-    for (const f of usage.failed) log.error('usage_record_failed', { tenantId: f.id, error: f.error });
+    const steps: [string, () => Promise<void>][] = [
+      ['purge', async () => {
+        const deps = { database, directory, baseDomain: config.BASE_DOMAIN, files: env.FILES, pushToGate: (s: TenantSnapshot) => pushToGate(env, s), endSubscription: (row: TenantRow, when: SubscriptionEnding) => endSubscription(config, row, when) };
+        const result = await purgeDueTenants(deps, now);
+        log.info('tenants_purged', { count: result.purged.length, tenantIds: result.purged });
+        for (const f of result.failed) log.error('tenant_purge_failed', { tenantId: f.id, error: f.error });
+      }],
+      ['billing', () => sweepOverdueSubscriptions(env, config, now, log)],
+      ['usage', async () => {
+        const usage = await recordDailyUsage(database, now);
+        log.info('usage_recorded', { tenants: usage.recorded, alerts: usage.alerts });
+        for (const f of usage.failed) log.error('usage_record_failed', { tenantId: f.id, error: f.error });
+      }],
+    ];
+    for (const [step, run] of steps) {
+      try {
+        await run();
+      } catch (err) {
+        log.error('cron_step_failed', { step, error: err instanceof Error ? err.message : String(err) });
+      }
+    }
     void ctx;
   },
 } satisfies ExportedHandler<AppBindings>;

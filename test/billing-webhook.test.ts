@@ -11,7 +11,7 @@ import { BILLING_SUSPENSION_REASON, patchFromSubscription } from '../src/billing
 import type { TenantRow } from '../src/db/schema';
 import { captureLogs, cronBillingDeps, deliverEvent, expectNoSecrets, stripeAuditCount, subscribe, tenantRow, webhookRow } from './support/billing';
 import { completeCheckout, failNext, fakeEvents, invoice, setSubscription, signedEvent, TEST_STRIPE_WEBHOOK_SECRET } from './support/stripe';
-import { adminAuth, api, createTenant, database, PLATFORM, tenantUrl } from './support/tenants';
+import { adminAuth, api, bearer, createTenant, database, PLATFORM, tenantUrl } from './support/tenants';
 
 beforeAll(() => captureLogs());
 afterAll(() => expectNoSecrets());
@@ -229,9 +229,10 @@ describe('payment failure and the grace period', () => {
     expect(late.suspended).toContain(t.id);
     row = await tenantRow(t.id);
     expect(row).toMatchObject({ status: 'suspended', suspendedReason: BILLING_SUSPENSION_REASON });
-    const refused = await api(tenantUrl(t.slug, '/api/tenant'));
+    // Chat is closed (owners can still reach billing to pay: test/billing-lifecycle.test.ts).
+    const refused = await api(tenantUrl(t.slug, '/api/channels'), { headers: bearer(t.token) });
     expect(refused.status).toBe(403);
-    expect(refused.body.error.code).toBe('tenant_suspended');
+    expect(refused.body.error).toMatchObject({ code: 'tenant_suspended', details: { reason: 'billing' } });
     // A second sweep changes nothing.
     expect((await suspendOverdueTenants(cronBillingDeps(), new Date(Date.now() + 9 * DAY))).suspended).not.toContain(t.id);
 

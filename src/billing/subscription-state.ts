@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import type { BillingInterval, TenantRow, TenantStatus } from '../db/schema';
 import { planForPrice, type PriceConfig } from '../tenancy/plans';
+import { BILLING_SUSPENSION_REASON, isBillingSuspension } from '../tenancy/suspension';
 
 /**
  * What the tenant row should say, given the current state of its Stripe subscription. Pure:
@@ -19,8 +20,8 @@ import { planForPrice, type PriceConfig } from '../tenancy/plans';
 export const LIVE_STATUSES: ReadonlySet<string> = new Set(['active', 'trialing', 'past_due', 'unpaid']);
 const ENDED_STATUSES: ReadonlySet<string> = new Set(['canceled', 'incomplete_expired']);
 
-/** The suspended_reason billing writes; an operator's suspension carries their own reason (or none). */
-export const BILLING_SUSPENSION_REASON = 'billing: the subscription is not paid';
+// Billing's suspensions are told apart from an operator's by their reason (tenancy/suspension.ts).
+export { BILLING_SUSPENSION_REASON, isBillingSuspension };
 
 export type BillingFields = Pick<
   TenantRow,
@@ -51,9 +52,6 @@ export interface SyncContext {
   now: Date;
 }
 
-export function isBillingSuspension(row: Pick<TenantRow, 'status' | 'suspendedReason'>): boolean {
-  return row.status === 'suspended' && row.suspendedReason === BILLING_SUSPENSION_REASON;
-}
 
 export function graceEndsAt(pastDueSince: Date, graceDays: number): Date {
   return new Date(pastDueSince.getTime() + graceDays * 86_400_000);

@@ -2,7 +2,6 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { actorOf, requestContext } from '../audit/audit';
-import { requireTenantUser } from '../auth/principal';
 import { startCheckout, openPortal, type Acting } from '../billing/checkout';
 import { billingDeps } from '../billing/deps';
 import { returnUrl, tenantHosts } from '../billing/return-urls';
@@ -15,6 +14,7 @@ import type { TenantRow } from '../db/schema';
 import type { AppEnv } from '../env';
 import { jsonBody } from '../http/body';
 import { ApiError } from '../http/errors';
+import { asMember, MANAGER_ROLES } from '../http/tenant-context';
 import { platformOnly, tenantOnly } from '../tenancy/middleware';
 import { BILLING_INTERVALS, PAID_PLANS } from '../tenancy/plans';
 import { findTenant } from '../tenancy/service';
@@ -26,7 +26,6 @@ import { findTenant } from '../tenancy/service';
  */
 export const billingRoutes = new Hono<AppEnv>();
 
-const MANAGERS = ['owner', 'admin'] as const;
 const url = z.string().max(2048);
 const planChoice = { plan: z.enum(PAID_PLANS), interval: z.enum(BILLING_INTERVALS) };
 const checkoutSchema = z.object({ ...planChoice, successUrl: url.optional(), cancelUrl: url.optional() }).strict();
@@ -35,9 +34,11 @@ const changeSchema = z.object(planChoice).strict();
 
 /** The signed-in owner or admin of this workspace, and its current row (fresh from the database: it has the Stripe ids). */
 async function manager(c: Context<AppEnv>): Promise<{ row: TenantRow; acting: Acting; deps: BillingDeps }> {
-  const user = requireTenantUser(c, MANAGERS);
+  const { user, tdb } = asMember(c, MANAGER_ROLES);
   const deps = billingDeps(c);
-  const row = await findTenant(deps.database, c.get('tenant').id);
+  // The session is checked against the database (a demoted admin or a signed-out token must
+  // not reach money), in parallel with reading the row.
+  const [row] = await Promise.all([findTenant(deps.database, c.get('tenant').id), tdb.transaction([])]);
   if (!row) throw new ApiError(404, 'tenant_not_found', 'The workspace no longer exists.');
   return { row, acting: { actor: actorOf(user), context: requestContext(c) }, deps };
 }

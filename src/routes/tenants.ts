@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { actorOf, requestContext } from '../audit/audit';
 import { requirePlatformAdmin } from '../auth/principal';
+import { endSubscription } from '../billing/workspace-end';
 import { signSession } from '../auth/session';
 import { openDatabase } from '../db/client';
 import { tenantMigrations } from '../db/migrations/bundled';
@@ -39,7 +40,14 @@ tenantsRoutes.use(bodyLimit({ maxSize: 64 * 1024, onError: () => { throw new Api
 
 function deps(c: Context<AppEnv>): service.TenantServiceDeps {
   const config = c.get('config');
-  return { database: openDatabase(config), directory: directoryFor(c), baseDomain: config.BASE_DOMAIN, files: c.env.FILES, pushToGate: (s) => pushToGate(c.env, s) };
+  return {
+    database: openDatabase(config),
+    directory: directoryFor(c),
+    baseDomain: config.BASE_DOMAIN,
+    files: c.env.FILES,
+    pushToGate: (s) => pushToGate(c.env, s),
+    endSubscription: (row, when) => endSubscription(config, row, when),
+  };
 }
 
 function acting(c: Context<AppEnv>): service.Acting {

@@ -1,7 +1,9 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppBindings, AppEnv } from '../env';
 import { ApiError } from '../http/errors';
+import { suspendedError } from './middleware';
 import type { TenantSnapshot } from './snapshot';
+import { servedWhileSuspended } from './suspension';
 
 export function gateStub(env: AppBindings, tenantId: string) {
   return env.TENANT_GATE.get(env.TENANT_GATE.idFromName(tenantId));
@@ -32,10 +34,10 @@ export function tenantGate(): MiddlewareHandler<AppEnv> {
       headers['RateLimit-Limit'] = String(rateLimit.limit);
       headers['RateLimit-Remaining'] = String(Math.max(0, rateLimit.remaining ?? 0));
     }
-    if (!decision.allowed) {
+    if (!decision.allowed && !(decision.reason === 'tenant_suspended' && servedWhileSuspended(decision.snapshot, path))) {
       switch (decision.reason) {
         case 'tenant_suspended':
-          throw new ApiError(403, 'tenant_suspended', `The workspace "${site.tenant.name}" is suspended.`, undefined, headers);
+          throw suspendedError(decision.snapshot, headers);
         case 'tenant_cancelled':
           throw new ApiError(410, 'tenant_cancelled', `The workspace "${site.tenant.name}" has been cancelled.`, undefined, headers);
         case 'quota_exceeded':

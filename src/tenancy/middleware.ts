@@ -5,6 +5,7 @@ import { ApiError } from '../http/errors';
 import { TenantDirectory } from './directory';
 import { classifyHost } from './host';
 import type { TenantSnapshot } from './snapshot';
+import { isBillingSuspension, servedWhileSuspended } from './suspension';
 
 /**
  * Client headers that name a tenant are never trusted: the tenant comes from the Host alone.
@@ -46,23 +47,29 @@ export function resolveSite(): MiddlewareHandler<AppEnv> {
     const config = c.get('config');
     const host = c.req.header('host') ?? new URL(c.req.url).host;
     const target = classifyHost(host, config);
-    if (target.kind === 'platform') {
+    // Stripe's webhook belongs to the platform, whatever host it arrives on (in single-tenant
+    // mode every host is the tenant's): no tenant status or plan applies to it.
+    if (target.kind === 'platform' || (!config.ENABLE_MULTI_TENANCY && c.req.path === STRIPE_WEBHOOK_PATH)) {
       c.set('site', { kind: 'platform' });
       return next();
     }
     const tenant = target.kind === 'invalid' ? null : await directoryFor(c).resolve(target);
     if (!tenant) throw new ApiError(404, 'tenant_not_found', `No workspace is served at ${target.hostname}.`);
-    assertTenantUsable(tenant);
+    assertTenantUsable(tenant, c.req.path);
     c.set('site', { kind: 'tenant', tenant });
     c.set('tenant', tenant);
     return next();
   };
 }
 
-export function assertTenantUsable(tenant: TenantSnapshot): void {
+const STRIPE_WEBHOOK_PATH = '/api/billing/webhook';
+
+/** Refuses requests to a workspace that is not usable; `path` may stay open while it is suspended for billing. */
+export function assertTenantUsable(tenant: TenantSnapshot, path: string): void {
   switch (tenant.status) {
     case 'suspended':
-      throw new ApiError(403, 'tenant_suspended', `The workspace "${tenant.name}" is suspended. Its owner can contact support.`);
+      if (servedWhileSuspended(tenant, path)) return;
+      throw suspendedError(tenant);
     case 'cancelled':
       throw new ApiError(410, 'tenant_cancelled', `The workspace "${tenant.name}" has been cancelled.`, {
         deletionScheduledAt: tenant.deletionScheduledAt,
@@ -72,6 +79,19 @@ export function assertTenantUsable(tenant: TenantSnapshot): void {
     default:
       return;
   }
+}
+
+export function suspendedError(tenant: TenantSnapshot, headers?: Record<string, string>): ApiError {
+  if (isBillingSuspension(tenant)) {
+    return new ApiError(
+      403,
+      'tenant_suspended',
+      `The workspace "${tenant.name}" is suspended because its subscription is not paid. An owner or admin can sign in and pay (GET /api/billing, POST /api/billing/portal).`,
+      { reason: 'billing' },
+      headers,
+    );
+  }
+  return new ApiError(403, 'tenant_suspended', `The workspace "${tenant.name}" is suspended. Its owner can contact support.`, undefined, headers);
 }
 
 /**

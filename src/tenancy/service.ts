@@ -9,6 +9,7 @@ import { dropStatements } from './schema-ops';
 import { snapshotFromRow, type TenantSnapshot } from './snapshot';
 import { deleteTenantFiles } from '../attachments/cleanup';
 import type { SettingsPatch, UpdateTenantInput } from './validation';
+import { containsPattern } from '../db/like';
 
 /**
  * Tenant management: one function per use case, taking the acting party explicitly. Each
@@ -24,6 +25,11 @@ export interface TenantServiceDeps {
   files: R2Bucket;
   /** Tells the tenant's TenantGate about a committed change (absent where there is no gate, e.g. the CLI). */
   pushToGate?: (snapshot: TenantSnapshot) => Promise<void>;
+  /**
+   * Ends the tenant's paid subscription when the workspace is deleted ('period_end' when its
+   * deletion is scheduled, 'now' before a purge). Absent where there is no billing (the CLI).
+   */
+  endSubscription?: (row: TenantRow, when: 'period_end' | 'now') => Promise<unknown>;
 }
 
 export interface Acting {
@@ -160,6 +166,8 @@ export async function unsuspendTenant(deps: TenantServiceDeps, before: TenantRow
 /** DELETE /api/tenants/:id: cancel now, delete for good after the grace period (unless restored). */
 export async function scheduleTenantDeletion(deps: TenantServiceDeps, before: TenantRow, graceDays: number, acting: Acting): Promise<TenantRow> {
   if (before.status === 'cancelled') return before;
+  // First, so that a workspace is never left deleted but still billed (a failure refuses the deletion).
+  await deps.endSubscription?.(before, 'period_end');
   const now = new Date();
   const deletionAt = new Date(now.getTime() + graceDays * 86_400_000);
   const change = asNeonQuery(
@@ -195,6 +203,8 @@ export async function restoreTenant(deps: TenantServiceDeps, before: TenantRow, 
  */
 export async function purgeTenant(deps: TenantServiceDeps, before: TenantRow, acting: Acting): Promise<void> {
   const { database } = deps;
+  // Before anything is deleted: if Stripe cannot confirm, nothing is purged (the cron retries).
+  await deps.endSubscription?.(before, 'now');
   const hosts = await TenantDirectory.hostsOf(database, before, deps.baseDomain);
   try {
     await database.transaction([
@@ -258,7 +268,7 @@ export async function listTenants(database: Database, q: { status?: string; plan
   if (q.status) where.push(eq(tenants.status, q.status as TenantRow['status']));
   if (q.plan) where.push(eq(tenants.billingPlan, q.plan as TenantRow['billingPlan']));
   if (q.search) {
-    const pattern = `%${q.search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+    const pattern = containsPattern(q.search);
     where.push(or(ilike(tenants.name, pattern), ilike(tenants.slug, pattern), ilike(tenants.ownerEmail, pattern))!);
   }
   // Timestamps are compared at millisecond precision, the precision the cursor carries.

@@ -20,6 +20,8 @@ export interface TenantSnapshot {
   branding: Branding;
   version: number;
   cancelledAt: string | null;
+  /** Why it is suspended (billing's own reason lets owners reach billing); absent in snapshots cached before it existed. */
+  suspendedReason?: string | null;
   deletionScheduledAt: string | null;
 }
 
@@ -39,6 +41,7 @@ export function snapshotFromRow(row: TenantRow): TenantSnapshot {
     branding: row.branding,
     version: row.version,
     cancelledAt: row.cancelledAt?.toISOString() ?? null,
+    suspendedReason: row.suspendedReason,
     deletionScheduledAt: row.deletionScheduledAt?.toISOString() ?? null,
   };
 }

@@ -36,6 +36,8 @@ export function adminTenantView(row: TenantRow, now = Date.now()) {
     stripeCustomerId: row.stripeCustomerId,
     stripeSubscriptionId: row.stripeSubscriptionId,
     stripePriceId: row.stripePriceId,
+    subscriptionStatus: row.subscriptionStatus,
+    pastDueSince: row.pastDueSince?.toISOString() ?? null,
     currentPeriodStart: row.currentPeriodStart?.toISOString() ?? null,
     lastPaymentAt: row.lastPaymentAt?.toISOString() ?? null,
     lastPaymentAmount: row.lastPaymentAmount,

@@ -1,0 +1,23 @@
+import type { TenantSnapshot } from './snapshot';
+
+/**
+ * Suspensions come in two kinds. An operator's (abuse, a request from the owner, ...) closes the
+ * workspace completely. Billing's (a subscription past its grace period, or unpaid) closes it
+ * too — except for what its owners need to pay: signing in, their own account, the workspace's
+ * public configuration and the billing routes. Otherwise a workspace suspended for an expired
+ * card could never be brought back from inside it.
+ */
+
+/** The suspended_reason billing writes; an operator's suspension carries their own reason (or none). */
+export const BILLING_SUSPENSION_REASON = 'billing: the subscription is not paid';
+
+export function isBillingSuspension(t: { status: string; suspendedReason?: string | null }): boolean {
+  return t.status === 'suspended' && t.suspendedReason === BILLING_SUSPENSION_REASON;
+}
+
+const PAYMENT_RECOVERY_PATHS = [/^\/api\/billing(\/.*)?$/, /^\/api\/auth\/(login|logout)$/, /^\/api\/me$/, /^\/api\/tenant$/];
+
+/** Whether `path` stays open on this (suspended) workspace so that it can be paid for. */
+export function servedWhileSuspended(t: Pick<TenantSnapshot, 'status'> & { suspendedReason?: string | null }, path: string): boolean {
+  return isBillingSuspension(t) && PAYMENT_RECOVERY_PATHS.some((p) => p.test(path));
+}
