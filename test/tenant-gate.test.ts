@@ -90,6 +90,36 @@ describe('TenantGate', () => {
     expect((await call(tenantUrl(t.slug, '/api/tenant'), t.token)).status).toBe(403);
   });
 
+  it("applies an upgrade only the gate has heard of to the routes' limits and features on the next request", async () => {
+    const t = await createTenant();
+    const row = (await findTenant(database(), t.id))!;
+    // As if the write that upgraded the tenant had reached the gate but not this isolate or KV.
+    await gateStub(env, t.id).update({ ...snapshotFromRow(row), billingPlan: 'pro', version: row.version + 1 });
+    const res = await call(tenantUrl(t.slug, '/api/tenant'), t.token);
+    expect(res.headers.get('ratelimit-limit')).toBe('120');
+    const body = (await res.json()) as { tenant: { plan: string; limits: { channels: number }; features: { search: boolean } } };
+    expect(body.tenant).toMatchObject({ plan: 'pro', limits: { channels: 50 }, features: { search: true } });
+    // The routes use it too: a sixth channel (over free's five) and search (a Pro feature).
+    for (let i = 1; i <= 6; i++) {
+      const created = await worker.fetch(
+        new Request(tenantUrl(t.slug, '/api/channels'), { method: 'POST', headers: { ...bearer(t.token), 'content-type': 'application/json' }, body: JSON.stringify({ name: `c${i}`, kind: 'public' }) }),
+        enforced,
+        createExecutionContext(),
+      );
+      expect(created.status).toBe(201);
+    }
+    expect((await call(tenantUrl(t.slug, '/api/search?q=hello'), t.token)).status).toBe(200);
+  });
+
+  it('lets a workspace in again as soon as the gate knows its suspension was lifted, whatever the caches still say', async () => {
+    const t = await createTenant();
+    expect((await api(`${PLATFORM}/api/tenants/${t.id}/suspend`, { method: 'POST', headers: adminAuth, json: { reason: 'check' } })).status).toBe(200);
+    expect((await call(tenantUrl(t.slug, '/api/me'), t.token)).status).toBe(403);
+    const suspended = (await findTenant(database(), t.id))!;
+    await gateStub(env, t.id).update({ ...snapshotFromRow(suspended), status: 'active', suspendedReason: null, version: suspended.version + 1 });
+    expect((await call(tenantUrl(t.slug, '/api/me'), t.token)).status).toBe(200);
+  });
+
   it('keeps counters across an eviction and flushes them to tenant_usage exactly once', async () => {
     const t = await createTenant();
     for (let i = 0; i < 3; i++) await call(tenantUrl(t.slug, '/api/tenant'), t.token);

@@ -1,9 +1,9 @@
 import type { MiddlewareHandler } from 'hono';
+import type { Config } from '../config';
 import type { AppBindings, AppEnv } from '../env';
 import { ApiError } from '../http/errors';
-import { suspendedError } from './middleware';
 import type { TenantSnapshot } from './snapshot';
-import { servedWhileSuspended } from './suspension';
+import { assertTenantUsable } from './suspension';
 
 export function gateStub(env: AppBindings, tenantId: string) {
   return env.TENANT_GATE.get(env.TENANT_GATE.idFromName(tenantId));
@@ -14,9 +14,17 @@ export async function pushToGate(env: AppBindings, snapshot: TenantSnapshot): Pr
   await gateStub(env, snapshot.id).update(snapshot);
 }
 
+/** Whether the TenantGate decides on this request: tenant API requests, not the health check. */
+export function gateApplies(path: string, config: Pick<Config, 'PLAN_LIMITS_ENFORCED'>): boolean {
+  return path.startsWith('/api/') && path !== '/api/health' && config.PLAN_LIMITS_ENFORCED;
+}
+
 /**
  * One TenantGate call per tenant API request (not the health check): status, per-plan rate
- * limit and monthly quota, with RateLimit-* headers on every answer.
+ * limit and monthly quota, with RateLimit-* headers on every answer. The gate's snapshot is
+ * authoritative (every tenant write pushes it there): when it is newer than the copy this
+ * isolate resolved from its cache or KV, it replaces it for the rest of the request, so plan,
+ * limits, features and status apply on the very next request everywhere.
  *
  * @example
  * app.use(tenantGate())
@@ -25,7 +33,7 @@ export function tenantGate(): MiddlewareHandler<AppEnv> {
   return async function tenantGateMiddleware(c, next) {
     const site = c.get('site');
     const path = c.req.path;
-    if (site.kind !== 'tenant' || !path.startsWith('/api/') || path === '/api/health' || !c.get('config').PLAN_LIMITS_ENFORCED) return next();
+    if (site.kind !== 'tenant' || !gateApplies(path, c.get('config'))) return next();
     const route = path.split('/')[2] ?? 'api';
     const decision = await gateStub(c.env, site.tenant.id).admit(site.tenant, route);
     const { rateLimit, quota } = decision;
@@ -34,23 +42,23 @@ export function tenantGate(): MiddlewareHandler<AppEnv> {
       headers['RateLimit-Limit'] = String(rateLimit.limit);
       headers['RateLimit-Remaining'] = String(Math.max(0, rateLimit.remaining ?? 0));
     }
-    if (!decision.allowed && !(decision.reason === 'tenant_suspended' && servedWhileSuspended(decision.snapshot, path))) {
-      switch (decision.reason) {
-        case 'tenant_suspended':
-          throw suspendedError(decision.snapshot, headers);
-        case 'tenant_cancelled':
-          throw new ApiError(410, 'tenant_cancelled', `The workspace "${site.tenant.name}" has been cancelled.`, undefined, headers);
-        case 'quota_exceeded':
-          throw new ApiError(429, 'quota_exceeded', `This workspace has used its ${quota.limit} API calls for ${quota.period}. The count resets on ${quota.resetsAt}.`, { limit: quota.limit, used: quota.used, resetsAt: quota.resetsAt }, {
-            ...headers,
-            'Retry-After': String(Math.max(1, Math.ceil((Date.parse(quota.resetsAt) - Date.now()) / 1000))),
-          });
-        default:
-          throw new ApiError(429, 'rate_limited', `Too many requests: this plan allows ${rateLimit.limit} a minute.`, { limit: rateLimit.limit, retryAfterSeconds: rateLimit.resetSeconds }, {
-            ...headers,
-            'Retry-After': String(rateLimit.resetSeconds),
-          });
-      }
+    const tenant = decision.snapshot.version > site.tenant.version ? decision.snapshot : site.tenant;
+    assertTenantUsable(tenant, path, headers);
+    if (tenant !== site.tenant) {
+      c.set('tenant', tenant);
+      c.set('site', { kind: 'tenant', tenant });
+    }
+    if (decision.reason === 'quota_exceeded') {
+      throw new ApiError(429, 'quota_exceeded', `This workspace has used its ${quota.limit} API calls for ${quota.period}. The count resets on ${quota.resetsAt}.`, { limit: quota.limit, used: quota.used, resetsAt: quota.resetsAt }, {
+        ...headers,
+        'Retry-After': String(Math.max(1, Math.ceil((Date.parse(quota.resetsAt) - Date.now()) / 1000))),
+      });
+    }
+    if (decision.reason === 'rate_limited') {
+      throw new ApiError(429, 'rate_limited', `Too many requests: this plan allows ${rateLimit.limit} a minute.`, { limit: rateLimit.limit, retryAfterSeconds: rateLimit.resetSeconds }, {
+        ...headers,
+        'Retry-After': String(rateLimit.resetSeconds),
+      });
     }
     await next();
     for (const [k, v] of Object.entries(headers)) c.header(k, v);

@@ -5,7 +5,8 @@ import { ApiError } from '../http/errors';
 import { TenantDirectory } from './directory';
 import { classifyHost } from './host';
 import type { TenantSnapshot } from './snapshot';
-import { isBillingSuspension, servedWhileSuspended } from './suspension';
+import { gateApplies } from './gate';
+import { assertTenantUsable } from './suspension';
 
 /**
  * Client headers that name a tenant are never trusted: the tenant comes from the Host alone.
@@ -55,7 +56,9 @@ export function resolveSite(): MiddlewareHandler<AppEnv> {
     }
     const tenant = target.kind === 'invalid' ? null : await directoryFor(c).resolve(target);
     if (!tenant) throw new ApiError(404, 'tenant_not_found', `No workspace is served at ${target.hostname}.`);
-    assertTenantUsable(tenant, c.req.path);
+    // Where the TenantGate runs, it decides with the authoritative snapshot (this one may be an
+    // older cached copy: a suspension just lifted, a restore); elsewhere this copy decides.
+    if (!gateApplies(c.req.path, config)) assertTenantUsable(tenant, c.req.path);
     c.set('site', { kind: 'tenant', tenant });
     c.set('tenant', tenant);
     return next();
@@ -63,36 +66,6 @@ export function resolveSite(): MiddlewareHandler<AppEnv> {
 }
 
 const STRIPE_WEBHOOK_PATH = '/api/billing/webhook';
-
-/** Refuses requests to a workspace that is not usable; `path` may stay open while it is suspended for billing. */
-export function assertTenantUsable(tenant: TenantSnapshot, path: string): void {
-  switch (tenant.status) {
-    case 'suspended':
-      if (servedWhileSuspended(tenant, path)) return;
-      throw suspendedError(tenant);
-    case 'cancelled':
-      throw new ApiError(410, 'tenant_cancelled', `The workspace "${tenant.name}" has been cancelled.`, {
-        deletionScheduledAt: tenant.deletionScheduledAt,
-      });
-    case 'pending':
-      throw new ApiError(403, 'tenant_pending', `The workspace "${tenant.name}" is not active yet.`);
-    default:
-      return;
-  }
-}
-
-export function suspendedError(tenant: TenantSnapshot, headers?: Record<string, string>): ApiError {
-  if (isBillingSuspension(tenant)) {
-    return new ApiError(
-      403,
-      'tenant_suspended',
-      `The workspace "${tenant.name}" is suspended because its subscription is not paid. An owner or admin can sign in and pay (GET /api/billing, POST /api/billing/portal).`,
-      { reason: 'billing' },
-      headers,
-    );
-  }
-  return new ApiError(403, 'tenant_suspended', `The workspace "${tenant.name}" is suspended. Its owner can contact support.`, undefined, headers);
-}
 
 /**
  * Route group guard: only on the platform host (sign-up, operator API). Elsewhere: 404.

@@ -1,3 +1,4 @@
+import { ApiError } from '../http/errors';
 import type { TenantSnapshot } from './snapshot';
 
 /**
@@ -20,4 +21,36 @@ const PAYMENT_RECOVERY_PATHS = [/^\/api\/billing(\/.*)?$/, /^\/api\/auth\/(login
 /** Whether `path` stays open on this (suspended) workspace so that it can be paid for. */
 export function servedWhileSuspended(t: Pick<TenantSnapshot, 'status'> & { suspendedReason?: string | null }, path: string): boolean {
   return isBillingSuspension(t) && PAYMENT_RECOVERY_PATHS.some((p) => p.test(path));
+}
+
+/**
+ * Refuses requests to a workspace that is not usable (suspended, cancelled, pending), with the
+ * response headers given (the gate's RateLimit-*); `path` may stay open while it is suspended
+ * for billing.
+ */
+export function assertTenantUsable(tenant: TenantSnapshot, path: string, headers?: Record<string, string>): void {
+  switch (tenant.status) {
+    case 'suspended':
+      if (servedWhileSuspended(tenant, path)) return;
+      throw suspendedError(tenant, headers);
+    case 'cancelled':
+      throw new ApiError(410, 'tenant_cancelled', `The workspace "${tenant.name}" has been cancelled.`, { deletionScheduledAt: tenant.deletionScheduledAt }, headers);
+    case 'pending':
+      throw new ApiError(403, 'tenant_pending', `The workspace "${tenant.name}" is not active yet.`, undefined, headers);
+    default:
+      return;
+  }
+}
+
+function suspendedError(tenant: TenantSnapshot, headers?: Record<string, string>): ApiError {
+  if (isBillingSuspension(tenant)) {
+    return new ApiError(
+      403,
+      'tenant_suspended',
+      `The workspace "${tenant.name}" is suspended because its subscription is not paid. An owner or admin can sign in and pay (GET /api/billing, POST /api/billing/portal).`,
+      { reason: 'billing' },
+      headers,
+    );
+  }
+  return new ApiError(403, 'tenant_suspended', `The workspace "${tenant.name}" is suspended. Its owner can contact support.`, undefined, headers);
 }
