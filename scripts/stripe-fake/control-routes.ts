@@ -51,6 +51,12 @@ const failBody = z.object({
   message: z.string().optional(),
 });
 
+/** The control API's request bodies, as callers write them (test/support/stripe.ts imports these types). */
+export type CompleteCheckoutRequest = z.input<typeof completeCheckoutBody>;
+export type SubscriptionPatchRequest = z.input<typeof subscriptionPatchBody>;
+export type InvoiceRequest = z.input<typeof invoiceBody>;
+export type FailRequest = z.input<typeof failBody>;
+
 function queryString(ctx: RouteContext, key: string): string | undefined {
   const value = ctx.query[key];
   return typeof value === 'string' && value !== '' ? value : undefined;

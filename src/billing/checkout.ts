@@ -1,9 +1,8 @@
 import type Stripe from 'stripe';
-import { auditInsert, type Actor, type RequestContext } from '../audit/audit';
-import { asNeonQuery, type Database } from '../db/client';
 import type { BillingInterval, TenantRow } from '../db/schema';
 import { ApiError } from '../http/errors';
 import { priceFor, type PaidPlanId } from '../tenancy/plans';
+import { recordBillingAction, type Acting } from './billing-actions';
 import { ensureCustomer } from './customer';
 import { billingUnavailable, viaStripe } from './stripe-client';
 import { LIVE_STATUSES } from './subscription-state';
@@ -14,11 +13,6 @@ import type { BillingDeps } from './tenant-billing';
  * everything after (cards, invoices, cancellation). Neither changes the plan: the plan moves
  * when Stripe tells the webhook that money moved.
  */
-export interface Acting {
-  actor: Actor;
-  context: RequestContext;
-}
-
 export interface CheckoutRequest {
   plan: PaidPlanId;
   interval: BillingInterval;
@@ -69,11 +63,4 @@ export function subscriptionExists(): ApiError {
   return new ApiError(409, 'subscription_exists', 'This workspace already has a subscription. Change its plan with PUT /api/billing/subscription.', {
     changePlan: { method: 'PUT', path: '/api/billing/subscription' },
   });
-}
-
-/** An owner's billing request, in the tenant's audit log (the plan change itself is audited when Stripe confirms it). */
-export async function recordBillingAction(database: Database, tenantId: string, acting: Acting, action: string, newValues: Record<string, unknown>): Promise<void> {
-  await database.transaction([
-    asNeonQuery(database, auditInsert(database.db, { tenantId, actor: acting.actor, context: acting.context, action, resourceType: 'billing', resourceId: tenantId, newValues })),
-  ]);
 }

@@ -2,7 +2,7 @@ import type Stripe from 'stripe';
 import type { BillingInterval, TenantRow } from '../db/schema';
 import { ApiError } from '../http/errors';
 import { priceFor, type PaidPlanId } from '../tenancy/plans';
-import { recordBillingAction, type Acting } from './checkout';
+import { recordBillingAction, type Acting } from './billing-actions';
 import { billingUnavailable, viaStripe } from './stripe-client';
 import { idOf, LIVE_STATUSES } from './subscription-state';
 import type { BillingDeps } from './tenant-billing';

@@ -10,6 +10,7 @@
 import { exports } from 'cloudflare:workers';
 import Stripe from 'stripe';
 import { inject } from 'vitest';
+import type { FailRequest, RecordedRequest, SignedEvent, SubscriptionPatchRequest } from '../../scripts/stripe-fake';
 import { TEST_BASE_DOMAIN } from './constants';
 
 /** The Worker's STRIPE_WEBHOOK_SECRET in tests (vitest.config.ts); the fake signs with it. */
@@ -36,37 +37,18 @@ export function stripeClient(options: { apiKey?: string; maxNetworkRetries?: num
   });
 }
 
-/** An event signed by the fake: POST `payload` with header `Stripe-Signature: signature`. */
-export interface SignedEvent {
-  id: string;
-  type: string;
-  /** The exact JSON the signature covers; send it byte for byte. */
-  payload: string;
-  signature: string;
-}
+/**
+ * The fake's own types, imported type-only (erased before workerd runs this file, so none of the
+ * fake's Node code is loaded here): an event signed by the fake (POST `payload` with header
+ * `Stripe-Signature: signature`), a delivery's outcome, and the control API's request bodies.
+ */
+export type { SignedEvent, DeliveryResult } from '../../scripts/stripe-fake';
 
-export interface DeliveryResult {
-  id: string;
-  type: string;
-  status: number | null;
-  error?: string;
-}
-
-/** One API call the fake received (the key itself is never kept). */
-export interface FakeRequest {
-  id: string;
-  method: string;
-  path: string;
-  query: Record<string, unknown>;
+/** One API call the fake received (the key itself is never kept), as its control API answers it. */
+export type FakeRequest = Omit<RecordedRequest, 'body'> & {
   /** The form body parsed into objects and arrays; every leaf a string (`'true'`, `'1'`), as sent. */
   body: Record<string, any>; // any: nested Stripe params of every shape; tests read the ones they sent
-  idempotencyKey: string | null;
-  stripeVersion: string | null;
-  auth: { present: boolean; keyPrefix: string | null };
-  status: number;
-  result: { object: string; id: string; customer: string | null } | null;
-  time: string;
-}
+};
 
 export interface CompletedCheckout {
   session: Stripe.Checkout.Session;
@@ -76,16 +58,8 @@ export interface CompletedCheckout {
   events: SignedEvent[];
 }
 
-export interface SubscriptionPatch {
-  status?: Stripe.Subscription.Status;
-  cancel_at_period_end?: boolean;
-  current_period_start?: number;
-  current_period_end?: number;
-  /** A price id: the subscription's item moves to it. */
-  price?: string;
-  /** Replaces the metadata. */
-  metadata?: Record<string, string>;
-}
+/** A direct edit of a subscription: status, cancel_at_period_end, period, another price (`price`), metadata (replaced). */
+export type SubscriptionPatch = SubscriptionPatchRequest;
 
 export interface BilledInvoice {
   invoice: Stripe.Invoice;
@@ -94,17 +68,8 @@ export interface BilledInvoice {
   events: SignedEvent[];
 }
 
-export interface FailureRule {
-  /** GET, POST, DELETE; any if left out. */
-  method?: string;
-  /** A path prefix such as `/v1/checkout/sessions` or `/v1/subscriptions/sub_…`. */
-  path: string;
-  /** Default 500. */
-  status?: number;
-  /** How many matching calls fail; default 1. */
-  count?: number;
-  message?: string;
-}
+/** `path` is a prefix such as `/v1/checkout/sessions`; method any if left out; status default 500; count default 1. */
+export type FailureRule = FailRequest;
 
 /** A call to the fake's control API; a non-2xx answer throws with the fake's message. */
 async function control<T>(method: string, path: string, body?: unknown): Promise<T> {
