@@ -27,6 +27,7 @@ export interface GateDecision {
 }
 
 const FLUSH_DELAY_MS = 30_000;
+const MEASURE_INTERVAL_MS = 5 * 60_000;
 
 export function monthPeriod(now: number): string {
   const d = new Date(now);
@@ -42,6 +43,8 @@ export class TenantGate extends DurableObject<Env> {
   private snapshot: TenantSnapshot | null = null;
   /** Whether a flush alarm is known to be set: saves a storage read on every admitted request. */
   private alarmSet = false;
+  /** When the alarm last measured the month (0 after an eviction: the next alarm measures). */
+  private lastMeasuredAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -137,9 +140,15 @@ export class TenantGate extends DurableObject<Env> {
     if (apiOnly.length) {
       try {
         const apiCalls = periods.get(current);
-        const statements = [...periods].filter(([p]) => p !== current).map(([period, counts]) => recordApiCallsQuery(database, tenant.id, period, counts));
-        if (apiCalls) statements.push(...recordUsageQueries(database, { tenantId: tenant.id, schemaName: tenant.schemaName, period: current, limits: tenantEntitlements(tenant).limits, apiCalls }));
+        // Measuring scans the month's messages: at most every MEASURE_INTERVAL_MS; the flushes
+        // in between write the API calls only (the daily job measures quiet tenants).
+        const measure = apiCalls !== undefined && Date.now() - this.lastMeasuredAt >= MEASURE_INTERVAL_MS;
+        const statements = [...periods]
+          .filter(([p]) => !(measure && p === current))
+          .map(([period, counts]) => recordApiCallsQuery(database, tenant.id, period, counts));
+        if (measure) statements.push(...recordUsageQueries(database, { tenantId: tenant.id, schemaName: tenant.schemaName, period: current, limits: tenantEntitlements(tenant).limits, apiCalls }));
         await database.transaction(statements);
+        if (measure) this.lastMeasuredAt = Date.now();
       } catch (err) {
         // Measuring can fail where counting cannot (a purged tenant's schema is gone): the API
         // calls are still written. If this fails too, the alarm is retried.

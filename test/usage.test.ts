@@ -196,16 +196,20 @@ describe('recording usage', () => {
     const [row] = await usageRow(t.id);
     expect(row).toMatchObject({ users_total: 2, users_active: 1, channels: 2, messages: 3, storage_bytes: String(t.fileBytes), files: 1, api_calls: 3, api_calls_by_endpoint: { channels: 3 } });
     await post(t, t.channelId, 'one more');
-    // A second run (as a retried alarm would): the figures follow the tables, API calls are not added twice.
+    // A second run (as a retried alarm would): API calls are not added twice, and the month is
+    // not measured again within five minutes (measuring scans the month's messages)...
     await runInDurableObject(stub, (gate) => gate.alarm());
-    const [again] = await usageRow(t.id);
-    expect(again).toMatchObject({ messages: 4, api_calls: 3, storage_bytes: String(t.fileBytes), files: 1 });
+    expect((await usageRow(t.id))[0]).toMatchObject({ messages: 3, api_calls: 3, storage_bytes: String(t.fileBytes), files: 1 });
+    // ...until the gate is evicted (or five minutes pass), or the daily job runs.
+    await recordOne(t);
+    expect((await usageRow(t.id))[0]).toMatchObject({ messages: 4, api_calls: 3, storage_bytes: String(t.fileBytes), files: 1 });
   });
 
   it('the daily job records every live tenant, quiet ones included, and finalizes the month just ended', async () => {
     const t = await busyWorkspace();
     const last = previousPeriod(period);
-    // Last month as recorded before it ended: one message short (it came in on the last day).
+    // The workspace existed last month, and its row was written before the month ended.
+    await database().sql`UPDATE public.tenants SET created_at = now() - interval '70 days' WHERE id = ${t.id}`;
     await database().sql`INSERT INTO public.tenant_usage (tenant_id, period, messages, users_active, updated_at) VALUES (${t.id}, ${last}, 0, 0, '2000-01-01')`;
     const result = await recordDailyUsage(database());
     expect(result.failed.filter((f) => f.id === t.id)).toEqual([]);
@@ -215,7 +219,24 @@ describe('recording usage', () => {
     const [finalized] = await usageRow(t.id, last);
     // Nothing was posted last month in this test: the measure says 0 and the row is now final.
     expect(finalized).toMatchObject({ messages: 0 });
-    expect(Date.parse(String(finalized!.updated_at))).toBeGreaterThan(Date.now() - 60_000);
+    expect(Date.parse(String(finalized!.finalized_at))).toBeGreaterThan(Date.now() - 60_000);
+    // Once only: whatever writes the row later (the gate's API-call flush), it is not measured again.
+    await database().sql`UPDATE public.tenant_usage SET messages = 7, updated_at = now() WHERE tenant_id = ${t.id} AND period = ${last}`;
+    await recordOne(t);
+    expect((await usageRow(t.id, last))[0]).toMatchObject({ messages: 7 });
+  });
+
+  it('finalizes a month with no row (nobody measured it) but invents none before the workspace existed', async () => {
+    const t = await createTenant();
+    const last = previousPeriod(period);
+    await recordOne(t);
+    // Created this month: last month is not the workspace's.
+    expect(await usageRow(t.id, last)).toEqual([]);
+    await database().sql`UPDATE public.tenants SET created_at = now() - interval '70 days' WHERE id = ${t.id}`;
+    await recordOne(t);
+    const [row] = await usageRow(t.id, last);
+    expect(row).toMatchObject({ users_total: 1, messages: 0 });
+    expect(row!.finalized_at).not.toBeNull();
   });
 });
 

@@ -93,6 +93,8 @@ export const tenantUsage = pgTable(
     apiCalls: integer('api_calls').notNull().default(0),
     apiCallsByEndpoint: jsonb('api_calls_by_endpoint').$type<Record<string, number>>().notNull().default({}),
     updatedAt: ts('updated_at').notNull().defaultNow(),
+    /** When the month was measured for the last time, after it ended (null: not yet). */
+    finalizedAt: ts('finalized_at'),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.period] })],
 );

@@ -84,8 +84,18 @@ export async function writeTenant(deps: TenantServiceDeps, before: TenantRow, ch
 export async function publish(deps: TenantServiceDeps, row: TenantRow): Promise<void> {
   const hosts = await TenantDirectory.hostsOf(deps.database, row, deps.baseDomain);
   // The gate first: it is what makes a suspension or plan change apply everywhere at once.
-  await deps.pushToGate?.(snapshotFromRow(row));
-  await deps.directory.publish(row, hosts.domains);
+  // Each is tried twice: the change is committed, and a cache that misses it stays stale until
+  // the next write (both ignore a snapshot older than the one they hold, so repeating is safe).
+  await twice(() => deps.pushToGate?.(snapshotFromRow(row)));
+  await twice(() => deps.directory.publish(row, hosts.domains));
+}
+
+async function twice(work: () => Promise<unknown> | undefined): Promise<void> {
+  try {
+    await work();
+  } catch {
+    await work();
+  }
 }
 
 function settingsChange(deps: TenantServiceDeps, tenantId: string, patch: SettingsPatch): Query {

@@ -24,23 +24,33 @@ export interface MeasuredUsage {
  * The measuring SELECT. `schema` null: unqualified names (a TenantDb transaction, whose
  * search_path is the tenant's schema); otherwise every table is qualified with it (the platform
  * connection, from the TenantGate's alarm or the daily job). Parameters: $1 tenant id,
- * $2 period start, $3 period end.
+ * $2 period start, $3 period end (`measureParams`).
  */
-export function measureSql(schema: string | null): string {
+export function measureSql(schema: string | null, options: { activity: boolean } = { activity: true }): string {
   const t = (table: string) => (schema ? `${quoteIdent(schema)}.${table}` : table);
+  // Without activity (what only the caps need: GET /api/tenant), the two month-bounded counts
+  // are left out — they are the ones that scan the month's messages.
+  const activity = options.activity
+    ? `(SELECT count(*) FROM (
+        -- Both sides are range scans on an index (created_at, user_id) / (last_seen_at); UNION
+        -- removes the people who did both.
+        SELECT user_id FROM ${t('nchat_messages')} WHERE created_at >= $2::timestamptz AND created_at < $3::timestamptz
+        UNION
+        SELECT id FROM ${t('nchat_users')} WHERE last_seen_at >= $2::timestamptz AND last_seen_at < $3::timestamptz
+      ) AS active)::int AS users_active,
+    (SELECT count(*) FROM ${t('nchat_messages')} WHERE created_at >= $2::timestamptz AND created_at < $3::timestamptz)::int AS messages`
+    : `0 AS users_active, 0 AS messages`;
   return `SELECT
     (SELECT count(*) FROM ${t('nchat_users')} WHERE status = 'active')::int AS users_total,
-    (SELECT count(*) FROM ${t('nchat_users')} u
-      WHERE (u.last_seen_at >= $2::timestamptz AND u.last_seen_at < $3::timestamptz)
-         OR EXISTS (SELECT 1 FROM ${t('nchat_messages')} m WHERE m.user_id = u.id AND m.created_at >= $2::timestamptz AND m.created_at < $3::timestamptz))::int AS users_active,
     (SELECT count(*) FROM public.tenant_invitations
       WHERE tenant_id = $1::uuid AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now())::int AS invitations_pending,
     (SELECT count(*) FROM ${t('nchat_channels')} WHERE kind <> 'direct' AND archived_at IS NULL)::int AS channels,
-    (SELECT count(*) FROM ${t('nchat_messages')} WHERE created_at >= $2::timestamptz AND created_at < $3::timestamptz)::int AS messages`;
+    ${activity}`;
 }
 
-export function measureParams(tenantId: string, bounds: PeriodBounds): unknown[] {
-  return [tenantId, bounds.start, bounds.end];
+/** The parameters for `measureSql` with the same options (without activity there are no bounds). */
+export function measureParams(tenantId: string, bounds: PeriodBounds, options: { activity: boolean } = { activity: true }): unknown[] {
+  return options.activity ? [tenantId, bounds.start, bounds.end] : [tenantId];
 }
 
 export function measuredFromRow(row: Record<string, unknown> | undefined): MeasuredUsage {

@@ -93,15 +93,26 @@ export async function recordUsage(database: Database, input: RecordUsageInput): 
 
 /**
  * The month just ended, measured once more after its end: messages sent and people active
- * are bounded by the month, so the last days are counted. The standing counts (users,
- * channels) keep their last value from within the month.
+ * are bounded by the month, so its last days are counted. The standing counts (users,
+ * channels) keep their last value from within the month. Once per month (finalized_at); a
+ * month without a row (a tenant nobody used or measured then) gets one.
  */
 export function finalizePeriodQuery(database: Database, tenantId: string, schemaName: string, period: string): Query {
   const bounds = periodBounds(period);
   return database.sql.query(
-    `WITH m AS (${measureSql(schemaName)})
-     UPDATE public.tenant_usage u SET messages = m.messages, users_active = m.users_active, updated_at = now()
-     FROM m WHERE u.tenant_id = $1::uuid AND u.period = $4::text AND u.updated_at < $3::timestamptz
+    `WITH m AS (${measureSql(schemaName)}),
+     latest AS (
+       SELECT storage_bytes, files FROM public.tenant_usage
+       WHERE tenant_id = $1::uuid AND period <= $4::text ORDER BY period DESC LIMIT 1
+     )
+     INSERT INTO public.tenant_usage AS u (tenant_id, period, users_total, channels, messages, users_active, storage_bytes, files, finalized_at)
+     SELECT $1::uuid, $4::text, m.users_total, m.channels, m.messages, m.users_active,
+            coalesce((SELECT storage_bytes FROM latest), 0), coalesce((SELECT files FROM latest), 0), now()
+     FROM m
+     -- Not for months before the workspace existed.
+     WHERE EXISTS (SELECT 1 FROM public.tenants WHERE id = $1::uuid AND created_at < $3::timestamptz)
+     ON CONFLICT (tenant_id, period) DO UPDATE SET messages = excluded.messages, users_active = excluded.users_active, finalized_at = now(), updated_at = now()
+       WHERE u.finalized_at IS NULL
      RETURNING u.period`,
     [...measureParams(tenantId, bounds), period],
   ) as Query;
