@@ -1,6 +1,7 @@
 /**
  * bench/gate — what the TenantGate adds to a tenant API request, through `wrangler dev`:
- * GET /api/tenant (no database work of its own) with the gate on and off, latency p50/p99 and
+ * anonymous GET /api/tenant (no database work of its own; signed-in members would also get a live
+ * usage summary) with the gate on and off, latency p50/p99 and
  * requests/s at a fixed concurrency; then that a Pro tenant gets every one of its 120 requests
  * a minute (no false refusals) and the 121st is refused.
  *
@@ -18,11 +19,11 @@ const gateway = await startBenchGateway(process.env.DATABASE_URL ? { databaseUrl
 const rows: (string | number)[][] = [];
 let worker: RunningWorker | undefined;
 
-async function tenant(slug: string, limits: Record<string, number | null>): Promise<{ host: string; token: string }> {
+async function tenant(slug: string, limits: Record<string, number | null>): Promise<{ host: string }> {
   const res = await request(PORT, 'localhost', 'POST', '/api/tenants/create', { name: slug, slug, ownerEmail: `o@${slug}.test`, ownerName: 'O', ownerPassword: 'securepass123' }, admin);
-  const body = JSON.parse(res.body) as { tenant: { id: string }; token: string };
+  const body = JSON.parse(res.body) as { tenant: { id: string }; };
   await request(PORT, 'localhost', 'PUT', `/api/tenants/${body.tenant.id}`, { plan: 'pro', ...(Object.keys(limits).length ? { plan: 'custom', limits } : {}) }, admin);
-  return { host: `${slug}.localhost`, token: body.token };
+  return { host: `${slug}.localhost` };
 }
 
 try {
@@ -31,11 +32,10 @@ try {
     worker = await startWorker(gateway, PORT, { PLAN_LIMITS_ENFORCED: enforced });
     // A high custom limit so the measurement is of the gate's cost, not of refusals.
     const t = await tenant(`gate-${enforced}-${run}`, { requestsPerMinute: 1_000_000, apiCallsPerMonth: null });
-    const auth = { authorization: `Bearer ${t.token}` };
-    for (let i = 0; i < 200; i++) await request(PORT, t.host, 'GET', '/api/tenant', undefined, auth);
+    for (let i = 0; i < 200; i++) await request(PORT, t.host, 'GET', '/api/tenant');
     let refused = 0;
     const r = await runConcurrent(REQUESTS, CONCURRENCY, async () => {
-      const res = await request(PORT, t.host, 'GET', '/api/tenant', undefined, auth);
+      const res = await request(PORT, t.host, 'GET', '/api/tenant');
       if (res.status === 429) refused += 1;
       else if (res.status !== 200) throw new Error(`status ${res.status}`);
     });
@@ -43,9 +43,8 @@ try {
     if (enforced === 'true') {
       // The Pro plan's own limit: 120 a minute, all granted, then refused.
       const pro = await tenant(`gate-pro-${run}`, {});
-      const proAuth = { authorization: `Bearer ${pro.token}` };
       const statuses: number[] = [];
-      for (let i = 0; i < 121; i++) statuses.push((await request(PORT, pro.host, 'GET', '/api/tenant', undefined, proAuth)).status);
+      for (let i = 0; i < 121; i++) statuses.push((await request(PORT, pro.host, 'GET', '/api/tenant')).status);
       const granted = statuses.filter((s) => s === 200).length;
       console.log(`pro plan, 121 sequential requests: ${granted} granted, ${statuses.length - granted} refused (expected 120 and 1 unless the minute turned during the run)`);
     }

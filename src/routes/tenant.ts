@@ -42,7 +42,7 @@ tenantRoutes.get('/', async (c) => {
   const principal = c.get('principal');
   if (principal.kind !== 'user' || principal.tenantId !== tenant.id) return c.json({ tenant: config });
   const { tdb } = asMember(c);
-  const live = await liveUsage(tdb, usagePeriod()).catch((err: unknown) => {
+  const live = await liveUsage(tdb, usagePeriod(), { activity: false }).catch((err: unknown) => {
     // A session ended since its token was issued counts as signed out here.
     if (err instanceof ApiError && err.status === 401) return null;
     throw err;

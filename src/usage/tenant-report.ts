@@ -23,11 +23,14 @@ export interface TenantUsage {
   measuredAt: string | null;
 }
 
-/** The current month, live: one transaction (one round trip). */
-export async function liveUsage(tdb: TenantDb, period: string): Promise<TenantUsage> {
+/**
+ * The current month, live: one transaction (one round trip). `activity: false` leaves out
+ * messages sent and people active (zero), for callers that need only the caps.
+ */
+export async function liveUsage(tdb: TenantDb, period: string, options: { activity: boolean } = { activity: true }): Promise<TenantUsage> {
   const id = tdb.tenant.id;
   const [measured, stored, storage] = await tdb.transaction([
-    tdb.sql.query(measureSql(null), measureParams(id, periodBounds(period))) as Query,
+    tdb.sql.query(measureSql(null, options), measureParams(id, periodBounds(period), options)) as Query,
     tdb.sql.query(STORED_SQL, [id, period]) as Query,
     tdb.sql.query(STORAGE_SQL, [id, period]) as Query,
   ]);
