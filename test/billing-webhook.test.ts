@@ -6,11 +6,15 @@
  */
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SYSTEM_CONTEXT } from '../src/audit/audit';
 import { suspendOverdueTenants } from '../src/billing/grace';
+import { syncTenant } from '../src/billing/sync';
+import { writeBilling } from '../src/billing/tenant-billing';
+import { claimEvent, markProcessed } from '../src/billing/webhook-events';
 import { BILLING_SUSPENSION_REASON, patchFromSubscription } from '../src/billing/subscription-state';
 import type { TenantRow } from '../src/db/schema';
 import { captureLogs, cronBillingDeps, deliverEvent, expectNoSecrets, stripeAuditCount, subscribe, tenantRow, webhookRow } from './support/billing';
-import { completeCheckout, failNext, fakeEvents, invoice, setSubscription, signedEvent, TEST_STRIPE_WEBHOOK_SECRET } from './support/stripe';
+import { completeCheckout, failNext, fakeEvents, invoice, setSubscription, signedEvent, stripeClient, TEST_STRIPE_WEBHOOK_SECRET } from './support/stripe';
 import { adminAuth, api, bearer, createTenant, database, PLATFORM, tenantUrl } from './support/tenants';
 
 beforeAll(() => captureLogs());
@@ -183,6 +187,67 @@ describe('order', () => {
     const tenant = await api(tenantUrl(t.slug, '/api/tenant'));
     expect(tenant.body.tenant).toMatchObject({ plan: 'free' });
     expect(tenant.body.tenant.limits).toMatchObject({ users: 10, channels: 5 });
+  });
+
+  it('a handler that read the subscription before a later sync was written does not put its older state back', async () => {
+    const t = await createTenant();
+    const sub = await subscribe(t);
+    // Handler A reads the subscription (active), then stalls before writing.
+    const fetchedAt = new Date();
+    const stale = await stripeClient().subscriptions.retrieve(sub.subscriptionId);
+    const eventA = await signedEvent('customer.subscription.updated', stale);
+    expect(await claimEvent(database(), JSON.parse(eventA.payload) as Stripe.Event, eventA.payload)).toBe(1);
+
+    // Handler B, later: the subscription is deleted, and its event is processed in full.
+    await setSubscription(sub.subscriptionId, { status: 'canceled' });
+    const deleted = (await fakeEvents({ type: 'customer.subscription.deleted', object: sub.subscriptionId })).at(-1);
+    expect((await deliverEvent(deleted!)).status).toBe(200);
+    const afterB = await tenantRow(t.id);
+    expect(afterB).toMatchObject({ billingPlan: 'free', stripeSubscriptionId: null, subscriptionStatus: 'canceled' });
+    expect(afterB.billingSyncedAt!.getTime()).toBeGreaterThan(fetchedAt.getTime());
+
+    // A resumes and writes what it read, with its event row, as the webhook does.
+    const deps = cronBillingDeps();
+    const result = await syncTenant(deps, t.id, { fetched: { subscription: stale, fetchedAt } }, () => ({
+      actor: { type: 'stripe' },
+      context: SYSTEM_CONTEXT,
+      subject: { type: 'subscription', id: sub.subscriptionId },
+      alongside: [markProcessed(deps.database, eventA.id, t.id)],
+    }));
+    expect(result.changed).toEqual({});
+    const afterA = await tenantRow(t.id);
+    expect(afterA).toMatchObject({ billingPlan: 'free', stripeSubscriptionId: null, subscriptionStatus: 'canceled', version: afterB.version });
+    expect(afterA.billingSyncedAt).toEqual(afterB.billingSyncedAt);
+    // The event is done with: processed, and Stripe is not asked to send it again.
+    expect(await webhookRow(eventA.id)).toMatchObject({ status: 'processed', tenant_id: t.id });
+    expect((await api(tenantUrl(t.slug, '/api/tenant'))).body.tenant.plan).toBe('free');
+
+    // A state read after B's is written (the check is on the time, not on who came first).
+    await setSubscription(sub.subscriptionId, { status: 'active' });
+    const fresh = { subscription: await stripeClient().subscriptions.retrieve(sub.subscriptionId), fetchedAt: new Date() };
+    await syncTenant(deps, t.id, { fetched: fresh }, () => ({ actor: { type: 'stripe' }, context: SYSTEM_CONTEXT, subject: { type: 'subscription', id: sub.subscriptionId } }));
+    expect(await tenantRow(t.id)).toMatchObject({ billingPlan: 'pro', stripeSubscriptionId: sub.subscriptionId, billingSyncedAt: fresh.fetchedAt });
+  });
+
+  it('a newer sync stored between reading the row and writing it refuses the older write in its transaction', async () => {
+    const t = await createTenant();
+    const sub = await subscribe(t);
+    const before = await tenantRow(t.id);
+    // Read after the row's last sync, so not stale when the row was read...
+    const stale = { subscription: await stripeClient().subscriptions.retrieve(sub.subscriptionId), fetchedAt: new Date() };
+    expect(stale.fetchedAt.getTime()).toBeGreaterThan(before.billingSyncedAt!.getTime());
+    // ...but a newer sync that changed nothing visible lands first: only the time moves, without a version bump.
+    await syncTenant(cronBillingDeps(), t.id, { fetched: { subscription: stale.subscription, fetchedAt: new Date(stale.fetchedAt.getTime() + 1000) } }, () => ({
+      actor: { type: 'stripe' }, context: SYSTEM_CONTEXT, subject: { type: 'subscription', id: sub.subscriptionId },
+    }));
+    const stamped = await tenantRow(t.id);
+    expect(stamped.version).toBe(before.version);
+    expect(stamped.billingSyncedAt!.getTime()).toBeGreaterThan(before.billingSyncedAt!.getTime());
+    // The older write, computed on the row as it was before the stamp (same version), is refused
+    // as a conflict by the check inside its transaction; nothing of it is written.
+    const older = { billingPlan: 'enterprise' as const, billingSyncedAt: stale.fetchedAt };
+    await expect(writeBilling(cronBillingDeps(), before, older, { actor: { type: 'stripe' }, context: SYSTEM_CONTEXT, subject: { type: 'subscription', id: sub.subscriptionId } })).rejects.toMatchObject({ code: 'conflict' });
+    expect(await tenantRow(t.id)).toMatchObject({ billingPlan: 'pro', version: before.version });
   });
 
   it('an old cancelled subscription does not undo a newer live one', async () => {

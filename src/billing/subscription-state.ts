@@ -18,7 +18,7 @@ import { BILLING_SUSPENSION_REASON, isBillingSuspension } from '../tenancy/suspe
 
 /** Subscriptions that exist and bill the customer: checkout refuses a second one. */
 export const LIVE_STATUSES: ReadonlySet<string> = new Set(['active', 'trialing', 'past_due', 'unpaid']);
-const ENDED_STATUSES: ReadonlySet<string> = new Set(['canceled', 'incomplete_expired']);
+export const ENDED_STATUSES: ReadonlySet<string> = new Set(['canceled', 'incomplete_expired']);
 
 // Billing's suspensions are told apart from an operator's by their reason (tenancy/suspension.ts).
 export { BILLING_SUSPENSION_REASON, isBillingSuspension };
@@ -36,6 +36,7 @@ export type BillingFields = Pick<
   | 'trialEndsAt'
   | 'subscriptionStatus'
   | 'pastDueSince'
+  | 'billingSyncedAt'
   | 'lastPaymentAt'
   | 'lastPaymentAmount'
   | 'lastPaymentStatus'
@@ -52,9 +53,17 @@ export interface SyncContext {
   now: Date;
 }
 
-
 export function graceEndsAt(pastDueSince: Date, graceDays: number): Date {
   return new Date(pastDueSince.getTime() + graceDays * 86_400_000);
+}
+
+/**
+ * Whether a subscription state fetched at `fetchedAt` is older than the one the row already
+ * holds: a handler that stalled between fetching and writing must not put back a state a later
+ * handler has replaced (an "active" read before the subscription was deleted).
+ */
+export function isStaleSync(before: Pick<TenantRow, 'billingSyncedAt'>, fetchedAt: Date): boolean {
+  return before.billingSyncedAt !== null && before.billingSyncedAt.getTime() > fetchedAt.getTime();
 }
 
 /** The tenant's billing fields for `sub`'s current state (empty when `sub` is not the tenant's concern). */

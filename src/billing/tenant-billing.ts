@@ -58,16 +58,35 @@ function sameValue(a: unknown, b: unknown): boolean {
  * Writes `patch` (what differs from `before`) with its audit rows, and the `alongside`
  * statements, in one transaction. Nothing differs: only `alongside` runs, and no audit row is
  * written, so a replayed event leaves no trace on the tenant. Returns the row after the write.
+ *
+ * `patch.billingSyncedAt` (when the subscription state in `patch` was fetched from Stripe) is
+ * bookkeeping, not a change anyone sees: alone, it is moved forward without a version bump, an
+ * audit row or a publish. With a real change, the transaction first checks, under the row lock,
+ * that no newer sync was stored meanwhile — the stamp-only write above does not bump the version,
+ * so the version lock alone would not see it — and is refused as a conflict if one was (the
+ * caller re-reads the row, and finds its own state stale).
  */
 export async function writeBilling(deps: BillingDeps, before: TenantRow, patch: BillingPatch, write: BillingWrite): Promise<{ row: TenantRow; changed: BillingPatch }> {
   const changed = changedFields(before, patch);
-  if (!Object.keys(changed).length) {
-    if (write.alongside?.length) await deps.database.transaction(write.alongside);
-    return { row: before, changed };
+  const { billingSyncedAt: _stamp, ...visible } = changed;
+  const syncedAt = patch.billingSyncedAt ?? null;
+  if (!Object.keys(visible).length) {
+    const statements = [...(syncedAt ? [stampSync(deps, before.id, syncedAt)] : []), ...(write.alongside ?? [])];
+    if (statements.length) await deps.database.transaction(statements);
+    return { row: before, changed: visible };
   }
+  const guard = syncedAt ? [deps.database.sql`SELECT public.nchat_check_billing_sync(${before.id}::uuid, ${syncedAt.toISOString()}::timestamptz)`] : [];
   const update = asNeonQuery(deps.database, deps.database.db.update(tenants).set(changed).where(eq(tenants.id, before.id)));
-  const row = await writeTenant(deps, before, [update, ...(write.alongside ?? [])], billingAudits(before, changed, write));
+  const row = await writeTenant(deps, before, [...guard, update, ...(write.alongside ?? [])], billingAudits(before, changed, write));
   return { row, changed };
+}
+
+/** Moves the sync time forward, never back (a concurrent newer stamp stays). */
+function stampSync(deps: BillingDeps, tenantId: string, at: Date): Query {
+  const iso = at.toISOString();
+  return deps.database.sql`
+    UPDATE public.tenants SET billing_synced_at = ${iso}::timestamptz
+    WHERE id = ${tenantId}::uuid AND (billing_synced_at IS NULL OR billing_synced_at < ${iso}::timestamptz)`;
 }
 
 /**

@@ -6,9 +6,10 @@ import { tenants, type TenantRow } from '../db/schema';
 import { ApiError } from '../http/errors';
 import type { Logger } from '../http/logger';
 import { findTenant } from '../tenancy/service';
-import { describeError, isMissingResource, webhookCryptoProvider } from './stripe-client';
-import { idOf, patchFromInvoice, patchFromSubscription, subscriptionOfInvoice, type BillingPatch } from './subscription-state';
-import { writeBillingFresh, type BillingDeps } from './tenant-billing';
+import { describeError, webhookCryptoProvider } from './stripe-client';
+import { idOf, subscriptionOfInvoice } from './subscription-state';
+import { fetchSubscription, syncTenant } from './sync';
+import type { BillingDeps } from './tenant-billing';
 import { claimEvent, markFailed, markIgnored, markProcessed } from './webhook-events';
 
 /**
@@ -117,17 +118,6 @@ async function tenantForEvent(database: Database, subject: EventSubject): Promis
   return null;
 }
 
-/** The subscription as Stripe has it now. A subscription Stripe no longer knows has ended. */
-async function currentSubscription(stripe: Stripe, subject: EventSubject): Promise<Stripe.Subscription | null> {
-  if (!subject.subscriptionId) return null;
-  try {
-    return await stripe.subscriptions.retrieve(subject.subscriptionId);
-  } catch (err) {
-    if (isMissingResource(err) && subject.subscriptionCopy) return { ...subject.subscriptionCopy, status: 'canceled' };
-    throw err;
-  }
-}
-
 /**
  * Verify, record, process. Answers: the outcome (200), or throws ApiError 400 (not from Stripe,
  * nothing stored) or 500 (stored as failed with the error and attempt count; Stripe retries).
@@ -152,15 +142,11 @@ export async function receiveWebhook(deps: BillingDeps, stripe: Stripe, req: Web
       return logged(req.log, { status: 'ignored', eventId: event.id, tenantId: null }, event, attempts);
     }
     tenantId = tenant.id;
-    const subscription = await currentSubscription(stripe, subject);
-    const context = { prices: deps.config, graceDays: deps.config.BILLING_GRACE_DAYS, now: new Date() };
-    await writeBillingFresh(
+    const fetched = subject.subscriptionId ? await fetchSubscription(stripe, subject.subscriptionId, subject.subscriptionCopy) : null;
+    await syncTenant(
       deps,
       tenant.id,
-      (before): BillingPatch => ({
-        ...(subscription ? patchFromSubscription(before, subscription, context) : {}),
-        ...(subject.invoice ? patchFromInvoice(before, subject.invoice.invoice, subject.invoice.outcome, event.created) : {}),
-      }),
+      { fetched, ...(subject.invoice ? { invoice: { ...subject.invoice, eventCreated: event.created } } : {}) },
       // A function, so each attempt gets its own statement objects.
       () => ({
         actor: { type: 'stripe' },

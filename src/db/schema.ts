@@ -52,6 +52,8 @@ export const tenants = pgTable('tenants', {
   subscriptionStatus: text('subscription_status'),
   /** When the subscription went past due; the grace period counts from here (migration 0003). */
   pastDueSince: ts('past_due_since'),
+  /** When the subscription state the row holds was fetched from Stripe; an older fetch never overwrites it (migration 0005). */
+  billingSyncedAt: ts('billing_synced_at'),
   limits: jsonb('limits').$type<Record<string, number | null>>().notNull(),
   features: jsonb('features').$type<Record<string, boolean>>().notNull(),
   branding: jsonb('branding').$type<Branding>().notNull(),
