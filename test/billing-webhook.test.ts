@@ -4,6 +4,8 @@
  * order does not matter; a failure is stored and answered 500 so Stripe retries; past due →
  * grace period → suspended → paid → active. Events are signed by the local fake.
  */
+import { createExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_CONTEXT } from '../src/audit/audit';
@@ -13,8 +15,10 @@ import { writeBilling } from '../src/billing/tenant-billing';
 import { claimEvent, markProcessed } from '../src/billing/webhook-events';
 import { BILLING_SUSPENSION_REASON, patchFromSubscription } from '../src/billing/subscription-state';
 import type { TenantRow } from '../src/db/schema';
+import worker from '../src/index';
 import { captureLogs, cronBillingDeps, deliverEvent, expectNoSecrets, stripeAuditCount, subscribe, tenantRow, webhookRow } from './support/billing';
-import { completeCheckout, failNext, fakeEvents, invoice, setSubscription, signedEvent, stripeClient, TEST_STRIPE_WEBHOOK_SECRET } from './support/stripe';
+import { envWith } from './support/gateway';
+import { completeCheckout, failNext, fakeEvents, invoice, setSubscription, signedEvent, stripeClient, TEST_STRIPE_WEBHOOK_SECRET, WEBHOOK_URL } from './support/stripe';
 import { adminAuth, api, bearer, createTenant, database, PLATFORM, tenantUrl } from './support/tenants';
 
 beforeAll(() => captureLogs());
@@ -126,6 +130,39 @@ describe('recording', () => {
     expect(retried.body.status).toBe('processed');
     expect(await webhookRow(completed.id)).toMatchObject({ status: 'processed', attempts: 2, error: null });
     expect((await tenantRow(t.id)).billingPlan).toBe('pro');
+  });
+  it('a change that committed but could not be published is published when Stripe delivers the event again', async () => {
+    const t = await createTenant();
+    const started = await api(tenantUrl(t.slug, '/api/billing/checkout'), { method: 'POST', headers: { authorization: `Bearer ${t.token}` }, json: { plan: 'pro', interval: 'monthly' } });
+    const paid = await completeCheckout(started.body.checkout.url);
+    const completed = paid.events.find((e) => e.type === 'checkout.session.completed')!;
+    // The TenantGate cannot be reached during this delivery (an outage of the platform's binding,
+    // not of our code): the write commits, publishing it fails, and the Worker answers 500.
+    const unreachable = () => {
+      throw new Error('TenantGate unreachable');
+    };
+    const gateDown = { ...env, TENANT_GATE: { idFromName: unreachable, idFromString: unreachable, newUniqueId: unreachable, get: unreachable } } as unknown as Env;
+    const first = await worker.fetch(
+      new Request(WEBHOOK_URL, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': completed.signature }, body: completed.payload }),
+      gateDown,
+      createExecutionContext(),
+    );
+    expect(first.status).toBe(500);
+    await first.text();
+    expect(await webhookRow(completed.id)).toMatchObject({ status: 'processed', tenant_id: t.id });
+    expect((await tenantRow(t.id)).billingPlan).toBe('pro');
+    // Nobody was told: the workspace still answers as free.
+    expect((await api(tenantUrl(t.slug, '/api/tenant'))).body.tenant.plan).toBe('free');
+
+    // Stripe's retry: a duplicate (no second effect), and the current row is published.
+    const audits = await stripeAuditCount(t.id);
+    const retried = await deliverEvent(completed);
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ status: 'duplicate', eventId: completed.id });
+    expect(await stripeAuditCount(t.id)).toBe(audits);
+    expect((await api(tenantUrl(t.slug, '/api/tenant'))).body.tenant).toMatchObject({ plan: 'pro', limits: { users: 100 } });
+    const gated = await worker.fetch(new Request(tenantUrl(t.slug, '/api/tenant')), envWith({ PLAN_LIMITS_ENFORCED: 'true' }), createExecutionContext());
+    expect(gated.headers.get('ratelimit-limit')).toBe('120');
   });
 });
 

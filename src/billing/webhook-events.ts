@@ -22,6 +22,13 @@ export async function claimEvent(database: Database, event: Stripe.Event, rawPay
   return rows[0]?.attempts ?? null;
 }
 
+/** The workspace a processed event changed (null when it was ignored, or is not processed). */
+export async function processedTenantOf(database: Database, eventId: string): Promise<string | null> {
+  const rows = (await database.sql`
+    SELECT tenant_id FROM public.stripe_webhooks WHERE event_id = ${eventId} AND status = 'processed'`) as { tenant_id: string | null }[];
+  return rows[0]?.tenant_id ?? null;
+}
+
 /** Marks the event processed; placed in the same transaction as the tenant change it made. */
 export function markProcessed(database: Database, eventId: string, tenantId: string | null): Query {
   return database.sql`

@@ -5,12 +5,12 @@ import type { Database } from '../db/client';
 import { tenants, type TenantRow } from '../db/schema';
 import { ApiError } from '../http/errors';
 import type { Logger } from '../http/logger';
-import { findTenant } from '../tenancy/service';
+import { findTenant, publish } from '../tenancy/service';
 import { describeError, webhookCryptoProvider } from './stripe-client';
 import { idOf, subscriptionOfInvoice } from './subscription-state';
 import { fetchSubscription, syncTenant } from './sync';
 import type { BillingDeps } from './tenant-billing';
-import { claimEvent, markFailed, markIgnored, markProcessed } from './webhook-events';
+import { claimEvent, markFailed, markIgnored, markProcessed, processedTenantOf } from './webhook-events';
 
 /**
  * POST /api/billing/webhook, after the route has read the raw body: verify, record once,
@@ -125,10 +125,7 @@ async function tenantForEvent(database: Database, subject: EventSubject): Promis
 export async function receiveWebhook(deps: BillingDeps, stripe: Stripe, req: WebhookRequest): Promise<WebhookOutcome> {
   const event = await verifyEvent(stripe, req);
   const attempts = await claimEvent(deps.database, event, req.rawBody);
-  if (attempts === null) {
-    req.log.info('stripe_event', { eventId: event.id, type: event.type, status: 'duplicate' });
-    return { status: 'duplicate', eventId: event.id };
-  }
+  if (attempts === null) return duplicate(deps, event, req.log);
   let tenantId: string | null = null;
   try {
     const subject = subjectOf(event);
@@ -162,6 +159,29 @@ export async function receiveWebhook(deps: BillingDeps, stripe: Stripe, req: Web
     req.log.warn('stripe_event_failed', { eventId: event.id, type: event.type, tenantId, attempts, error });
     throw new ApiError(500, 'webhook_failed', 'Processing the event failed; Stripe will deliver it again.', { eventId: event.id, attempts, error });
   }
+}
+
+/**
+ * A delivery of an event already processed (or ignored): no second effect, but the tenant's
+ * current row is published again. The first delivery may have committed its change and then
+ * failed to tell the TenantGate and KV; its 500 is why Stripe sent the event again, and only
+ * publishing finishes it. Cheap and idempotent: the gate and KV keep the newer of two versions.
+ * Publishing failing again is a 500 again, so Stripe keeps trying.
+ */
+async function duplicate(deps: BillingDeps, event: Stripe.Event, log: Logger): Promise<WebhookOutcome> {
+  const tenantId = await processedTenantOf(deps.database, event.id);
+  const row = tenantId ? await findTenant(deps.database, tenantId) : null;
+  if (row) {
+    try {
+      await publish(deps, row);
+    } catch (err) {
+      const error = describeError(err);
+      log.warn('stripe_event_publish_failed', { eventId: event.id, type: event.type, tenantId, error });
+      throw new ApiError(500, 'webhook_failed', 'The event was applied, but publishing the change to the workspace failed; Stripe will deliver it again.', { eventId: event.id, error });
+    }
+  }
+  log.info('stripe_event', { eventId: event.id, type: event.type, status: 'duplicate', tenantId, republished: row !== null });
+  return { status: 'duplicate', eventId: event.id };
 }
 
 function logged(log: Logger, outcome: WebhookOutcome, event: Stripe.Event, attempts: number): WebhookOutcome {
