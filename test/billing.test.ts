@@ -141,6 +141,18 @@ describe('checkout', () => {
     expect(session!.body.subscription_data).toEqual({ metadata: { tenant_id: t.id }, trial_end: String(Math.floor(row.trialEndsAt!.getTime() / 1000)) });
   });
 
+  it('a workspace in its Pro trial that buys Enterprise pays from the start: no trial is carried over', async () => {
+    const t = await createTenant({ trial: true });
+    expect(await tenantRow(t.id)).toMatchObject({ status: 'trial', billingPlan: 'pro' });
+    const res = await billingCall(t, t.token, 'POST', '/checkout', { plan: 'enterprise', interval: 'monthly' });
+    expect(res.status).toBe(201);
+    const row = await tenantRow(t.id);
+    const [session] = await fakeRequests({ customer: row.stripeCustomerId!, method: 'POST', path: '/v1/checkout/sessions' });
+    expect(session!.body.line_items).toEqual([{ price: 'price_enterprise_monthly', quantity: '1' }]);
+    expect(session!.body.subscription_data).toEqual({ metadata: { tenant_id: t.id } });
+    expect(session!.body.subscription_data).not.toHaveProperty('trial_end');
+  });
+
   it('validates the plan and interval', async () => {
     const t = await createTenant();
     for (const body of [{ plan: 'free', interval: 'monthly' }, { plan: 'custom', interval: 'monthly' }, { plan: 'pro', interval: 'weekly' }, { plan: 'pro' }]) {

@@ -33,8 +33,11 @@ export async function startCheckout(deps: BillingDeps, stripe: Stripe, row: Tena
   const existing = await viaStripe(() => stripe.subscriptions.list({ customer, status: 'all', limit: 20 }));
   if (existing.data.some((s) => LIVE_STATUSES.has(s.status))) throw subscriptionExists();
 
-  // A workspace in its free Pro trial keeps the days it has left: Stripe charges when they end.
-  const trialEnd = row.status === 'trial' && row.trialEndsAt && row.trialEndsAt.getTime() - Date.now() > MIN_TRIAL_LEFT_MS ? Math.floor(row.trialEndsAt.getTime() / 1000) : undefined;
+  // A workspace in its free trial that buys the plan it is trying keeps the days it has left
+  // (Stripe charges when they end). Buying another plan (Enterprise during a Pro trial) is not
+  // covered by that trial: it is paid from the start.
+  const trialLeft = row.status === 'trial' && req.plan === row.billingPlan && row.trialEndsAt && row.trialEndsAt.getTime() - Date.now() > MIN_TRIAL_LEFT_MS;
+  const trialEnd = trialLeft && row.trialEndsAt ? Math.floor(row.trialEndsAt.getTime() / 1000) : undefined;
   const session = await viaStripe(() =>
     stripe.checkout.sessions.create({
       mode: 'subscription',
