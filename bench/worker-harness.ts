@@ -78,7 +78,8 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 /** One HTTP request with an explicit Host header (Node's fetch does not allow setting it). */
 export function request(port: number, host: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
+    // A string is sent as it is (a signed webhook's exact bytes); anything else as JSON.
+    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     const req = http.request(
       { host: '127.0.0.1', port, method, path, agent, headers: { host: `${host}:${port}`, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}), ...headers } },
       (res) => {
