@@ -207,7 +207,7 @@ describe('portal', () => {
 });
 
 describe('subscription changes', () => {
-  it('changes the plan with proration at Stripe; the plan follows when Stripe confirms', async () => {
+  it('changes the plan at Stripe, invoiced at once and applied only when paid; the plan follows when Stripe confirms', async () => {
     const t = await createTenant();
     const sub = await subscribe(t);
     const res = await billingCall(t, t.token, 'PUT', '/subscription', { plan: 'enterprise', interval: 'yearly' });
@@ -215,7 +215,8 @@ describe('subscription changes', () => {
     expect(res.body.subscription).toMatchObject({ plan: 'enterprise', interval: 'yearly', status: 'active' });
     const itemId = sub.subscription.items.data[0]!.id;
     const [update] = await fakeRequests({ customer: sub.customerId, method: 'POST', path: `/v1/subscriptions/${sub.subscriptionId}` });
-    expect(update!.body).toEqual({ items: [{ id: itemId, price: 'price_enterprise_yearly' }], proration_behavior: 'create_prorations' });
+    // The difference is invoiced now, and the new price applies only once that invoice is paid.
+    expect(update!.body).toEqual({ items: [{ id: itemId, price: 'price_enterprise_yearly' }], proration_behavior: 'always_invoice', payment_behavior: 'pending_if_incomplete' });
     // Not yet: the request did not move the plan.
     expect((await tenantRow(t.id)).billingPlan).toBe('pro');
 

@@ -177,6 +177,27 @@ describe('Stripe fake: subscription changes', () => {
     expect((first.data.previous_attributes as { plan?: { id: string } }).plan?.id).toBe('price_pro_monthly');
   });
 
+  it('takes a plan change as a pending update (always_invoice, pending_if_incomplete), and refuses what a pending update cannot carry', async () => {
+    const { customer, session } = await newCheckout();
+    const { subscription } = await completeCheckout(session.id);
+    const itemId = subscription.items.data[0]!.id;
+    const changed = await stripe.subscriptions.update(subscription.id, {
+      items: [{ id: itemId, price: 'price_enterprise_monthly' }],
+      proration_behavior: 'always_invoice',
+      payment_behavior: 'pending_if_incomplete',
+    });
+    expect(changed.items.data[0]!.price.id).toBe('price_enterprise_monthly');
+    await expect(stripe.subscriptions.update(subscription.id, { cancel_at_period_end: true, payment_behavior: 'pending_if_incomplete' })).rejects.toMatchObject({
+      type: 'StripeInvalidRequestError',
+      statusCode: 400,
+      param: 'cancel_at_period_end',
+    });
+    await expect(stripe.subscriptions.update(subscription.id, { payment_behavior: 'whenever' as 'pending_if_incomplete' })).rejects.toMatchObject({ statusCode: 400, param: 'payment_behavior' });
+    const [update] = await fakeRequests({ customer: customer.id, method: 'POST', path: `/v1/subscriptions/${subscription.id}` });
+    expect(update!.body).toEqual({ items: [{ id: itemId, price: 'price_enterprise_monthly' }], proration_behavior: 'always_invoice', payment_behavior: 'pending_if_incomplete' });
+    expect((await stripe.subscriptions.retrieve(subscription.id)).cancel_at_period_end).toBe(false);
+  });
+
   it('cancels now, and lists subscriptions by customer and status', async () => {
     const { customer, session } = await newCheckout();
     const { subscription } = await completeCheckout(session.id);

@@ -62,6 +62,11 @@ interface StoredIdempotentResponse {
   body: unknown;
 }
 
+/** `payment_behavior` on a subscription update. */
+const PAYMENT_BEHAVIORS = ['allow_incomplete', 'default_incomplete', 'error_if_incomplete', 'pending_if_incomplete'];
+/** What a pending update (`payment_behavior=pending_if_incomplete`) may carry, as Stripe documents it. */
+const PENDING_UPDATE_PARAMS = ['expand', 'payment_behavior', 'proration_behavior', 'proration_date', 'billing_cycle_anchor', 'items', 'trial_end', 'trial_from_plan', 'add_invoice_items'];
+
 /** Trial length when a checkout is completed as `trialing` without `subscription_data[trial_period_days]`. */
 const DEFAULT_TRIAL_DAYS = 14;
 
@@ -354,6 +359,15 @@ export class StripeFakeState {
     const prorationBehavior = readString(params, 'proration_behavior');
     if (prorationBehavior && !['create_prorations', 'none', 'always_invoice'].includes(prorationBehavior)) {
       throw invalidParam('proration_behavior', `Invalid proration_behavior: must be one of create_prorations, none, or always_invoice`);
+    }
+    const paymentBehavior = readString(params, 'payment_behavior');
+    if (paymentBehavior && !PAYMENT_BEHAVIORS.includes(paymentBehavior)) {
+      throw invalidParam('payment_behavior', `Invalid payment_behavior: must be one of ${PAYMENT_BEHAVIORS.join(', ')}`);
+    }
+    if (paymentBehavior === 'pending_if_incomplete') {
+      // Stripe: a pending update takes only the parameters that prorate or invoice.
+      const unsupported = Object.keys(params).find((key) => !PENDING_UPDATE_PARAMS.includes(key));
+      if (unsupported) throw invalidParam(unsupported, `Received unsupported parameter ${unsupported} with payment_behavior=pending_if_incomplete. Pending updates support only: ${PENDING_UPDATE_PARAMS.join(', ')}.`);
     }
     if (subscription.status === 'canceled' && (items.length > 0 || cancelAtPeriodEnd !== undefined)) {
       throw new StripeApiError(400, 'invalid_request_error', 'A canceled subscription can only update its cancellation_details and metadata.');

@@ -8,7 +8,8 @@ import { idOf, LIVE_STATUSES } from './subscription-state';
 import type { BillingDeps } from './tenant-billing';
 
 /**
- * Changes an owner asks for on an existing subscription: another plan or interval (prorated),
+ * Changes an owner asks for on an existing subscription: another plan or interval (prorated and
+ * invoiced at once, applied when paid),
  * cancel at the end of the period, or take that back. Each is sent to Stripe and answered with
  * Stripe's reply; the tenant's plan follows when Stripe's webhook confirms it.
  */
@@ -36,8 +37,11 @@ export async function changePlan(deps: BillingDeps, stripe: Stripe, row: TenantR
   const item = sub.items.data[0];
   if (!item) throw new ApiError(409, 'conflict', 'The subscription has no item to change; use the billing portal.');
   if (item.price.id === price) return sub;
+  // The difference is invoiced at once, and the new price applies only if that invoice is paid
+  // (a pending update otherwise, which Stripe drops when it expires): the webhook then reads the
+  // old price until the money has moved, so an upgrade is never granted before payment.
   const updated = await viaStripe(() =>
-    stripe.subscriptions.update(sub.id, { items: [{ id: item.id, price }], proration_behavior: 'create_prorations' }),
+    stripe.subscriptions.update(sub.id, { items: [{ id: item.id, price }], proration_behavior: 'always_invoice', payment_behavior: 'pending_if_incomplete' }),
   );
   await recordBillingAction(deps.database, row.id, acting, 'billing.plan_change_requested', { plan: to.plan, interval: to.interval });
   return updated;
