@@ -103,6 +103,41 @@ describe('recording', () => {
     expect(await webhookRow(event.id)).toMatchObject({ status: 'ignored', tenant_id: null });
   });
 
+  it("attaches a new customer to the workspace a checkout names only when the customer's own metadata names that workspace", async () => {
+    const t = await createTenant();
+    const stripe = stripeClient();
+    const checkoutFor = async (customer: string) => {
+      const session = await stripe.checkout.sessions.create({
+        mode: 'subscription',
+        customer,
+        client_reference_id: t.id,
+        metadata: { tenant_id: t.id },
+        subscription_data: { metadata: { tenant_id: t.id } },
+        line_items: [{ price: 'price_pro_monthly', quantity: 1 }],
+        success_url: 'https://elsewhere.example/paid',
+      });
+      return completeCheckout(session.id);
+    };
+
+    // A session made outside nchat, for a customer that is not the workspace's, naming it.
+    const stranger = await stripe.customers.create({ email: 'someone@elsewhere.example' });
+    const foreign = await checkoutFor(stranger.id);
+    for (const event of foreign.events) {
+      const res = await deliverEvent(event);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ status: 'ignored', tenantId: null });
+      expect(await webhookRow(event.id)).toMatchObject({ status: 'ignored', tenant_id: null });
+    }
+    expect(await tenantRow(t.id)).toMatchObject({ billingPlan: 'free', stripeCustomerId: null, stripeSubscriptionId: null, subscriptionStatus: null });
+
+    // A customer made for the workspace (as ensureCustomer makes it), not yet stored on it, is attached.
+    const own = await stripe.customers.create({ metadata: { tenant_id: t.id, tenant_slug: t.slug } });
+    const paid = await checkoutFor(own.id);
+    const completed = paid.events.find((e) => e.type === 'checkout.session.completed')!;
+    expect((await deliverEvent(completed)).body).toMatchObject({ status: 'processed', tenantId: t.id });
+    expect(await tenantRow(t.id)).toMatchObject({ billingPlan: 'pro', stripeCustomerId: own.id, stripeSubscriptionId: paid.subscription.id });
+  });
+
   it('stores event types it does not handle as ignored', async () => {
     const event = await signedEvent('charge.refunded', { id: 'ch_1', object: 'charge' });
     expect((await deliverEvent(event)).body).toMatchObject({ status: 'ignored' });

@@ -6,7 +6,7 @@ import { tenants, type TenantRow } from '../db/schema';
 import { ApiError } from '../http/errors';
 import type { Logger } from '../http/logger';
 import { findTenant, publish } from '../tenancy/service';
-import { describeError, webhookCryptoProvider } from './stripe-client';
+import { describeError, isMissingResource, webhookCryptoProvider } from './stripe-client';
 import { idOf, subscriptionOfInvoice } from './subscription-state';
 import { fetchSubscription, syncTenant } from './sync';
 import type { BillingDeps } from './tenant-billing';
@@ -104,18 +104,32 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The tenant an event concerns: by the Stripe customer we stored, or — before that customer is
- * stored — by the tenant id we put in the checkout session, if that tenant has no other customer.
+ * stored — by the tenant id we put in the checkout session, if that tenant has no other customer
+ * and the customer itself names the tenant. The session's client_reference_id and metadata are
+ * whatever the session's creator chose (anyone holding an API key for the account, or a session
+ * made outside nchat); the customer's `metadata.tenant_id` is set by `ensureCustomer` when it
+ * creates the customer for that tenant, so only the two together tie a new customer to a tenant.
  */
-async function tenantForEvent(database: Database, subject: EventSubject): Promise<TenantRow | null> {
+async function tenantForEvent(database: Database, stripe: Stripe, subject: EventSubject): Promise<TenantRow | null> {
   if (subject.customerId) {
     const [row] = await database.db.select().from(tenants).where(eq(tenants.stripeCustomerId, subject.customerId)).limit(1);
     if (row) return row;
   }
-  if (subject.tenantHint && UUID.test(subject.tenantHint)) {
-    const row = await findTenant(database, subject.tenantHint);
-    if (row && (!row.stripeCustomerId || row.stripeCustomerId === subject.customerId)) return row;
+  if (!subject.customerId || !subject.tenantHint || !UUID.test(subject.tenantHint)) return null;
+  const row = await findTenant(database, subject.tenantHint);
+  if (!row || (row.stripeCustomerId && row.stripeCustomerId !== subject.customerId)) return null;
+  return (await customerTenantId(stripe, subject.customerId)) === row.id ? row : null;
+}
+
+/** The tenant id a Stripe customer carries in its own metadata (null: none, or the customer is gone). */
+async function customerTenantId(stripe: Stripe, customerId: string): Promise<string | null> {
+  try {
+    const customer = await stripe.customers.retrieve(customerId);
+    return customer.deleted ? null : (customer.metadata?.tenant_id ?? null);
+  } catch (err) {
+    if (isMissingResource(err)) return null;
+    throw err;
   }
-  return null;
 }
 
 /**
@@ -133,9 +147,9 @@ export async function receiveWebhook(deps: BillingDeps, stripe: Stripe, req: Web
       await markIgnored(deps.database, event.id, null, `event type ${event.type} is not handled`);
       return logged(req.log, { status: 'ignored', eventId: event.id, tenantId: null }, event, attempts);
     }
-    const tenant = await tenantForEvent(deps.database, subject);
+    const tenant = await tenantForEvent(deps.database, stripe, subject);
     if (!tenant) {
-      await markIgnored(deps.database, event.id, null, 'no workspace has this Stripe customer');
+      await markIgnored(deps.database, event.id, null, 'no workspace has this Stripe customer, and the customer names none');
       return logged(req.log, { status: 'ignored', eventId: event.id, tenantId: null }, event, attempts);
     }
     tenantId = tenant.id;
