@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import worker from '../src/index';
 import { billingCall, captureLogs, deliverEvent, expectNoSecrets, seenBodies, subscribe, tenantRow } from './support/billing';
 import { envWith } from './support/gateway';
-import { completeCheckout, fakeEvents, fakeRequests } from './support/stripe';
+import { checkoutSessionId, completeCheckout, fakeEvents, fakeRequests, stripeClient } from './support/stripe';
 import { addUser, adminAuth, api, bearer, createTenant, PLATFORM, tenantUrl } from './support/tenants';
 
 beforeAll(() => captureLogs());
@@ -76,6 +76,38 @@ describe('checkout', () => {
     expect(text).not.toMatch(/cus_|sub_|price_/);
   });
 
+  it('a session can be paid for 31 minutes, and a new checkout expires the older open ones, so an abandoned session cannot start a second subscription', async () => {
+    const t = await createTenant();
+    const before = Math.floor(Date.now() / 1000);
+    const abandoned = await billingCall(t, t.token, 'POST', '/checkout', { plan: 'pro', interval: 'monthly' });
+    const latest = await billingCall(t, t.token, 'POST', '/checkout', { plan: 'enterprise', interval: 'monthly' });
+    expect([abandoned.status, latest.status]).toEqual([201, 201]);
+    const after = Math.floor(Date.now() / 1000);
+    const row = await tenantRow(t.id);
+    const customer = row.stripeCustomerId!;
+
+    const creates = (await fakeRequests({ customer, method: 'POST', path: '/v1/checkout/sessions' })).filter((r) => r.path === '/v1/checkout/sessions');
+    expect(creates).toHaveLength(2);
+    for (const create of creates) {
+      const expiresAt = Number(create.body.expires_at);
+      expect(expiresAt).toBeGreaterThanOrEqual(before + 30 * 60);
+      expect(expiresAt).toBeLessThanOrEqual(after + 31 * 60);
+    }
+    const abandonedId = checkoutSessionId(abandoned.body.checkout.url);
+    const latestId = checkoutSessionId(latest.body.checkout.url);
+    expect(await fakeRequests({ customer, method: 'POST', path: `/v1/checkout/sessions/${abandonedId}/expire` })).toHaveLength(1);
+    const stripe = stripeClient();
+    expect(await stripe.checkout.sessions.retrieve(abandonedId)).toMatchObject({ status: 'expired', url: null });
+    expect(await stripe.checkout.sessions.retrieve(latestId)).toMatchObject({ status: 'open', expires_at: Number(creates[1]!.body.expires_at) });
+
+    // The abandoned session can no longer be paid; the latest one can, and is the only subscription.
+    await expect(completeCheckout(abandonedId)).rejects.toThrow(/expired, not open/);
+    const paid = await completeCheckout(latestId);
+    for (const event of paid.events) expect((await deliverEvent(event)).status).toBe(200);
+    expect((await stripe.subscriptions.list({ customer, status: 'all' })).data.map((s) => s.id)).toEqual([paid.subscription.id]);
+    expect(await tenantRow(t.id)).toMatchObject({ billingPlan: 'enterprise', stripeSubscriptionId: paid.subscription.id });
+  });
+
   it('refuses a second checkout while a subscription is live, pointing at the plan change route', async () => {
     const t = await createTenant();
     await subscribe(t);
@@ -103,7 +135,8 @@ describe('checkout', () => {
     // Every create carried the tenant's key, so Stripe answered them all with one customer.
     expect(new Set(creates.map((r) => r.idempotencyKey))).toEqual(new Set([`nchat-customer-${t.id}`]));
     expect(new Set(creates.map((r) => r.result?.id))).toEqual(new Set([row.stripeCustomerId]));
-    const sessions = (await fakeRequests({ customer: row.stripeCustomerId!, method: 'POST', path: '/v1/checkout/sessions' }));
+    // Two sessions created (either may have expired the other, which is fine: one can be paid).
+    const sessions = (await fakeRequests({ customer: row.stripeCustomerId!, method: 'POST', path: '/v1/checkout/sessions' })).filter((r) => r.path === '/v1/checkout/sessions');
     expect(sessions).toHaveLength(2);
     expect(sessions.every((s) => s.body.customer === row.stripeCustomerId)).toBe(true);
   });

@@ -103,6 +103,28 @@ describe('Stripe fake: checkout to subscription', () => {
     await expect(completeCheckout(session.id)).rejects.toThrow(/400/);
   });
 
+  it('takes expires_at between 30 minutes and 24 hours ahead, lists sessions by customer and status, and expires open ones only', async () => {
+    const { customer, session } = await newCheckout();
+    expect(session.expires_at - session.created).toBe(24 * 3600); // Stripe's default
+    const base = { mode: 'subscription' as const, customer: customer.id, line_items: [{ price: 'price_pro_monthly', quantity: 1 }], success_url: 'http://acme.nchat.test/billing' };
+    const now = Math.floor(Date.now() / 1000);
+    await expect(stripe.checkout.sessions.create({ ...base, expires_at: now + 29 * 60 })).rejects.toMatchObject({ statusCode: 400, param: 'expires_at' });
+    await expect(stripe.checkout.sessions.create({ ...base, expires_at: now + 25 * 3600 })).rejects.toMatchObject({ statusCode: 400, param: 'expires_at' });
+    const short = await stripe.checkout.sessions.create({ ...base, expires_at: now + 31 * 60 });
+    expect(short).toMatchObject({ status: 'open', expires_at: now + 31 * 60 });
+
+    const open = await stripe.checkout.sessions.list({ customer: customer.id, status: 'open' });
+    expect(new Set(open.data.map((s) => s.id))).toEqual(new Set([short.id, session.id]));
+
+    const expired = await stripe.checkout.sessions.expire(session.id);
+    expect(expired).toMatchObject({ id: session.id, status: 'expired', url: null });
+    await expect(stripe.checkout.sessions.expire(session.id)).rejects.toMatchObject({ type: 'StripeInvalidRequestError', statusCode: 400 });
+    await expect(completeCheckout(session.id)).rejects.toThrow(/expired, not open/);
+    expect((await stripe.checkout.sessions.list({ customer: customer.id, status: 'open' })).data.map((s) => s.id)).toEqual([short.id]);
+    expect((await stripe.checkout.sessions.list({ customer: customer.id, status: 'expired' })).data.map((s) => s.id)).toEqual([session.id]);
+    expect(await fakeEvents({ type: 'checkout.session.expired', object: session.id })).toHaveLength(1);
+  });
+
   it('retrieves a session with expand[]=subscription', async () => {
     const { session } = await newCheckout('price_enterprise_yearly');
     const done = await completeCheckout(session.id);

@@ -46,7 +46,17 @@ export const apiRoutes: Route[] = [
 
   // checkout
   { method: 'POST', pattern: /^\/v1\/checkout\/sessions$/, handle: (ctx) => respond(ctx, ctx.state.createCheckoutSession(ctx.params, ctx.fakeUrl)) },
+  { method: 'GET', pattern: /^\/v1\/checkout\/sessions$/, handle: (ctx) => respond(ctx, ctx.state.listCheckoutSessions(ctx.params)) },
   { method: 'GET', pattern: new RegExp(`^/v1/checkout/sessions/${ID}$`), handle: (ctx) => respond(ctx, ctx.state.getCheckoutSession(ctx.ids[0]!)) },
+  {
+    method: 'POST',
+    pattern: new RegExp(`^/v1/checkout/sessions/${ID}/expire$`),
+    handle: (ctx) => {
+      const session = ctx.state.expireCheckoutSession(ctx.ids[0]!);
+      ctx.events.emitInBackground([buildEvent('checkout.session.expired', session, { idempotencyKey: ctx.idempotencyKey })]);
+      return respond(ctx, session);
+    },
+  },
 
   // billing portal
   { method: 'POST', pattern: /^\/v1\/billing_portal\/sessions$/, handle: (ctx) => respond(ctx, ctx.state.createPortalSession(ctx.params, ctx.fakeUrl)) },

@@ -34,8 +34,9 @@ export const pageRoutes: Route[] = [
     method: 'GET',
     pattern: new RegExp(`^/checkout/${ID}$`),
     handle: (ctx) => {
-      const session = ctx.state.checkoutSessions.get(ctx.ids[0]!);
-      if (!session) return page('Not found', `<h1>No such checkout session</h1>`, 404);
+      const stored = ctx.state.checkoutSessions.get(ctx.ids[0]!);
+      if (!stored) return page('Not found', `<h1>No such checkout session</h1>`, 404);
+      const session = ctx.state.expireIfDue(stored);
       if (session.status !== 'open') {
         const back = session.success_url ? `<p><a href="${escapeHtml(successLocation(session.success_url, session.id))}">Back to the site</a></p>` : '';
         return page('Checkout', `<h1>This checkout is ${escapeHtml(session.status)}</h1>${back}`);

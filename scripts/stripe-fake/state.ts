@@ -167,6 +167,11 @@ export class StripeFakeState {
     const subscriptionData = readObject(params, 'subscription_data') ?? {};
 
     const created = unixNow();
+    // Stripe: a session expires between 30 minutes and 24 hours after it is created (default 24 h).
+    const expiresAt = readInteger(params, 'expires_at') ?? created + 24 * 3600;
+    if (expiresAt < created + 30 * 60 || expiresAt > created + 24 * 3600) {
+      throw invalidParam('expires_at', 'The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.');
+    }
     const id = newId('cs_test_', 58);
     const session: CheckoutSession = {
       id,
@@ -179,7 +184,7 @@ export class StripeFakeState {
       currency: price.currency,
       customer: customerId ?? null,
       customer_email: readString(params, 'customer_email') ?? null,
-      expires_at: created + 24 * 3600,
+      expires_at: expiresAt,
       invoice: null,
       livemode: false,
       metadata: mergeMetadata({}, readObject(params, 'metadata')),
@@ -204,6 +209,40 @@ export class StripeFakeState {
   getCheckoutSession(id: string): CheckoutSession {
     const session = this.checkoutSessions.get(id);
     if (!session) throw noSuchObject('checkout.session', id);
+    return this.expireIfDue(session);
+  }
+
+  /** An open session past its `expires_at` is expired, as Stripe expires it (here: when next looked at). */
+  expireIfDue(session: CheckoutSession): CheckoutSession {
+    if (session.status === 'open' && session.expires_at <= unixNow()) this.markExpired(session);
+    return session;
+  }
+
+  private markExpired(session: CheckoutSession): void {
+    session.status = 'expired';
+    session.url = null; // Stripe clears the URL of a session that can no longer be paid
+  }
+
+  /** `GET /v1/checkout/sessions?customer=&status=&limit=`, newest first. */
+  listCheckoutSessions(params: Params): ListOf<CheckoutSession> {
+    const customer = readString(params, 'customer');
+    const status = readString(params, 'status');
+    const limit = readInteger(params, 'limit') ?? 10;
+    const data = [...this.checkoutSessions.values()]
+      .map((session) => this.expireIfDue(session))
+      .filter((session) => !customer || session.customer === customer)
+      .filter((session) => !status || session.status === status)
+      .sort((a, b) => b.created - a.created);
+    return { object: 'list', data: data.slice(0, limit), has_more: data.length > limit, url: '/v1/checkout/sessions' };
+  }
+
+  /** `POST /v1/checkout/sessions/:id/expire`: only an open session can be expired, as at Stripe. */
+  expireCheckoutSession(id: string): CheckoutSession {
+    const session = this.getCheckoutSession(id);
+    if (session.status !== 'open') {
+      throw new StripeApiError(400, 'invalid_request_error', `Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of "${session.status}".`);
+    }
+    this.markExpired(session);
     return session;
   }
 

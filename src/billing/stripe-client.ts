@@ -69,6 +69,11 @@ export function isMissingResource(err: unknown): boolean {
   return err instanceof Stripe.errors.StripeInvalidRequestError && (err.code === 'resource_missing' || err.statusCode === 404);
 }
 
+/** Stripe refusing a request as invalid (400-class), e.g. expiring a session that is no longer open. */
+export function isInvalidRequest(err: unknown): boolean {
+  return err instanceof Stripe.errors.StripeInvalidRequestError;
+}
+
 /**
  * A Stripe API call from a route, with Stripe's failures as our error shape: Stripe down or
  * unreachable → 503 billing_unavailable; Stripe refusing the request → 502 stripe_error. The
