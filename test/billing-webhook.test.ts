@@ -335,6 +335,42 @@ describe('order', () => {
     expect(await tenantRow(t.id)).toMatchObject({ billingPlan: 'enterprise', stripeSubscriptionId: second.subscriptionId, subscriptionStatus: 'active' });
   });
 
+  it("an ended subscription does not drop the workspace to free while another of its customer's subscriptions is live", async () => {
+    const t = await createTenant();
+    const first = await subscribe(t);
+    // A second subscription for the same customer (an old Checkout Session, paid later), whose
+    // events have not arrived: the row still names the first one.
+    const stripe = stripeClient();
+    const session = await stripe.checkout.sessions.create({
+      mode: 'subscription',
+      customer: first.customerId,
+      client_reference_id: t.id,
+      metadata: { tenant_id: t.id },
+      subscription_data: { metadata: { tenant_id: t.id } },
+      line_items: [{ price: 'price_enterprise_monthly', quantity: 1 }],
+      success_url: tenantUrl(t.slug, '/billing'),
+    });
+    const second = await completeCheckout(session.id);
+    expect((await tenantRow(t.id)).stripeSubscriptionId).toBe(first.subscriptionId);
+
+    await setSubscription(first.subscriptionId, { status: 'canceled' });
+    const deleted = (await fakeEvents({ type: 'customer.subscription.deleted', object: first.subscriptionId })).at(-1);
+    expect((await deliverEvent(deleted!)).body).toMatchObject({ status: 'processed', tenantId: t.id });
+    expect(await tenantRow(t.id)).toMatchObject({
+      billingPlan: 'enterprise',
+      stripeSubscriptionId: second.subscription.id,
+      subscriptionStatus: 'active',
+      status: 'active',
+    });
+    expect((await api(tenantUrl(t.slug, '/api/tenant'))).body.tenant.plan).toBe('enterprise');
+
+    // When the second one ends too, there is nothing left: free.
+    await setSubscription(second.subscription.id, { status: 'canceled' });
+    const last = (await fakeEvents({ type: 'customer.subscription.deleted', object: second.subscription.id })).at(-1);
+    expect((await deliverEvent(last!)).status).toBe(200);
+    expect(await tenantRow(t.id)).toMatchObject({ billingPlan: 'free', stripeSubscriptionId: null, subscriptionStatus: 'canceled' });
+  });
+
   it('a trialing subscription puts the workspace on a Pro trial until the trial ends', async () => {
     const t = await createTenant();
     const sub = await subscribe(t, 'pro', 'monthly', { status: 'trialing' });

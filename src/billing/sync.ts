@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import { isMissingResource } from './stripe-client';
-import { isStaleSync, patchFromInvoice, patchFromSubscription, type BillingPatch, type SyncContext } from './subscription-state';
+import { ENDED_STATUSES, idOf, isStaleSync, LIVE_STATUSES, patchFromInvoice, patchFromSubscription, type BillingPatch, type SyncContext } from './subscription-state';
 import { writeBillingFresh, type BillingDeps, type BillingWrite } from './tenant-billing';
 import type { TenantRow } from '../db/schema';
 
@@ -39,6 +39,25 @@ export async function fetchSubscription(stripe: Stripe, subscriptionId: string, 
     if (isMissingResource(err) && copy) return { subscription: { ...copy, status: 'canceled' }, fetchedAt };
     throw err;
   }
+}
+
+/**
+ * The state to set the tenant from, for an event about `subscriptionId`: that subscription now,
+ * unless it has ended while another subscription of the same customer is still live (an old
+ * Checkout Session paid after a newer one, before sessions expired within the half hour): then
+ * the live one, so an ended duplicate does not drop a paying workspace to free. The newest live
+ * one wins; Stripe lists newest first.
+ */
+export async function fetchCurrentState(stripe: Stripe, subscriptionId: string, copy?: Stripe.Subscription): Promise<FetchedSubscription> {
+  const fetched = await fetchSubscription(stripe, subscriptionId, copy);
+  const ended = fetched.subscription;
+  const customer = idOf(ended.customer);
+  if (!ENDED_STATUSES.has(ended.status) || !customer) return fetched;
+  // This state is what the tenant is set from: its time is the time before this read.
+  const fetchedAt = new Date();
+  const others = await stripe.subscriptions.list({ customer, status: 'all', limit: 20 });
+  const live = others.data.find((s) => s.id !== ended.id && LIVE_STATUSES.has(s.status));
+  return live ? { subscription: live, fetchedAt } : fetched;
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Logger } from '../http/logger';
 import { findTenant, publish } from '../tenancy/service';
 import { describeError, isMissingResource, webhookCryptoProvider } from './stripe-client';
 import { idOf, subscriptionOfInvoice } from './subscription-state';
-import { fetchSubscription, syncTenant } from './sync';
+import { fetchCurrentState, syncTenant } from './sync';
 import type { BillingDeps } from './tenant-billing';
 import { claimEvent, markFailed, markIgnored, markProcessed, processedTenantOf } from './webhook-events';
 
@@ -153,7 +153,7 @@ export async function receiveWebhook(deps: BillingDeps, stripe: Stripe, req: Web
       return logged(req.log, { status: 'ignored', eventId: event.id, tenantId: null }, event, attempts);
     }
     tenantId = tenant.id;
-    const fetched = subject.subscriptionId ? await fetchSubscription(stripe, subject.subscriptionId, subject.subscriptionCopy) : null;
+    const fetched = subject.subscriptionId ? await fetchCurrentState(stripe, subject.subscriptionId, subject.subscriptionCopy) : null;
     await syncTenant(
       deps,
       tenant.id,
