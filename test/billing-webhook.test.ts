@@ -18,7 +18,7 @@ import type { TenantRow } from '../src/db/schema';
 import worker from '../src/index';
 import { captureLogs, cronBillingDeps, deliverEvent, expectNoSecrets, stripeAuditCount, subscribe, tenantRow, webhookRow } from './support/billing';
 import { envWith } from './support/gateway';
-import { completeCheckout, failNext, fakeEvents, invoice, setSubscription, signedEvent, stripeClient, TEST_STRIPE_WEBHOOK_SECRET, WEBHOOK_URL } from './support/stripe';
+import { completeCheckout, failNext, fakeEvents, holdNext, invoice, setSubscription, signedEvent, stripeClient, TEST_STRIPE_WEBHOOK_SECRET, WEBHOOK_URL } from './support/stripe';
 import { adminAuth, api, bearer, createTenant, database, PLATFORM, tenantUrl } from './support/tenants';
 
 beforeAll(() => captureLogs());
@@ -299,6 +299,32 @@ describe('order', () => {
     const fresh = { subscription: await stripeClient().subscriptions.retrieve(sub.subscriptionId), fetchedAt: new Date() };
     await syncTenant(deps, t.id, { fetched: fresh }, () => ({ actor: { type: 'stripe' }, context: SYSTEM_CONTEXT, subject: { type: 'subscription', id: sub.subscriptionId } }));
     expect(await tenantRow(t.id)).toMatchObject({ billingPlan: 'pro', stripeSubscriptionId: sub.subscriptionId, billingSyncedAt: fresh.fetchedAt });
+  });
+
+  it('the same interleaving through the webhook: a delivery whose read of Stripe stalled does not undo a deletion processed meanwhile', async () => {
+    const t = await createTenant();
+    const sub = await subscribe(t);
+    const versionBefore = (await tenantRow(t.id)).version;
+    // Handler A: an update; its read of the subscription (active) is held at the fake.
+    const hold = await holdNext({ method: 'GET', path: `/v1/subscriptions/${sub.subscriptionId}` });
+    const updated = await signedEvent('customer.subscription.updated', undefined, { subscription: sub.subscriptionId });
+    const a = deliverEvent(updated);
+    await hold.arrived();
+
+    // Handler B: the subscription is deleted, and its event is processed in full.
+    await setSubscription(sub.subscriptionId, { status: 'canceled' });
+    const deleted = (await fakeEvents({ type: 'customer.subscription.deleted', object: sub.subscriptionId })).at(-1);
+    expect((await deliverEvent(deleted!)).body).toMatchObject({ status: 'processed' });
+    expect(await tenantRow(t.id)).toMatchObject({ billingPlan: 'free', stripeSubscriptionId: null });
+
+    // A gets its (stale) answer and finishes: processed, no tenant change.
+    await hold.release();
+    const resA = await a;
+    expect(resA.status).toBe(200);
+    expect(resA.body).toMatchObject({ status: 'processed', tenantId: t.id });
+    const row = await tenantRow(t.id);
+    expect(row).toMatchObject({ billingPlan: 'free', stripeSubscriptionId: null, subscriptionStatus: 'canceled', version: versionBefore + 1 });
+    expect(await webhookRow(updated.id)).toMatchObject({ status: 'processed', tenant_id: t.id });
   });
 
   it('a newer sync stored between reading the row and writing it refuses the older write in its transaction', async () => {

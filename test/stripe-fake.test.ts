@@ -11,6 +11,7 @@ import {
   failNext,
   fakeEvents,
   fakeRequests,
+  holdNext,
   invoice,
   setSubscription,
   signedEvent,
@@ -355,6 +356,18 @@ describe('Stripe fake: errors, auth, idempotency, planned failures', () => {
     await expect(stripe.customers.retrieve(customer.id)).rejects.toBeInstanceOf(Stripe.errors.StripeRateLimitError);
     await expect(stripe.customers.retrieve(customer.id)).rejects.toBeInstanceOf(Stripe.errors.StripeRateLimitError);
     expect((await stripe.customers.retrieve(customer.id)).id).toBe(customer.id);
+  });
+
+  it('holds a call: answered with the state as it was when the call arrived, sent when released', async () => {
+    const { session } = await newCheckout();
+    const { subscription } = await completeCheckout(session.id);
+    const hold = await holdNext({ method: 'GET', path: `/v1/subscriptions/${subscription.id}` });
+    const read = stripe.subscriptions.retrieve(subscription.id);
+    await hold.arrived();
+    await setSubscription(subscription.id, { status: 'canceled' });
+    expect((await stripe.subscriptions.retrieve(subscription.id)).status).toBe('canceled'); // only the first call is held
+    await hold.release();
+    expect((await read).status).toBe('active');
   });
 
   it('filters the records by customer', async () => {

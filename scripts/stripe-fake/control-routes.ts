@@ -8,6 +8,7 @@ import { StripeApiError } from './errors';
 import { buildEvent } from './events';
 import type { StripeEvent } from './objects';
 import { ID, json, type Route, type RouteContext } from './router';
+import { HeldRequest } from './state';
 
 /** Reads a control body with a schema; a bad one is a 400 in Stripe's error shape like everything else. */
 function parseBody<S extends z.ZodType>(schema: S, ctx: RouteContext): z.infer<S> {
@@ -43,6 +44,7 @@ const eventBody = z.object({
   /** Also POST it to the webhookUrl the fake was started with (dev). */
   deliver: z.boolean().optional(),
 });
+const holdBody = z.object({ method: z.string().optional(), path: z.string().startsWith('/') });
 const failBody = z.object({
   method: z.string().optional(),
   path: z.string().startsWith('/'),
@@ -56,6 +58,13 @@ export type CompleteCheckoutRequest = z.input<typeof completeCheckoutBody>;
 export type SubscriptionPatchRequest = z.input<typeof subscriptionPatchBody>;
 export type InvoiceRequest = z.input<typeof invoiceBody>;
 export type FailRequest = z.input<typeof failBody>;
+export type HoldRequest = z.input<typeof holdBody>;
+
+function heldRequest(ctx: RouteContext): HeldRequest {
+  const hold = ctx.state.holds.get(ctx.ids[0]!);
+  if (!hold) throw new StripeApiError(404, 'invalid_request_error', `No such hold: '${ctx.ids[0]}'`, 'resource_missing');
+  return hold;
+}
 
 function queryString(ctx: RouteContext, key: string): string | undefined {
   const value = ctx.query[key];
@@ -162,6 +171,36 @@ export const controlRoutes: Route[] = [
       const rule = { method: body.method ? body.method.toUpperCase() : null, pathPrefix: body.path, status: body.status, remaining: body.count, message: body.message ?? null };
       ctx.state.failures.push(rule);
       return json({ rule });
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/_fake\/holds$/,
+    handle: (ctx) => {
+      const body = parseBody(holdBody, ctx);
+      const hold = new HeldRequest(body.method ? body.method.toUpperCase() : null, body.path);
+      ctx.state.holds.set(hold.id, hold);
+      return json({ hold: { id: hold.id } });
+    },
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/_fake/holds/${ID}/arrived$`),
+    handle: async (ctx) => {
+      // Waits (up to 10 s) for the held request to arrive.
+      const hold = heldRequest(ctx);
+      const arrived = await Promise.race([hold.arrived.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10_000))]);
+      return json({ arrived });
+    },
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`^/_fake/holds/${ID}/release$`),
+    handle: (ctx) => {
+      const hold = heldRequest(ctx);
+      hold.letGo();
+      ctx.state.holds.delete(hold.id);
+      return json({ released: true, taken: hold.taken });
     },
   },
   {

@@ -6,4 +6,4 @@ export { startStripeFake, type StripeFake, type StripeFakeOptions } from './serv
 export { StripeFakeState, type RecordedRequest, type FailureRule, type SubscriptionPatch } from './state';
 export { DEFAULT_PRICES, type PriceSeed } from './objects';
 export type { SignedEvent, DeliveryResult } from './events';
-export type { CompleteCheckoutRequest, SubscriptionPatchRequest, InvoiceRequest, FailRequest } from './control-routes';
+export type { CompleteCheckoutRequest, SubscriptionPatchRequest, InvoiceRequest, FailRequest, HoldRequest } from './control-routes';

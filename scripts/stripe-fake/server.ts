@@ -121,7 +121,7 @@ export async function startStripeFake(options: StripeFakeOptions): Promise<Strip
       time: new Date().toISOString(),
     };
     state.requests.push(record);
-    const reply = (status: number, payload: unknown, extra: Record<string, string> = {}) => {
+    let reply = (status: number, payload: unknown, extra: Record<string, string> = {}): void => {
       record.status = status;
       record.result = summarise(payload);
       const echo = { ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}), ...(record.stripeVersion ? { 'stripe-version': record.stripeVersion } : {}) };
@@ -131,6 +131,16 @@ export async function startStripeFake(options: StripeFakeOptions): Promise<Strip
 
     const authError = checkApiKey(apiKey, options.apiKey);
     if (authError) return replyError(authError);
+
+    const hold = state.takeHold(method, path);
+    if (hold) {
+      // The answer is computed now and sent when the test releases it (or the client gives up).
+      const send = reply;
+      reply = (status, payload, extra) => {
+        hold.markArrived();
+        void hold.released.then(() => send(status, payload, extra));
+      };
+    }
 
     const failure = state.takeFailure(method, path);
     if (failure) {

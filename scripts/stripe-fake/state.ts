@@ -56,6 +56,32 @@ export interface FailureRule {
   message: string | null;
 }
 
+/**
+ * A planned stall: the next API call matching method and path prefix is answered with what the
+ * fake computed when it arrived, but only once released — a slow network between Stripe and the
+ * Worker, for tests that need two handlers to interleave in a given order.
+ */
+export class HeldRequest {
+  readonly id = newId('hold_', 14);
+  taken = false;
+  private arrive!: () => void;
+  private release!: () => void;
+  /** Resolves when the matching request has arrived and its answer is computed (not sent). */
+  readonly arrived = new Promise<void>((resolve) => (this.arrive = resolve));
+  /** Resolves when the answer may go. */
+  readonly released = new Promise<void>((resolve) => (this.release = resolve));
+  constructor(
+    readonly method: string | null,
+    readonly pathPrefix: string,
+  ) {}
+  markArrived(): void {
+    this.arrive();
+  }
+  letGo(): void {
+    this.release();
+  }
+}
+
 interface StoredIdempotentResponse {
   bodyFingerprint: string;
   status: number;
@@ -90,6 +116,7 @@ export class StripeFakeState {
   readonly events: StripeEvent[] = [];
   readonly requests: RecordedRequest[] = [];
   readonly failures: FailureRule[] = [];
+  readonly holds = new Map<string, HeldRequest>();
   private readonly idempotency = new Map<string, StoredIdempotentResponse>();
   private invoiceCounter = 0;
 
@@ -677,6 +704,13 @@ export class StripeFakeState {
     rule.remaining -= 1;
     if (rule.remaining === 0) this.failures.splice(this.failures.indexOf(rule), 1);
     return rule;
+  }
+
+  /** The first untaken hold matching this call, taken for it. */
+  takeHold(method: string, path: string): HeldRequest | undefined {
+    const hold = [...this.holds.values()].find((h) => !h.taken && (!h.method || h.method === method) && path.startsWith(h.pathPrefix));
+    if (hold) hold.taken = true;
+    return hold;
   }
 
   /**

@@ -10,7 +10,7 @@
 import { exports } from 'cloudflare:workers';
 import Stripe from 'stripe';
 import { inject } from 'vitest';
-import type { FailRequest, RecordedRequest, SignedEvent, SubscriptionPatchRequest } from '../../scripts/stripe-fake';
+import type { FailRequest, HoldRequest, RecordedRequest, SignedEvent, SubscriptionPatchRequest } from '../../scripts/stripe-fake';
 import { TEST_BASE_DOMAIN } from './constants';
 
 /** The Worker's STRIPE_WEBHOOK_SECRET in tests (vitest.config.ts); the fake signs with it. */
@@ -133,6 +133,31 @@ export function invoice(subscriptionId: string, paid: boolean, options: { renew?
 /** The next `count` API calls matching method and path prefix fail with a Stripe-shaped error. */
 export async function failNext(rule: FailureRule): Promise<void> {
   await control('POST', '/_fake/fail', rule);
+}
+
+/** A held API call: see `holdNext`. */
+export interface Hold {
+  /** Resolves once the held call has arrived at the fake and its answer is computed (not yet sent). */
+  arrived(): Promise<void>;
+  /** Sends the answer. */
+  release(): Promise<void>;
+}
+
+/**
+ * The next API call matching method and path prefix is answered with the state as it was when the
+ * call arrived, but only once released: a handler stalled between reading Stripe and writing.
+ */
+export async function holdNext(rule: HoldRequest): Promise<Hold> {
+  const { hold } = await control<{ hold: { id: string } }>('POST', '/_fake/holds', rule);
+  return {
+    async arrived() {
+      const { arrived } = await control<{ arrived: boolean }>('GET', `/_fake/holds/${hold.id}/arrived`);
+      if (!arrived) throw new Error(`no call to ${rule.method ?? 'any method'} ${rule.path} arrived at the Stripe fake within 10 s`);
+    },
+    async release() {
+      await control('POST', `/_fake/holds/${hold.id}/release`);
+    },
+  };
 }
 
 /** Drops every planned failure not yet used. */
