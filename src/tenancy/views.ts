@@ -38,6 +38,7 @@ export function adminTenantView(row: TenantRow, now = Date.now()) {
     stripePriceId: row.stripePriceId,
     subscriptionStatus: row.subscriptionStatus,
     pastDueSince: row.pastDueSince?.toISOString() ?? null,
+    billingSyncedAt: row.billingSyncedAt?.toISOString() ?? null,
     currentPeriodStart: row.currentPeriodStart?.toISOString() ?? null,
     lastPaymentAt: row.lastPaymentAt?.toISOString() ?? null,
     lastPaymentAmount: row.lastPaymentAmount,
