@@ -408,6 +408,17 @@ describe('order', () => {
 });
 
 describe('payment failure and the grace period', () => {
+  it('the sweep goes through every overdue workspace, batch after batch', async () => {
+    const overdue = await Promise.all([createTenant(), createTenant(), createTenant()]);
+    for (const t of overdue) {
+      // Seeded as a past-due subscription would leave it (the webhook path is tested below).
+      await database().sql`UPDATE public.tenants SET billing_plan = 'pro', subscription_status = 'past_due', past_due_since = now() - interval '1 day' WHERE id = ${t.id}`;
+    }
+    const result = await suspendOverdueTenants(cronBillingDeps(), new Date(Date.now() + 8 * DAY), { batchSize: 1 });
+    expect(result.suspended).toEqual(expect.arrayContaining(overdue.map((t) => t.id)));
+    for (const t of overdue) expect(await tenantRow(t.id)).toMatchObject({ status: 'suspended', suspendedReason: BILLING_SUSPENSION_REASON });
+  });
+
   it('past due keeps the workspace for the grace period, then suspends it; a paid invoice makes it active again', async () => {
     const t = await createTenant();
     const sub = await subscribe(t);

@@ -1,4 +1,4 @@
-import { and, inArray, isNotNull, lte } from 'drizzle-orm';
+import { and, inArray, isNotNull, lte, notInArray } from 'drizzle-orm';
 import { SYSTEM_CONTEXT } from '../audit/audit';
 import { tenants, type TenantRow } from '../db/schema';
 import { graceEndsAt, statusTowards } from './subscription-state';
@@ -18,38 +18,46 @@ export interface SweepResult {
 
 const BATCH = 100;
 
-export async function suspendOverdueTenants(deps: BillingDeps, now = new Date()): Promise<SweepResult> {
+export async function suspendOverdueTenants(deps: BillingDeps, now = new Date(), options: { batchSize?: number } = {}): Promise<SweepResult> {
+  const batchSize = options.batchSize ?? BATCH;
   const graceDays = deps.config.BILLING_GRACE_DAYS;
   const cutoff = new Date(now.getTime() - graceDays * 86_400_000);
-  const due = await deps.database.db
-    .select({ id: tenants.id })
-    .from(tenants)
-    .where(
-      and(
-        isNotNull(tenants.pastDueSince),
-        lte(tenants.pastDueSince, cutoff),
-        inArray(tenants.status, ['active', 'trial']),
-        inArray(tenants.subscriptionStatus, ['past_due', 'unpaid']),
-      ),
-    )
-    .orderBy(tenants.pastDueSince)
-    .limit(BATCH);
   const result: SweepResult = { suspended: [], failed: [] };
-  for (const { id } of due) {
-    try {
-      const { changed } = await writeBillingFresh(
-        deps,
-        id,
-        // Re-checked on the fresh row: a payment may have landed since the query above.
-        (before) => (stillOverdue(before, graceDays, now) ? statusTowards(before, 'suspended', now) : {}),
-        { actor: { type: 'system' }, context: SYSTEM_CONTEXT, subject: { type: 'tenant', id } },
-      );
-      if (changed.status === 'suspended') result.suspended.push(id);
-    } catch (err) {
-      result.failed.push({ id, error: err instanceof Error ? err.message : String(err) });
+  // Batch after batch until none is left; a tenant is looked at once per sweep, so one that
+  // keeps failing does not hold back the ones after it.
+  const seen: string[] = [];
+  for (;;) {
+    const due = await deps.database.db
+      .select({ id: tenants.id })
+      .from(tenants)
+      .where(
+        and(
+          isNotNull(tenants.pastDueSince),
+          lte(tenants.pastDueSince, cutoff),
+          inArray(tenants.status, ['active', 'trial']),
+          inArray(tenants.subscriptionStatus, ['past_due', 'unpaid']),
+          seen.length ? notInArray(tenants.id, seen) : undefined,
+        ),
+      )
+      .orderBy(tenants.pastDueSince)
+      .limit(batchSize);
+    for (const { id } of due) {
+      seen.push(id);
+      try {
+        const { changed } = await writeBillingFresh(
+          deps,
+          id,
+          // Re-checked on the fresh row: a payment may have landed since the query above.
+          (before) => (stillOverdue(before, graceDays, now) ? statusTowards(before, 'suspended', now) : {}),
+          { actor: { type: 'system' }, context: SYSTEM_CONTEXT, subject: { type: 'tenant', id } },
+        );
+        if (changed.status === 'suspended') result.suspended.push(id);
+      } catch (err) {
+        result.failed.push({ id, error: err instanceof Error ? err.message : String(err) });
+      }
     }
+    if (due.length < batchSize) return result;
   }
-  return result;
 }
 
 function stillOverdue(row: TenantRow, graceDays: number, now: Date): boolean {
