@@ -1,6 +1,6 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
-import { TEST_BASE_DOMAIN, TEST_DATABASE_URL, TEST_PLATFORM_ADMIN_TOKEN, TEST_SESSION_SECRET } from './test/support/constants.ts';
+import { TEST_BASE_DOMAIN, TEST_DATABASE_URL, TEST_PLATFORM_ADMIN_TOKEN, TEST_SESSION_SECRET, TEST_STRIPE_SECRET_KEY, TEST_STRIPE_WEBHOOK_SECRET } from './test/support/constants.ts';
 
 export default defineConfig({
   plugins: [
@@ -19,9 +19,9 @@ export default defineConfig({
           NEON_FETCH_ENDPOINT: `${inject('gatewayUrl')}/sql`,
           SESSION_SECRET: TEST_SESSION_SECRET,
           PLATFORM_ADMIN_TOKEN: TEST_PLATFORM_ADMIN_TOKEN,
-          STRIPE_SECRET_KEY: 'sk_test_nchat_tests',
+          STRIPE_SECRET_KEY: TEST_STRIPE_SECRET_KEY,
           // Also the secret the Stripe fake signs events with (test/global-setup.ts).
-          STRIPE_WEBHOOK_SECRET: 'whsec_nchat_tests',
+          STRIPE_WEBHOOK_SECRET: TEST_STRIPE_WEBHOOK_SECRET,
           // The local Stripe fake (scripts/stripe-fake), and the prices it serves.
           STRIPE_API_URL: inject('stripeFakeUrl'),
           STRIPE_PRICE_PRO_MONTHLY: 'price_pro_monthly',

@@ -8,21 +8,10 @@
 import { createExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import worker from '../src/index';
-import { BILLING_SUSPENSION_REASON } from '../src/tenancy/suspension';
-import { billingCall, deliverEvent, subscribe, tenantRow } from './support/billing';
+import { billingCall, subscribe, suspendedForNonPayment, tenantRow } from './support/billing';
 import { envWith } from './support/gateway';
-import { failNext, fakeEvents, fakeRequests, setSubscription, stripeClient } from './support/stripe';
+import { failNext, fakeRequests, stripeClient } from './support/stripe';
 import { addUser, adminAuth, api, bearer, createTenant, database, PLATFORM, tenantUrl, type CreatedTenant } from './support/tenants';
-
-async function suspendedForNonPayment(): Promise<CreatedTenant & { subscriptionId: string }> {
-  const t = await createTenant();
-  const sub = await subscribe(t);
-  await setSubscription(sub.subscriptionId, { status: 'unpaid' });
-  const unpaid = (await fakeEvents({ type: 'customer.subscription.updated', object: sub.subscriptionId })).at(-1);
-  expect((await deliverEvent(unpaid!)).status).toBe(200);
-  expect(await tenantRow(t.id)).toMatchObject({ status: 'suspended', suspendedReason: BILLING_SUSPENSION_REASON });
-  return { ...t, subscriptionId: sub.subscriptionId };
-}
 
 describe('a workspace suspended for non-payment', () => {
   it('keeps sign-in, the workspace config and billing open to its owners; everything else is refused, saying why', async () => {

@@ -16,7 +16,7 @@ import { claimEvent, markProcessed } from '../src/billing/webhook-events';
 import { BILLING_SUSPENSION_REASON, patchFromSubscription } from '../src/billing/subscription-state';
 import type { TenantRow } from '../src/db/schema';
 import worker from '../src/index';
-import { captureLogs, cronBillingDeps, deliverEvent, expectNoSecrets, stripeAuditCount, subscribe, tenantRow, webhookRow } from './support/billing';
+import { captureLogs, cronBillingDeps, deliverEvent, expectNoSecrets, stripeAuditCount, subscribe, suspendedForNonPayment, tenantRow, webhookRow } from './support/billing';
 import { envWith } from './support/gateway';
 import { completeCheckout, failNext, fakeEvents, holdNext, invoice, setSubscription, signedEvent, stripeClient, TEST_STRIPE_WEBHOOK_SECRET, WEBHOOK_URL } from './support/stripe';
 import { adminAuth, api, bearer, createTenant, database, PLATFORM, tenantUrl } from './support/tenants';
@@ -460,12 +460,8 @@ describe('payment failure and the grace period', () => {
   });
 
   it('unpaid suspends at once; a payment does not lift an operator suspension', async () => {
-    const t = await createTenant();
-    const sub = await subscribe(t);
-    await setSubscription(sub.subscriptionId, { status: 'unpaid' });
-    const unpaid = (await fakeEvents({ type: 'customer.subscription.updated', object: sub.subscriptionId })).at(-1);
-    expect((await deliverEvent(unpaid!)).status).toBe(200);
-    expect(await tenantRow(t.id)).toMatchObject({ status: 'suspended', suspendedReason: BILLING_SUSPENSION_REASON });
+    const t = await suspendedForNonPayment();
+    const sub = { subscriptionId: t.subscriptionId };
 
     // The operator suspends it for their own reason meanwhile (after lifting billing's).
     expect((await api(`${PLATFORM}/api/tenants/${t.id}/unsuspend`, { method: 'POST', headers: adminAuth })).status).toBe(200);

@@ -13,7 +13,7 @@ import { dropStatements } from '../src/tenancy/schema-ops';
 import { readMigrationFiles } from '../scripts/lib/migration-files';
 import { describeBackend, openBackend, startGateway } from '../scripts/gateway';
 import { migrateAll } from '../scripts/lib/migrate-all';
-import { TEST_DATABASE_URL } from './support/constants';
+import { TEST_DATABASE_URL, TEST_STRIPE_WEBHOOK_SECRET } from './support/constants';
 import { startStripeFake } from '../scripts/stripe-fake';
 
 declare module 'vitest' {
@@ -51,7 +51,7 @@ export default async function setup(project: TestProject) {
   project.provide('closedPortUrl', `http://127.0.0.1:${closedPort}`);
 
   // Signs events with the secret the Worker verifies them with (STRIPE_WEBHOOK_SECRET in vitest.config.ts).
-  const stripeFake = await startStripeFake({ webhookSecret: 'whsec_nchat_tests' });
+  const stripeFake = await startStripeFake({ webhookSecret: TEST_STRIPE_WEBHOOK_SECRET });
   project.provide('stripeFakeUrl', stripeFake.url);
 
   return async () => {

@@ -4,8 +4,9 @@ import { billingDepsFromEnv } from '../../src/billing/deps';
 import { configFor } from '../../src/config';
 import type { TenantRow } from '../../src/db/schema';
 import { findTenant } from '../../src/tenancy/service';
-import { completeCheckout, deliver, type SignedEvent } from './stripe';
-import { api, bearer, database, tenantUrl, type ApiResult, type CreatedTenant } from './tenants';
+import { BILLING_SUSPENSION_REASON } from '../../src/tenancy/suspension';
+import { completeCheckout, deliver, fakeEvents, setSubscription, type SignedEvent } from './stripe';
+import { api, bearer, createTenant, database, tenantUrl, type ApiResult, type CreatedTenant } from './tenants';
 
 /** Helpers for the billing tests: the owner's billing calls, a paid subscription, what was stored. */
 
@@ -85,4 +86,15 @@ export async function stripeAuditCount(tenantId: string): Promise<number> {
 /** The billing dependencies the daily cron uses, for calling the grace sweep with a chosen clock. */
 export function cronBillingDeps() {
   return billingDepsFromEnv(env, configFor(env));
+}
+
+/** A paying workspace whose subscription went unpaid: suspended by billing (not by an operator). */
+export async function suspendedForNonPayment(): Promise<CreatedTenant & { subscriptionId: string }> {
+  const t = await createTenant();
+  const sub = await subscribe(t);
+  await setSubscription(sub.subscriptionId, { status: 'unpaid' });
+  const unpaid = (await fakeEvents({ type: 'customer.subscription.updated', object: sub.subscriptionId })).at(-1);
+  expect((await deliverEvent(unpaid!)).status).toBe(200);
+  expect(await tenantRow(t.id)).toMatchObject({ status: 'suspended', suspendedReason: BILLING_SUSPENSION_REASON });
+  return { ...t, subscriptionId: sub.subscriptionId };
 }

@@ -7,3 +7,6 @@ export const TEST_DATABASE_URL = 'postgresql://nchat:test@db.test.localhost/ncha
 export const TEST_BASE_DOMAIN = 'nchat.test';
 export const TEST_SESSION_SECRET = 'test-session-secret-0123456789abcdef0123456789';
 export const TEST_PLATFORM_ADMIN_TOKEN = 'test-platform-admin-token-0123456789';
+/** The Worker's Stripe keys in tests; the local Stripe fake signs its events with the webhook secret. */
+export const TEST_STRIPE_SECRET_KEY = 'sk_test_nchat_tests';
+export const TEST_STRIPE_WEBHOOK_SECRET = 'whsec_nchat_tests';

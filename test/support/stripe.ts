@@ -11,12 +11,9 @@ import { exports } from 'cloudflare:workers';
 import Stripe from 'stripe';
 import { inject } from 'vitest';
 import type { FailRequest, HoldRequest, RecordedRequest, SignedEvent, SubscriptionPatchRequest } from '../../scripts/stripe-fake';
-import { TEST_BASE_DOMAIN } from './constants';
+import { TEST_BASE_DOMAIN, TEST_STRIPE_SECRET_KEY, TEST_STRIPE_WEBHOOK_SECRET } from './constants';
 
-/** The Worker's STRIPE_WEBHOOK_SECRET in tests (vitest.config.ts); the fake signs with it. */
-export const TEST_STRIPE_WEBHOOK_SECRET = 'whsec_nchat_tests';
-/** The Worker's STRIPE_SECRET_KEY in tests (vitest.config.ts). */
-export const TEST_STRIPE_SECRET_KEY = 'sk_test_nchat_tests';
+export { TEST_STRIPE_SECRET_KEY, TEST_STRIPE_WEBHOOK_SECRET };
 /** The platform host's webhook route, where Stripe posts events. */
 export const WEBHOOK_URL = `https://${TEST_BASE_DOMAIN}/api/billing/webhook`;
 
