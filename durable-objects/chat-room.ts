@@ -1,7 +1,8 @@
 import { DurableObject } from 'cloudflare:workers';
+import { b64url } from '../src/auth/password';
 import { configFor } from '../src/config';
 import { openDatabase, type Query } from '../src/db/client';
-import { sqlState } from '../src/db/errors';
+import { isSessionRevoked, sqlState } from '../src/db/errors';
 import { MESSAGE_COLUMNS, mentionHandles, messageFromRow, type ChatMessage } from '../src/chat/message-model';
 import { afterGroupStatements, insertMessageStatement, sequenceGuardStatement, type NewMessage } from '../src/chat/post-message';
 import { clientFrameSchema, ROOM_CONTEXT_HEADER, ROOM_ERROR_PREFIX, ROOM_USER_HEADER, type RoomContext, type RoomEvent, type RoomUser } from '../src/chat/room-protocol';
@@ -366,7 +367,7 @@ export class ChatRoom extends DurableObject<Env> {
       if (!rows?.length) return jsonError(404, 'channel_not_found', 'No such channel, or you are not a member of it.');
       return null;
     } catch (err) {
-      if (sqlState(err) === 'NC401') return jsonError(401, 'session_revoked', 'This session has ended. Sign in again.');
+      if (isSessionRevoked(err)) return jsonError(401, 'session_revoked', 'This session has ended. Sign in again.');
       throw err;
     }
   }
@@ -439,6 +440,5 @@ function jsonError(status: number, code: string, message: string): Response {
 }
 
 function randomToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(24));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return b64url(crypto.getRandomValues(new Uint8Array(24)));
 }

@@ -6,7 +6,7 @@ import { toIsoTimestamp, type Query } from '../db/client';
 import { sqlState } from '../db/errors';
 import { tenantInvitations, type UserRole } from '../db/schema';
 import { ApiError } from '../http/errors';
-import { decodeCursor, encodeCursor } from '../tenancy/service';
+import { decodeCursor, pageOf } from '../http/cursor';
 import type { TenantDb } from '../tenancy/tenant-db';
 import { accountSettings, accountSettingsQuery } from './settings';
 import { auditInsertFrom, Params, type AuditSpec } from './sql';
@@ -267,9 +267,8 @@ export async function listInvitations(tdb: TenantDb, q: ListInvitationsQuery): P
       .orderBy(desc(createdMs), desc(t.id))
       .limit(q.limit + 1),
   );
-  const page = rows.slice(0, q.limit);
-  const last = page.at(-1);
-  return { invitations: page.map(invitationView), nextCursor: rows.length > q.limit && last ? encodeCursor({ t: last.createdAt.toISOString(), id: last.id }) : null };
+  const page = pageOf(rows, q.limit, (last) => ({ t: last.createdAt.toISOString(), id: last.id }));
+  return { invitations: page.items.map(invitationView), nextCursor: page.nextCursor };
 }
 
 async function readInvitation(tdb: TenantDb, id: string): Promise<InvitationFields | undefined> {

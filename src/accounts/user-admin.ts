@@ -1,6 +1,5 @@
 import { and, asc, eq, ilike, ne, or, sql as dsql, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '../audit/audit';
-import { b64url, fromB64url } from '../auth/password';
 import type { Query } from '../db/client';
 import { nchatUsers, type UserRole } from '../db/schema';
 import { ApiError } from '../http/errors';
@@ -11,6 +10,7 @@ import { auditInsertFrom, Params, type AuditSpec } from './sql';
 import { USER_SQL_COLUMNS, userColumns, userFromSql, userView, type UserView } from './user-view';
 import { isUuid, type ListUsersQuery } from './validation';
 import { containsPattern } from '../db/like';
+import { decodeNameCursor, pageOf } from '../http/cursor';
 
 /**
  * The people of a workspace: directory, roles, deactivation. One function per use case, taking
@@ -65,22 +65,6 @@ export interface UserPage {
  * A (lower(display_name), id) cursor: the directory is sorted by name. Names are any Unicode,
  * so the JSON is encoded as UTF-8 before base64url (btoa alone only takes Latin-1).
  */
-function encodeNameCursor(n: string, id: string): string {
-  return b64url(new TextEncoder().encode(JSON.stringify({ n, id })));
-}
-
-function decodeNameCursor(cursor: string): { n: string; id: string } {
-  try {
-    if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error('not base64url');
-    const value: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(fromB64url(cursor)));
-    const { n, id } = (value ?? {}) as Record<string, unknown>;
-    if (typeof n === 'string' && typeof id === 'string' && isUuid(id)) return { n, id };
-  } catch {
-    /* fall through */
-  }
-  throw new ApiError(400, 'invalid_cursor', 'The cursor is not valid. Start again from the first page.');
-}
-
 /**
  * GET /api/users: the workspace's people sorted by name, searchable by name or e-mail address,
  * active ones unless an owner or admin asks for deactivated (or all) ones.
@@ -110,11 +94,10 @@ export async function listUsers(tdb: TenantDb, viewer: UserPrincipal, q: ListUse
       .orderBy(asc(sortKey), asc(nchatUsers.id))
       .limit(q.limit + 1),
   );
-  const page = rows.slice(0, q.limit);
-  const last = page.at(-1);
+  const page = pageOf(rows, q.limit, (last) => ({ n: last.sortKey, id: last.id }));
   return {
-    users: page.map(userView),
-    nextCursor: rows.length > q.limit && last ? encodeNameCursor(last.sortKey, last.id) : null,
+    users: page.items.map(userView),
+    nextCursor: page.nextCursor,
   };
 }
 

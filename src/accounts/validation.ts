@@ -68,7 +68,4 @@ export type ListInvitationsQuery = z.output<typeof listInvitationsQuery>;
 export const acceptInvitationSchema = z.object({ displayName, password: secret }).strict();
 export type AcceptInvitationInput = z.output<typeof acceptInvitationSchema>;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
+export { isUuid } from '../http/ids';

@@ -2,11 +2,12 @@ import { and, desc, eq, isNull, sql as dsql, type SQL } from 'drizzle-orm';
 import { toIsoTimestamp } from '../db/client';
 import { nchatAttachments, nchatChannelMembers, nchatChannels, type AttachmentRow, type PlanId } from '../db/schema';
 import { channelForUser, channelNotFound, requireMember, requireNotArchived, type ChannelAccess } from '../chat/access';
+import { decodeCursor, pageOf } from '../http/cursor';
 import { ApiError } from '../http/errors';
+import { isUuid } from '../http/ids';
 import type { Logger } from '../http/logger';
 import { MANAGER_ROLES, type UserPrincipal } from '../http/tenant-context';
 import { planLimitErrorFor } from '../tenancy/entitlements';
-import { decodeCursor, encodeCursor } from '../tenancy/service';
 import { effectivePlan, tenantEntitlements, type TenantSnapshot } from '../tenancy/snapshot';
 import type { TenantDb } from '../tenancy/tenant-db';
 import { SINGLE_PUT_MAX_BYTES, emptyFile, tooLarge, type SizeLimit, type UploadBody } from './upload-body';
@@ -39,7 +40,6 @@ export interface UploadPolicy {
   plan: PlanId;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What the tenant's plan (with its overrides) allows; refuses when file uploads are switched off. */
 export function uploadPolicy(tenant: TenantSnapshot, now = Date.now()): UploadPolicy {
@@ -94,7 +94,7 @@ async function both<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
  */
 export async function uploadAttachment(deps: AttachmentDeps, user: UserPrincipal, channelId: string, policy: UploadPolicy, source: UploadSource): Promise<AttachmentRow> {
   const { tdb, bucket, tenant } = deps;
-  if (!UUID.test(channelId)) throw channelNotFound();
+  if (!isUuid(channelId)) throw channelNotFound();
   const period = usagePeriod();
   // Access and current usage in parallel: one round trip of latency before the body is read.
   const [access, usage] = await both(channelForUser(tdb, channelId, user), readStorageUsage(tdb, period));
@@ -182,7 +182,7 @@ async function removeObject(deps: AttachmentDeps, key: string): Promise<void> {
  * or not — is the same 404, so ids reveal nothing.
  */
 export async function attachmentForMember(tdb: TenantDb, attachmentId: string, user: UserPrincipal): Promise<{ attachment: AttachmentRow; access: ChannelAccess }> {
-  if (!UUID.test(attachmentId)) throw attachmentNotFound();
+  if (!isUuid(attachmentId)) throw attachmentNotFound();
   const [rows] = await tdb.batch((db) => [
     db
       .select({ attachment: nchatAttachments, channel: nchatChannels, role: nchatChannelMembers.role, lastReadSeq: nchatChannelMembers.lastReadSeq })
@@ -231,7 +231,7 @@ export interface AttachmentPage {
 
 /** GET /api/channels/:id/attachments: newest first, cursor over (created_at, id). Members only. */
 export async function listChannelAttachments(tdb: TenantDb, user: UserPrincipal, channelId: string, q: { limit: number; cursor?: string }): Promise<AttachmentPage> {
-  if (!UUID.test(channelId)) throw channelNotFound();
+  if (!isUuid(channelId)) throw channelNotFound();
   const where: SQL[] = [eq(nchatAttachments.channelId, channelId), isNull(nchatAttachments.deletedAt)];
   // Compared at millisecond precision, the precision the cursor carries.
   const createdMs = dsql`date_trunc('milliseconds', ${nchatAttachments.createdAt})`;
@@ -239,7 +239,7 @@ export async function listChannelAttachments(tdb: TenantDb, user: UserPrincipal,
     const c = decodeCursor(q.cursor);
     where.push(dsql`(${createdMs}, ${nchatAttachments.id}) < (${c.t}::timestamptz, ${c.id}::uuid)`);
   }
-  const page = tdb.run((db) =>
+  const fetched = tdb.run((db) =>
     db
       .select()
       .from(nchatAttachments)
@@ -248,11 +248,10 @@ export async function listChannelAttachments(tdb: TenantDb, user: UserPrincipal,
       .limit(q.limit + 1),
   );
   // Access and the page in parallel; the page is dropped unless the access check passes.
-  const [access, rows] = await both(channelForUser(tdb, channelId, user), page);
+  const [access, rows] = await both(channelForUser(tdb, channelId, user), fetched);
   requireMember(access);
-  const items = rows.slice(0, q.limit);
-  const last = items.at(-1);
-  return { attachments: items, nextCursor: rows.length > q.limit && last ? encodeCursor({ t: last.createdAt.toISOString(), id: last.id }) : null };
+  const page = pageOf(rows, q.limit, (last) => ({ t: last.createdAt.toISOString(), id: last.id }));
+  return { attachments: page.items, nextCursor: page.nextCursor };
 }
 
 export interface AttachmentView {

@@ -11,6 +11,7 @@ import { idOf, subscriptionOfInvoice } from './subscription-state';
 import { fetchCurrentState, syncTenant } from './sync';
 import type { BillingDeps } from './tenant-billing';
 import { claimEvent, markFailed, markIgnored, markProcessed, processedTenantOf } from './webhook-events';
+import { isUuid } from '../http/ids';
 
 /**
  * POST /api/billing/webhook, after the route has read the raw body: verify, record once,
@@ -100,7 +101,6 @@ function subjectOf(event: Stripe.Event): EventSubject | null {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The tenant an event concerns: by the Stripe customer we stored, or — before that customer is
@@ -115,7 +115,7 @@ async function tenantForEvent(database: Database, stripe: Stripe, subject: Event
     const [row] = await database.db.select().from(tenants).where(eq(tenants.stripeCustomerId, subject.customerId)).limit(1);
     if (row) return row;
   }
-  if (!subject.customerId || !subject.tenantHint || !UUID.test(subject.tenantHint)) return null;
+  if (!subject.customerId || !subject.tenantHint || !isUuid(subject.tenantHint)) return null;
   const row = await findTenant(database, subject.tenantHint);
   if (!row || (row.stripeCustomerId && row.stripeCustomerId !== subject.customerId)) return null;
   return (await customerTenantId(stripe, subject.customerId)) === row.id ? row : null;

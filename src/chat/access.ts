@@ -3,6 +3,7 @@ import { nchatChannelMembers, nchatChannels, type ChannelRow } from '../db/schem
 import { ApiError } from '../http/errors';
 import type { UserPrincipal } from '../http/tenant-context';
 import type { TenantDb } from '../tenancy/tenant-db';
+import { isUuid } from '../http/ids';
 
 export interface ChannelAccess {
   channel: ChannelRow;
@@ -10,7 +11,6 @@ export interface ChannelAccess {
   member: { role: 'owner' | 'member'; lastReadSeq: number } | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The channel and the caller's membership, in one transaction (which also re-checks the
@@ -18,7 +18,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * existence is not the caller's business.
  */
 export async function channelForUser(tdb: TenantDb, channelId: string, user: UserPrincipal): Promise<ChannelAccess> {
-  if (!UUID.test(channelId)) throw channelNotFound();
+  if (!isUuid(channelId)) throw channelNotFound();
   const [rows] = await tdb.batch((db) => [
     db
       .select({ channel: nchatChannels, role: nchatChannelMembers.role, lastReadSeq: nchatChannelMembers.lastReadSeq })

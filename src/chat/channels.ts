@@ -5,7 +5,7 @@ import { toIsoTimestamp } from '../db/client';
 import { ApiError } from '../http/errors';
 import type { UserPrincipal } from '../http/tenant-context';
 import type { TenantDb } from '../tenancy/tenant-db';
-import type { ChannelAccess } from './access';
+import { requireNotArchived, type ChannelAccess } from './access';
 import { releaseChannelStorageQuery } from '../attachments/cleanup';
 
 /**
@@ -220,7 +220,7 @@ export async function deleteChannel(tdb: TenantDb, user: UserPrincipal, access: 
 export async function joinChannel(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess): Promise<void> {
   if (access.channel.kind !== 'public') throw new ApiError(403, 'forbidden', 'Only public channels can be joined; ask a member to add you.');
   if (user.role === 'guest') throw new ApiError(403, 'forbidden', 'Guests are added to channels by a member.');
-  if (access.channel.archivedAt) throw new ApiError(409, 'channel_archived', 'The channel is archived.');
+  requireNotArchived(access);
   // Joining starts the read position at the current end: history is there, not "unread".
   await tdb.transaction([
     tdb.sql.query(

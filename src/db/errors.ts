@@ -10,6 +10,11 @@ export function sqlState(err: unknown): string | undefined {
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
 
+/** TenantDb's session check failed (signed out, password or role changed, deactivated): SQLSTATE NC401. */
+export function isSessionRevoked(err: unknown): boolean {
+  return sqlState(err) === 'NC401';
+}
+
 export function classifyDatabaseError(err: unknown): DatabaseErrorKind {
   if (!(err instanceof Error)) return 'not_database';
   const code = sqlState(err);

@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZodError } from 'zod';
 import { ConfigError } from '../config';
-import { classifyDatabaseError, sqlState } from '../db/errors';
+import { classifyDatabaseError, isSessionRevoked } from '../db/errors';
 import type { AppEnv } from '../env';
 
 /**
@@ -92,7 +92,7 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
     const status = err.status as ContentfulStatusCode;
     return errorJson(c, status, CODE_BY_STATUS[status] ?? 'http_error', err.message || 'Request failed.');
   }
-  if (sqlState(err) === 'NC401') {
+  if (isSessionRevoked(err)) {
     return errorJson(c, 401, 'session_revoked', 'This session has ended (signed out, changed, or the account was deactivated). Sign in again.');
   }
   const db = classifyDatabaseError(err);

@@ -28,4 +28,3 @@ export function anonymousTenantDb(c: Context<AppEnv>): TenantDb {
 }
 
 export const MANAGER_ROLES = ['owner', 'admin'] as const satisfies readonly UserRole[];
-export const MEMBER_ROLES = ['owner', 'admin', 'member'] as const satisfies readonly UserRole[];

@@ -39,7 +39,7 @@ async function manager(c: Context<AppEnv>): Promise<{ row: TenantRow; acting: Ac
   const deps = billingDeps(c);
   // The session is checked against the database (a demoted admin or a signed-out token must
   // not reach money), in parallel with reading the row.
-  const [row] = await Promise.all([findTenant(deps.database, c.get('tenant').id), tdb.transaction([])]);
+  const [row] = await Promise.all([findTenant(deps.database, c.get('tenant').id), tdb.checkSession()]);
   if (!row) throw new ApiError(404, 'tenant_not_found', 'The workspace no longer exists.');
   return { row, acting: { actor: actorOf(user), context: requestContext(c) }, deps };
 }

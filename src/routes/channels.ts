@@ -24,8 +24,21 @@ export function roomContext(c: Context<AppEnv>, channelId: string): RoomContext 
   return { tenant: { id: t.id, schemaName: t.schemaName, roleName: t.roleName }, channelId };
 }
 
-function room(c: Context<AppEnv>, channelId: string) {
+export function room(c: Context<AppEnv>, channelId: string) {
   return roomStub(c.env, c.get('tenant').id, channelId);
+}
+
+/**
+ * After a commit, tells the channel's room (broadcast, close sockets). The change is stored
+ * whatever happens here: a room that cannot be reached is logged, and the request still
+ * succeeds — a retried write would not be safe, and clients catch up with `?since=`.
+ */
+export async function toRoom(c: Context<AppEnv>, channelId: string, notify: (r: ReturnType<typeof room>) => Promise<unknown>): Promise<void> {
+  try {
+    await notify(room(c, channelId));
+  } catch (err) {
+    c.get('log').warn('room_notify_failed', { channelId, error: err instanceof Error ? err.message : String(err) });
+  }
 }
 
 channelsRoutes.post('/', async (c) => {
@@ -77,7 +90,7 @@ channelsRoutes.delete('/:id', async (c) => {
   await channels.deleteChannel(tdb, user, access);
   // After the commit: the files go, and anyone still connected is told the room is gone.
   await deleteChannelFiles(c.env.FILES, c.get('tenant').id, access.channel.id);
-  await room(c, access.channel.id).closeAll('channel deleted');
+  await toRoom(c, access.channel.id, (r) => r.closeAll('channel deleted'));
   return c.json({ deleted: true, id: access.channel.id });
 });
 
@@ -131,7 +144,7 @@ channelsRoutes.post('/:id/read', async (c) => {
   const access = await channelForUser(tdb, c.req.param('id'), user);
   requireMember(access);
   const lastReadSeq = await channels.markRead(tdb, user, access.channel.id, seq);
-  await room(c, access.channel.id).publish(roomContext(c, access.channel.id), { type: 'read', userId: user.userId, seq: lastReadSeq });
+  await toRoom(c, access.channel.id, (r) => r.publish(roomContext(c, access.channel.id), { type: 'read', userId: user.userId, seq: lastReadSeq }));
   return c.json({ lastReadSeq, unreadCount: Math.max(0, access.channel.lastSeq - lastReadSeq) });
 });
 

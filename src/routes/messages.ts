@@ -2,7 +2,6 @@ import { Hono, type Context } from 'hono';
 import { channelForUser, requireMember, requireNotArchived } from '../chat/access';
 import { mentionHandles } from '../chat/message-model';
 import * as messages from '../chat/messages';
-import { roomStub } from '../chat/rooms';
 import { ROOM_ERROR_PREFIX } from '../chat/room-protocol';
 import { editMessageSchema, listMessagesQuery, postMessageSchema, reactionSchema, searchQuery } from '../chat/validation';
 import type { AppEnv } from '../env';
@@ -11,16 +10,13 @@ import { ApiError } from '../http/errors';
 import { asMember } from '../http/tenant-context';
 import { requireFeature } from '../tenancy/entitlements';
 import { tenantOnly } from '../tenancy/middleware';
-import { roomContext } from './channels';
+import { room, roomContext, toRoom } from './channels';
 import { z } from 'zod';
 
 /** Messages of a channel: /api/channels/:id/messages (mounted with the channel routes). */
 export const channelMessagesRoutes = new Hono<AppEnv>();
 channelMessagesRoutes.use(tenantOnly());
 
-function room(c: Context<AppEnv>, channelId: string) {
-  return roomStub(c.env, c.get('tenant').id, channelId);
-}
 
 channelMessagesRoutes.post('/:id/messages', async (c) => {
   const { user, tdb } = asMember(c);
@@ -76,7 +72,7 @@ messagesRoutes.patch('/:id', async (c) => {
   const { message, access } = await messages.messageForUser(tdb, c.req.param('id'), user);
   requireNotArchived(access);
   const updated = await messages.editMessage(tdb, user, message, text);
-  await room(c, access.channel.id).publish(roomContext(c, access.channel.id), { type: 'message.updated', message: updated });
+  await toRoom(c, access.channel.id, (r) => r.publish(roomContext(c, access.channel.id), { type: 'message.updated', message: updated }));
   return c.json({ message: updated });
 });
 
@@ -85,7 +81,7 @@ messagesRoutes.delete('/:id', async (c) => {
   const { message, access } = await messages.messageForUser(tdb, c.req.param('id'), user);
   const deleted = await messages.deleteMessage(tdb, user, message);
   if (!message.deleted) {
-    await room(c, access.channel.id).publish(roomContext(c, access.channel.id), { type: 'message.deleted', messageId: deleted.id, seq: deleted.seq, deletedAt: deleted.deletedAt! });
+    await toRoom(c, access.channel.id, (r) => r.publish(roomContext(c, access.channel.id), { type: 'message.deleted', messageId: deleted.id, seq: deleted.seq, deletedAt: deleted.deletedAt! }));
   }
   return c.json({ message: deleted });
 });
@@ -109,7 +105,7 @@ messagesRoutes.post('/:id/reactions', async (c) => {
   const { message, access } = await messages.messageForUser(tdb, c.req.param('id'), user);
   requireMember(access);
   const result = await messages.react(tdb, user, message, emoji, true);
-  if (result.changed) await room(c, access.channel.id).publish(roomContext(c, access.channel.id), { type: 'reaction.added', messageId: message.id, emoji, userId: user.userId });
+  if (result.changed) await toRoom(c, access.channel.id, (r) => r.publish(roomContext(c, access.channel.id), { type: 'reaction.added', messageId: message.id, emoji, userId: user.userId }));
   return c.json({ reactions: result.reactions }, result.changed ? 201 : 200);
 });
 
@@ -121,7 +117,7 @@ messagesRoutes.delete('/:id/reactions/:emoji', async (c) => {
   requireMember(access);
   const result = await messages.react(tdb, user, message, emoji, false);
   if (!result.changed) throw new ApiError(404, 'not_found', 'You had not reacted with that emoji.');
-  await room(c, access.channel.id).publish(roomContext(c, access.channel.id), { type: 'reaction.removed', messageId: message.id, emoji, userId: user.userId });
+  await toRoom(c, access.channel.id, (r) => r.publish(roomContext(c, access.channel.id), { type: 'reaction.removed', messageId: message.id, emoji, userId: user.userId }));
   return c.json({ reactions: result.reactions });
 });
 

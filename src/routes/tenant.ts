@@ -3,13 +3,15 @@ import { and, desc, eq, gte, lt, lte, type SQL } from 'drizzle-orm';
 import { actorOf, auditInsert, changes, requestContext } from '../audit/audit';
 import { requireTenantUser } from '../auth/principal';
 import { openDatabase } from '../db/client';
+import { isSessionRevoked } from '../db/errors';
 import { tenantAuditLogs, tenantSettings } from '../db/schema';
 import type { AppEnv } from '../env';
 import { jsonBody, queryParams } from '../http/body';
 import { ApiError } from '../http/errors';
 import { requireFeature } from '../tenancy/entitlements';
 import { tenantOnly } from '../tenancy/middleware';
-import { decodeIdCursor, encodeCursor, settingsView } from '../tenancy/service';
+import { decodeIdCursor, pageOf } from '../http/cursor';
+import { settingsView } from '../tenancy/service';
 import { publicTenantConfig, tenantEntitlements } from '../tenancy/snapshot';
 import { asMember } from '../http/tenant-context';
 import { usagePeriod } from '../usage/period';
@@ -44,7 +46,7 @@ tenantRoutes.get('/', async (c) => {
   const { tdb } = asMember(c);
   const live = await liveUsage(tdb, usagePeriod(), { activity: false }).catch((err: unknown) => {
     // A session ended since its token was issued counts as signed out here.
-    if (err instanceof ApiError && err.status === 401) return null;
+    if (isSessionRevoked(err)) return null;
     throw err;
   });
   if (!live) return c.json({ tenant: config });
@@ -107,10 +109,9 @@ tenantRoutes.get('/audit-logs', async (c) => {
       .orderBy(desc(tenantAuditLogs.id))
       .limit(q.limit + 1),
   );
-  const page = rows.slice(0, q.limit);
-  const last = page.at(-1);
+  const page = pageOf(rows, q.limit, (last) => ({ id: last.id }));
   return c.json({
-    entries: page.map((r) => ({
+    entries: page.items.map((r) => ({
       id: r.id,
       action: r.action,
       actor: { type: r.actorType, id: r.actorId },
@@ -122,6 +123,6 @@ tenantRoutes.get('/audit-logs', async (c) => {
       requestId: r.requestId,
       createdAt: r.createdAt.toISOString(),
     })),
-    nextCursor: rows.length > q.limit && last ? encodeCursor({ id: last.id }) : null,
+    nextCursor: page.nextCursor,
   });
 });

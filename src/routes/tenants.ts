@@ -21,9 +21,9 @@ import { adminTenantView, ownerTenantView, workspaceUrl } from '../tenancy/views
 import { normaliseHostname } from '../tenancy/host';
 import { slugFormatSchema } from '../tenancy/slug';
 import { z } from 'zod';
-import { sql as dsql } from 'drizzle-orm';
 import { TenantDb } from '../tenancy/tenant-db';
 import { pushToGate } from '../tenancy/gate';
+import { isUuid } from '../http/ids';
 
 /**
  * The tenant management API, on the platform host (the seed's routes). Sign-up is public and
@@ -33,7 +33,6 @@ import { pushToGate } from '../tenancy/gate';
 export const tenantsRoutes = new Hono<AppEnv>();
 
 const SIGNUPS_PER_HOUR = 5;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 tenantsRoutes.use(platformOnly());
 tenantsRoutes.use(bodyLimit({ maxSize: 64 * 1024, onError: () => { throw new ApiError(413, 'payload_too_large', 'The request body is larger than 64 KB.'); } }));
@@ -61,14 +60,14 @@ async function authorizedTenant(c: Context<AppEnv>, id: string, opts: { ownerMay
   const isAdmin = principal.kind === 'platform_admin';
   const isOwner = principal.kind === 'user' && principal.tenantId === id && principal.role === 'owner';
   if (!isAdmin && !(opts.ownerMay && isOwner)) throw new ApiError(403, 'forbidden', opts.ownerMay ? 'Only the workspace owner or a platform admin may do this.' : 'Only a platform admin may do this.');
-  if (!UUID.test(id)) throw new ApiError(404, 'not_found', 'No such workspace.');
+  if (!isUuid(id)) throw new ApiError(404, 'not_found', 'No such workspace.');
   const database = openDatabase(c.get('config'));
   const row = await service.findTenant(database, id);
   if (!row) throw new ApiError(404, 'not_found', 'No such workspace.');
   if (principal.kind === 'user') {
     // The owner's token is only as good as their session: signed out, demoted or deactivated
     // owners are refused here too (NC401 → 401 session_revoked), at the cost of one round trip.
-    await new TenantDb(database, row, { userId: principal.userId, sessionVersion: principal.sessionVersion }).run((db) => db.execute(dsql`SELECT 1`));
+    await new TenantDb(database, row, { userId: principal.userId, sessionVersion: principal.sessionVersion }).checkSession();
   }
   return { row, asAdmin: isAdmin };
 }

@@ -3,6 +3,7 @@ import { auditInsert, changes, type Actor, type AuditEntry, type RequestContext 
 import { asNeonQuery, type Database, type Query } from '../db/client';
 import { sqlState } from '../db/errors';
 import { platformAuditLogs, tenantSettings, tenants, type TenantRow, type TenantSettingsRow } from '../db/schema';
+import { decodeCursor, pageOf } from '../http/cursor';
 import { ApiError } from '../http/errors';
 import { TenantDirectory } from './directory';
 import { dropStatements } from './schema-ops';
@@ -293,44 +294,8 @@ export async function listTenants(database: Database, q: { status?: string; plan
     .where(where.length ? and(...where) : undefined)
     .orderBy(desc(createdMs), desc(tenants.id))
     .limit(q.limit + 1);
-  const page = rows.slice(0, q.limit);
-  const last = page.at(-1);
-  return { tenants: page, nextCursor: rows.length > q.limit && last ? encodeCursor({ t: last.createdAt.toISOString(), id: last.id }) : null };
-}
-
-/** Opaque pagination cursors: base64url of a small JSON object. */
-export function encodeCursor(value: Record<string, string | number>): string {
-  return btoa(JSON.stringify(value)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-function readCursor(cursor: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(atob(cursor.replace(/-/g, '+').replace(/_/g, '/')));
-    if (typeof value === 'object' && value !== null) return value as Record<string, unknown>;
-  } catch {
-    /* fall through */
-  }
-  throw invalidCursor();
-}
-
-function invalidCursor(): ApiError {
-  return new ApiError(400, 'invalid_cursor', 'The cursor is not valid. Start again from the first page.');
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** A (created_at, id) cursor over uuid-keyed rows. */
-export function decodeCursor(cursor: string): { t: string; id: string } {
-  const { t, id } = readCursor(cursor);
-  if (typeof t !== 'string' || Number.isNaN(Date.parse(t)) || typeof id !== 'string' || !UUID.test(id)) throw invalidCursor();
-  return { t, id };
-}
-
-/** An id cursor over rows keyed by an identity column. */
-export function decodeIdCursor(cursor: string): number {
-  const { id } = readCursor(cursor);
-  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) throw invalidCursor();
-  return id;
+  const page = pageOf(rows, q.limit, (last) => ({ t: last.createdAt.toISOString(), id: last.id }));
+  return { tenants: page.items, nextCursor: page.nextCursor };
 }
 
 /** The fields of a tenant that audit rows show (no internal names). */

@@ -64,6 +64,11 @@ export class TenantDb {
     return results.slice(prelude.length) as unknown as BatchResponse<T>;
   }
 
+  /** Only the session check (NC401 if the session has ended): one round trip, no other work. */
+  async checkSession(): Promise<void> {
+    await this.transaction([]);
+  }
+
   /** The same prelude as Neon queries, for raw SQL transactions (`Database.transaction`). */
   preludeQueries(): Query[] {
     const { roleName, id, schemaName } = this.tenant;

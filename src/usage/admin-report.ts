@@ -2,9 +2,8 @@ import { and, asc, desc, eq, ilike, isNull, or, sql as dsql, type SQL } from 'dr
 import { z } from 'zod';
 import type { Database } from '../db/client';
 import { tenants, tenantUsage } from '../db/schema';
-import { ApiError } from '../http/errors';
+import { decodeOffsetCursor, encodeCursor } from '../http/cursor';
 import { effectivePlan, snapshotFromRow, tenantEntitlements } from '../tenancy/snapshot';
-import { encodeCursor } from '../tenancy/service';
 import { periodSchema, usagePeriod } from './period';
 import { exceededLimits, limitUses, type UsageFigures } from './report';
 import { containsPattern } from '../db/like';
@@ -34,7 +33,7 @@ export type AdminUsageQuery = z.output<typeof adminUsageQuery>;
 
 export async function adminUsage(database: Database, q: AdminUsageQuery, now = new Date()) {
   const period = q.period ?? usagePeriod(now);
-  const offset = q.cursor ? decodeOffset(q.cursor) : 0;
+  const offset = q.cursor ? decodeOffsetCursor(q.cursor) : 0;
   const carried = (column: 'storage_bytes' | 'files') =>
     dsql<number>`coalesce(${dsql.raw(`u.${column}`)}, (SELECT l.${dsql.raw(column)} FROM public.tenant_usage l WHERE l.tenant_id = ${tenants.id} AND l.period < ${period} ORDER BY l.period DESC LIMIT 1), 0)`.mapWith(Number);
   const n = (column: SQL) => dsql<number>`coalesce(${column}, 0)`.mapWith(Number);
@@ -101,14 +100,4 @@ export async function adminUsage(database: Database, q: AdminUsageQuery, now = n
   const page = paged ? matching.slice(0, q.limit) : matching.slice(offset, offset + q.limit);
   const more = paged ? all.length > q.limit : offset + q.limit < matching.length;
   return { period, sort: q.sort, order: q.order, tenants: page, nextCursor: more ? encodeCursor({ o: offset + q.limit }) : null };
-}
-
-function decodeOffset(cursor: string): number {
-  try {
-    const value = JSON.parse(atob(cursor.replace(/-/g, '+').replace(/_/g, '/'))) as { o?: unknown };
-    if (typeof value.o === 'number' && Number.isInteger(value.o) && value.o >= 0) return value.o;
-  } catch {
-    /* fall through */
-  }
-  throw new ApiError(400, 'invalid_cursor', 'The cursor is not valid. Start again from the first page.');
 }
