@@ -13,13 +13,10 @@ import { nchatChannelMembers, nchatChannels, type ChannelKind } from '../src/db/
 import { deleteChannelFiles, deleteTenantFiles, releaseChannelStorageQuery } from '../src/attachments/cleanup';
 import { usagePeriod } from '../src/attachments/usage';
 import { TenantDb } from '../src/tenancy/tenant-db';
-import { PLATFORM, addUser, adminAuth, api, bearer, createTenant, database, tenantUrl, type CreatedTenant } from './support/tenants';
+import { addUser, adminAuth, api, bearer, createTenant, database, PLATFORM, schemaOf, tenantUrl, type CreatedTenant } from './support/tenants';
 
 const MiB = 1024 * 1024;
 
-function schemaOf(slug: string): string {
-  return `tenant_${slug.replace(/-/g, '_')}`;
-}
 
 function tenantDb(t: CreatedTenant): TenantDb {
   const schema = schemaOf(t.slug);
@@ -439,8 +436,10 @@ describe('attachments API', () => {
     expect((await download(A, a.id, member.token)).status).toBe(404);
     expect((await meta(A, a.id, member.token)).status).toBe(404);
     expect((await list(A, publicCh, member.token)).body.attachments.map((x: { id: string }) => x.id)).not.toContain(a.id);
+    // Soft-deleted: the row stays, marked.
     const row = (await attachmentRows(A)).find((r) => r.id === a.id);
-    expect(row?.deleted_at).not.toBeNull();
+    expect(row).toBeDefined();
+    expect(row!.deleted_at).not.toBeNull();
     // A second delete finds nothing and frees nothing twice.
     expect((await remove(A, a.id, member.token)).status).toBe(404);
 

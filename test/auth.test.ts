@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { signSession } from '../src/auth/session';
 import { TEST_SESSION_SECRET } from './support/constants';
 import { openSocket } from './support/sockets';
-import { PLATFORM, addUser, api, bearer, createTenant, database, tenantUrl, type ApiResult, type CreatedTenant } from './support/tenants';
+import { addUser, api, bearer, call, createTenant, database, expectNoSecrets, PLATFORM, schemaOf, tenantUrl, type ApiResult, type CreatedTenant } from './support/tenants';
 
 const OWNER_PASSWORD = 'securepass123';
 
@@ -17,24 +17,12 @@ function ownerEmail(t: CreatedTenant): string {
   return `owner@${t.slug}.test`;
 }
 
-function schemaOf(slug: string): string {
-  return `tenant_${slug.replace(/-/g, '_')}`;
-}
 
 function login(t: CreatedTenant, email: string, password: string) {
   return api(tenantUrl(t.slug, '/api/auth/login'), { method: 'POST', json: { email, password } });
 }
 
-function call(t: CreatedTenant, method: string, path: string, token?: string, json?: unknown) {
-  return api(tenantUrl(t.slug, path), { method, headers: token ? bearer(token) : {}, ...(json === undefined ? {} : { json }) });
-}
 
-/** No response ever carries a password hash, or a field that could hold one. */
-function expectNoSecrets(res: ApiResult<any>): void {
-  const text = JSON.stringify(res.body ?? null);
-  expect(text).not.toMatch(/pbkdf2/i);
-  expect(text).not.toMatch(/password_?hash/i);
-}
 
 /** A member with a password, through the API: the owner invites, the invitee accepts. */
 async function join(t: CreatedTenant, role: 'admin' | 'member' | 'guest' = 'member') {

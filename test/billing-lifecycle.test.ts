@@ -6,7 +6,7 @@
  * Stripe's webhook reaches the platform in single-tenant mode whatever the host.
  */
 import { createExecutionContext } from 'cloudflare:test';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import worker from '../src/index';
 import { billingCall, subscribe, suspendedForNonPayment, tenantRow } from './support/billing';
 import { envWith } from './support/gateway';
@@ -92,9 +92,11 @@ describe('deleting a workspace ends its subscription', () => {
 
   it('a workspace that never paid is deleted without asking Stripe', async () => {
     const t = await createTenant();
-    const purged = await api(`${PLATFORM}/api/tenants/${t.id}?purge=true`, { method: 'DELETE', headers: adminAuth });
+    // Stripe unreachable for this purge: had it asked Stripe anything, it would be a 503.
+    const noStripe = envWith({ STRIPE_API_URL: inject('closedPortUrl') });
+    const purged = await worker.fetch(new Request(`${PLATFORM}/api/tenants/${t.id}?purge=true`, { method: 'DELETE', headers: adminAuth }), noStripe, createExecutionContext());
     expect(purged.status).toBe(200);
-    expect((await fakeRequests({ path: `/v1/subscriptions` })).filter((r) => JSON.stringify(r).includes(t.id))).toEqual([]);
+    expect(await database().sql`SELECT id FROM public.tenants WHERE id = ${t.id}`).toEqual([]);
   });
 });
 

@@ -7,29 +7,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LogMailer } from '../src/mail';
-import { api, bearer, createTenant, database, tenantUrl, type ApiResult, type CreatedTenant } from './support/tenants';
+import { api, bearer, call, createTenant, database, expectError, expectNoSecrets, schemaOf, tenantUrl, type ApiResult, type CreatedTenant } from './support/tenants';
 
 const DAY_MS = 86_400_000;
 
-function schemaOf(slug: string): string {
-  return `tenant_${slug.replace(/-/g, '_')}`;
-}
 
-function call(t: CreatedTenant, method: string, path: string, token?: string, json?: unknown) {
-  return api(tenantUrl(t.slug, path), { method, headers: token ? bearer(token) : {}, ...(json === undefined ? {} : { json }) });
-}
 
-function expectError(res: ApiResult<any>, status: number, code: string): void {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  expect(res.body.error.code).toBe(code);
-}
 
-function expectNoSecrets(res: ApiResult<any>): void {
-  const text = JSON.stringify(res.body ?? null);
-  expect(text).not.toMatch(/pbkdf2/i);
-  expect(text).not.toMatch(/password_?hash/i);
-  expect(text).not.toMatch(/token_?hash/i);
-}
 
 function freshEmail(t: CreatedTenant, prefix = 'invitee'): string {
   return `${prefix}-${crypto.randomUUID().slice(0, 8)}@${t.slug}.test`;

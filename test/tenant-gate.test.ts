@@ -120,6 +120,19 @@ describe('TenantGate', () => {
     expect((await call(tenantUrl(t.slug, '/api/me'), t.token)).status).toBe(200);
   });
 
+  it("with the gate on, A's session on B's host still reaches nothing of B's", async () => {
+    const [a, b] = await Promise.all([createTenant(), createTenant()]);
+    expect((await call(tenantUrl(b.slug, '/api/me'), a.token)).status).toBe(401);
+    expect((await call(tenantUrl(b.slug, '/api/channels'), a.token)).status).toBe(401);
+    const config = (await (await call(tenantUrl(b.slug, '/api/tenant'), a.token)).json()) as { tenant: Record<string, unknown> };
+    expect(config.tenant).toMatchObject({ id: b.id });
+    expect(config.tenant.usage).toBeUndefined();
+    // B's gate counted B's requests; A's gate saw none of them.
+    const period = monthPeriod(Date.now());
+    expect((await gateStub(env, b.id).counters(period)).total).toBe(3);
+    expect((await gateStub(env, a.id).counters(period)).total).toBe(0);
+  });
+
   it('keeps counters across an eviction and flushes them to tenant_usage exactly once', async () => {
     const t = await createTenant();
     for (let i = 0; i < 3; i++) await call(tenantUrl(t.slug, '/api/tenant'), t.token);

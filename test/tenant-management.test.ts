@@ -15,14 +15,10 @@ import { signSession } from '../src/auth/session';
 import { tenantDomains } from '../src/db/schema';
 import { TEST_SESSION_SECRET } from './support/constants';
 import { envWith } from './support/gateway';
-import { PLATFORM, addUser, adminAuth, api, bearer, createTenant, database, tenantUrl, uniqueSlug, type ApiResult, type CreatedTenant } from './support/tenants';
+import { addUser, adminAuth, api, bearer, createTenant, database, PLATFORM, schemaOf, tenantUrl, uniqueSlug, type ApiResult, type CreatedTenant } from './support/tenants';
 
 const DAY_MS = 86_400_000;
 
-/** The tenant's schema (and role) name, as provisioning derives it from the slug. */
-function schemaOf(slug: string): string {
-  return `tenant_${slug.replace(/-/g, '_')}`;
-}
 
 function adminGet(id: string) {
   return api(`${PLATFORM}/api/tenants/${id}`, { headers: adminAuth });

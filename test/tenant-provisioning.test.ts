@@ -19,7 +19,7 @@ import { provisionTenant, TRIAL_DAYS } from '../src/tenancy/provisioning';
 import { dropStatements } from '../src/tenancy/schema-ops';
 import { TenantDb } from '../src/tenancy/tenant-db';
 import { TEST_SESSION_SECRET } from './support/constants';
-import { adminAuth, api, createTenant, database, PLATFORM, tenantUrl, uniqueIp, uniqueSlug, type CreatedTenant } from './support/tenants';
+import { adminAuth, api, createTenant, database, PLATFORM, schemaOf, tenantUrl, uniqueIp, uniqueSlug, type CreatedTenant } from './support/tenants';
 
 const CREATE = `${PLATFORM}/api/tenants/create`;
 const DAY = 86_400_000;
@@ -36,9 +36,6 @@ function slug(): string {
   return s;
 }
 
-function schemaOf(s: string): string {
-  return `tenant_${s.replace(/-/g, '_')}`;
-}
 
 function body(s: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return { name: 'Acme Corp', slug: s, ownerEmail: `owner@${s}.test`, ownerName: 'Owner', ownerPassword: 'securepass123', plan: 'free', ...overrides };

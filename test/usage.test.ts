@@ -127,6 +127,9 @@ describe('GET /api/tenant/usage', () => {
     expect(JSON.stringify(crossed.body)).not.toContain(a.id);
     const own = await usage(b);
     expect(own.body.usage).toMatchObject({ usersTotal: 1, channels: 0, messages: 0, storageBytes: 0, files: 0 });
+    const history = await api(tenantUrl(b.slug, '/api/tenant/usage/history'), { headers: bearer(a.token) });
+    expect(history.status).toBe(401);
+    expect(JSON.stringify(history.body)).not.toContain(a.id);
     // Platform host: no tenant usage route there.
     expect((await api(`${PLATFORM}/api/tenant/usage`, { headers: bearer(a.token) })).status).toBe(404);
   });
@@ -153,6 +156,21 @@ describe('GET /api/tenant/usage', () => {
     });
     // A month before the workspace existed: zeros.
     expect((await usage(t, t.token, '?period=2020-01')).body.usage).toMatchObject({ usersTotal: 0, messages: 0, storageBytes: 0, apiCalls: 0 });
+  });
+});
+
+describe('GET /api/tenant for members', () => {
+  it('adds each cap\'s use for a signed-in member; a session that has ended counts as signed out (public config, 200)', async () => {
+    const t = await createTenant();
+    const member = await addUser(t, 'member');
+    const signedIn = await api(tenantUrl(t.slug, '/api/tenant'), { headers: bearer(member.token) });
+    expect(signedIn.body.tenant.usage.users).toMatchObject({ used: 2, limit: 10 });
+    expect((await api(tenantUrl(t.slug, '/api/auth/logout'), { method: 'POST', headers: bearer(member.token) })).status).toBe(204);
+    const stale = await api(tenantUrl(t.slug, '/api/tenant'), { headers: bearer(member.token) });
+    expect(stale.status).toBe(200);
+    expect(stale.body.tenant).toMatchObject({ id: t.id, slug: t.slug });
+    expect(stale.body.tenant.usage).toBeUndefined();
+    expect(stale.body.tenant.limitsExceeded).toBeUndefined();
   });
 });
 

@@ -7,29 +7,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { openSocket } from './support/sockets';
-import { addUser, api, bearer, createTenant, database, tenantUrl, type ApiResult, type CreatedTenant } from './support/tenants';
+import { addUser, api, bearer, call, createTenant, database, expectError, expectNoSecrets, schemaOf, tenantUrl, type ApiResult, type CreatedTenant } from './support/tenants';
 
 const OWNER_PASSWORD = 'securepass123';
 type Role = 'owner' | 'admin' | 'member' | 'guest';
 
-function schemaOf(slug: string): string {
-  return `tenant_${slug.replace(/-/g, '_')}`;
-}
 
-function call(t: CreatedTenant, method: string, path: string, token?: string, json?: unknown) {
-  return api(tenantUrl(t.slug, path), { method, headers: token ? bearer(token) : {}, ...(json === undefined ? {} : { json }) });
-}
 
-function expectNoSecrets(res: ApiResult<any>): void {
-  const text = JSON.stringify(res.body ?? null);
-  expect(text).not.toMatch(/pbkdf2/i);
-  expect(text).not.toMatch(/password_?hash/i);
-}
 
-function expectError(res: ApiResult<any>, status: number, code: string): void {
-  expect(res.status, JSON.stringify(res.body)).toBe(status);
-  expect(res.body.error.code).toBe(code);
-}
 
 interface Person {
   id: string;
@@ -183,6 +168,17 @@ describe('GET /api/users/:id', () => {
   it("does not find another workspace's user", async () => {
     const [a, b] = await Promise.all([createTenant(), createTenant()]);
     expectError(await call(b, 'GET', `/api/users/${a.ownerId}`, b.token), 404, 'user_not_found');
+  });
+
+  it("cannot change another workspace's user with its own session: role, deactivate, reactivate → 404, A unchanged", async () => {
+    const [a, b] = await Promise.all([createTenant(), createTenant()]);
+    const member = await addUser(a, 'member');
+    expectError(await call(b, 'PUT', `/api/users/${member.id}/role`, b.token, { role: 'admin' }), 404, 'user_not_found');
+    expectError(await call(b, 'POST', `/api/users/${member.id}/deactivate`, b.token), 404, 'user_not_found');
+    expectError(await call(b, 'POST', `/api/users/${member.id}/reactivate`, b.token), 404, 'user_not_found');
+    const seen = await call(a, 'GET', `/api/users/${member.id}`, a.token);
+    expect(seen.body.user).toMatchObject({ role: 'member', status: 'active' });
+    expect((await call(a, 'GET', '/api/me', member.token)).status).toBe(200);
   });
 });
 

@@ -3,7 +3,7 @@ import { nchatUsers, type UserRole } from '../../src/db/schema';
 import { TenantDb } from '../../src/tenancy/tenant-db';
 import { TEST_SESSION_SECRET } from './constants';
 import { openSocket, type TestSocket } from './sockets';
-import { api, bearer, createTenant, database, tenantUrl, type ApiResult, type CreateOptions, type CreatedTenant } from './tenants';
+import { api, bearer, createTenant, database, schemaOf, tenantUrl, type ApiResult, type CreateOptions, type CreatedTenant } from './tenants';
 
 /** Helpers for the chat tests (channels, messages, realtime). Everything goes through the Worker. */
 
@@ -12,10 +12,6 @@ export interface ChatUser {
   token: string;
   email: string;
   displayName: string;
-}
-
-export function schemaOf(t: Pick<CreatedTenant, 'slug'>): string {
-  return `tenant_${t.slug.replace(/-/g, '_')}`;
 }
 
 /** A workspace seen through one signed-in user: `get/post/patch/del` on the tenant's host. */

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { expect } from 'vitest';
 import { usagePeriod } from '../../src/attachments/usage';
-import { adminAuth, api, bearer, database, PLATFORM, tenantUrl, type ApiResult, type CreatedTenant } from './tenants';
+import { adminAuth, api, bearer, database, PLATFORM, schemaOf, tenantUrl, type ApiResult, type CreatedTenant } from './tenants';
 
 /**
  * Helpers for the plan-limit boundary tests (test/plan-limit-boundaries.test.ts). Requests go
@@ -13,10 +13,6 @@ export const GB = 1024 ** 3;
 export const MiB = 1024 ** 2;
 
 type T = Pick<CreatedTenant, 'id' | 'slug' | 'token'>;
-
-export function schemaOf(t: Pick<CreatedTenant, 'slug'>): string {
-  return `tenant_${t.slug.replace(/-/g, '_')}`;
-}
 
 /** PUT /api/tenants/:id as a platform admin (plan, limits, trialEndsAt...); fails the test unless 200. */
 export async function adminPut(t: Pick<CreatedTenant, 'id'>, json: Record<string, unknown>): Promise<Record<string, any>> {

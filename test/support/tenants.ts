@@ -1,4 +1,5 @@
 import { env, exports } from 'cloudflare:workers';
+import { expect } from 'vitest';
 import { signSession } from '../../src/auth/session';
 import { openDatabase } from '../../src/db/client';
 import { nchatUsers, type UserRole } from '../../src/db/schema';
@@ -102,10 +103,33 @@ export function database() {
  * Adds a user with `role` to a workspace (until invitations exist, directly through TenantDb
  * as the tenant's own role) and returns a valid session token for them.
  */
-export async function addUser(t: Pick<CreatedTenant, 'id' | 'slug'>, role: UserRole, schemaName = `tenant_${t.slug.replace(/-/g, '_')}`): Promise<{ id: string; token: string }> {
+export async function addUser(t: Pick<CreatedTenant, 'id' | 'slug'>, role: UserRole, schemaName = schemaOf(t)): Promise<{ id: string; token: string }> {
   const id = crypto.randomUUID();
   const tdb = new TenantDb(database(), { id: t.id, schemaName, roleName: schemaName });
   await tdb.run((db) => db.insert(nchatUsers).values({ id, email: `${role}-${id.slice(0, 8)}@${t.slug}.test`, displayName: `${role} user`, role, status: 'active', sessionVersion: 1 }));
   const token = await signSession(TEST_SESSION_SECRET, { sub: id, tid: t.id, role, sv: 1 });
   return { id, token };
+}
+
+/** The tenant's schema (and role) name, as provisioning derives it from the slug. */
+export function schemaOf(t: string | Pick<CreatedTenant, 'slug'>): string {
+  return `tenant_${(typeof t === 'string' ? t : t.slug).replace(/-/g, '_')}`;
+}
+
+/** A JSON call on the workspace's own host, with a session token if given. */
+export function call(t: Pick<CreatedTenant, 'slug'>, method: string, path: string, token?: string, json?: unknown) {
+  return api(tenantUrl(t.slug, path), { method, headers: token ? bearer(token) : {}, ...(json === undefined ? {} : { json }) });
+}
+
+export function expectError(res: ApiResult<any>, status: number, code: string): void {
+  expect(res.status, JSON.stringify(res.body)).toBe(status);
+  expect(res.body.error.code).toBe(code);
+}
+
+/** No response ever carries a password or token hash, or a field that could hold one. */
+export function expectNoSecrets(res: ApiResult<any>): void {
+  const text = JSON.stringify(res.body ?? null);
+  expect(text).not.toMatch(/pbkdf2/i);
+  expect(text).not.toMatch(/password_?hash/i);
+  expect(text).not.toMatch(/token_?hash/i);
 }
