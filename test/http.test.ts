@@ -7,7 +7,8 @@ import { HTTPException } from 'hono/http-exception';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { createApp } from '../src/app';
-import { ApiError } from '../src/http/errors';
+import { DomainError } from '../src/domain/errors';
+import { HTTP_STATUS } from '../src/http/errors';
 import worker from '../src/index';
 import { envWith } from './support/gateway';
 
@@ -26,10 +27,10 @@ function appWithFailingRoutes() {
     throw new Error(`connection to 10.0.0.7 failed: ${SECRET}`);
   });
   app.get('/plan-limit', () => {
-    throw new ApiError(402, 'plan_limit', 'Your plan allows 5 channels.', { limit: 5 });
+    throw new DomainError('plan_limit', 'Your plan allows 5 channels.', { limit: 5 });
   });
   app.get('/rate-limited', () => {
-    throw new ApiError(429, 'rate_limited', 'Slow down.', undefined, { 'Retry-After': '7' });
+    throw new DomainError('rate_limited', 'Slow down.', { retryAfterSeconds: 7 });
   });
   app.post('/validate', async (c) => {
     const schema = z.object({ name: z.string().min(1), user: z.object({ email: z.email() }), age: z.number() });
@@ -134,7 +135,7 @@ describe('the error handler', () => {
     expect(text).not.toContain('stack');
   });
 
-  it('renders an ApiError with its status, code and details', async () => {
+  it('renders a DomainError with the status its code maps to, its code and details', async () => {
     const res = await appWithFailingRoutes().request('http://nchat.test/plan-limit', {}, env);
     expect(res.status).toBe(402);
     expect(await errorBody(res)).toEqual({
@@ -142,13 +143,20 @@ describe('the error handler', () => {
     });
   });
 
-  it('sets the headers an ApiError carries', async () => {
+  it('sets Retry-After from a refusal that says when to come back', async () => {
     const res = await appWithFailingRoutes().request('http://nchat.test/rate-limited', {}, env);
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('7');
     const body = await errorBody(res);
     expect(body.error.code).toBe('rate_limited');
-    expect(body.error).not.toHaveProperty('details');
+    expect(body.error.details).toEqual({ retryAfterSeconds: 7 });
+  });
+
+  it('maps every domain error code to a 4xx or 5xx status, in one table', () => {
+    for (const [code, status] of Object.entries(HTTP_STATUS)) {
+      expect(status, code).toBeGreaterThanOrEqual(400);
+      expect(status, code).toBeLessThan(600);
+    }
   });
 
   it('turns a ZodError into a 400 validation_failed listing each failing field', async () => {

@@ -236,15 +236,15 @@ describe('POST /api/invitations/:id/resend', () => {
     expect((await accept(t, tokenOf(res.body.acceptUrl))).status).toBe(201);
   });
 
-  it('refuses used (409 invitation_used), revoked (409 invitation_revoked) and unknown (404) invitations, writing nothing', async () => {
+  it('refuses used (409 invitation_already_accepted), revoked (409 invitation_already_revoked) and unknown (404) invitations, writing nothing', async () => {
     const t = await createTenant();
     const used = await invite(t);
     expect((await accept(t, used.token)).status).toBe(201);
     const revoked = await invite(t);
     expect((await call(t, 'DELETE', `/api/invitations/${revoked.id}`, t.token)).status).toBe(200);
     const before = await snapshot(t);
-    expectError(await call(t, 'POST', `/api/invitations/${used.id}/resend`, t.token), 409, 'invitation_used');
-    expectError(await call(t, 'POST', `/api/invitations/${revoked.id}/resend`, t.token), 409, 'invitation_revoked');
+    expectError(await call(t, 'POST', `/api/invitations/${used.id}/resend`, t.token), 409, 'invitation_already_accepted');
+    expectError(await call(t, 'POST', `/api/invitations/${revoked.id}/resend`, t.token), 409, 'invitation_already_revoked');
     expectError(await call(t, 'POST', `/api/invitations/${crypto.randomUUID()}/resend`, t.token), 404, 'invitation_not_found');
     expectError(await call(t, 'POST', '/api/invitations/not-a-uuid/resend', t.token), 404, 'invitation_not_found');
     expect(await snapshot(t)).toEqual(before);
@@ -280,7 +280,7 @@ describe('DELETE /api/invitations/:id', () => {
     const t = await createTenant();
     const inv = await invite(t);
     expect((await accept(t, inv.token)).status).toBe(201);
-    expectError(await call(t, 'DELETE', `/api/invitations/${inv.id}`, t.token), 409, 'invitation_used');
+    expectError(await call(t, 'DELETE', `/api/invitations/${inv.id}`, t.token), 409, 'invitation_already_accepted');
   });
 });
 

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { plansWith, requireFeature } from '../src/tenancy/entitlements';
+import { HTTP_STATUS } from '../src/http/errors';
 import type { TenantSnapshot } from '../src/tenancy/snapshot';
 import { adminAuth, api, bearer, createTenant, PLATFORM, tenantUrl } from './support/tenants';
 
@@ -89,7 +90,8 @@ describe('features', () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toMatchObject({ status: 403, code: 'feature_not_in_plan', details: { feature: 'sso', plan: 'free', availableOn: ['enterprise', 'custom'] } });
+    expect(error).toMatchObject({ code: 'feature_not_in_plan', details: { feature: 'sso', plan: 'free', availableOn: ['enterprise', 'custom'] } });
+    expect(HTTP_STATUS.feature_not_in_plan).toBe(403);
     expect(() => requireFeature(snapshot('enterprise'), 'sso')).not.toThrow();
     // A per-tenant override (custom deal) grants it.
     expect(() => requireFeature(snapshot('free', { sso: true }), 'sso')).not.toThrow();

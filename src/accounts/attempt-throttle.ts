@@ -1,5 +1,5 @@
 import type { AppBindings } from '../env';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../domain/errors';
 
 /**
  * Throttling of password guesses, on the RateLimiter Durable Object (one object per key, so
@@ -62,9 +62,7 @@ export class AttemptThrottle {
     const { maxFailures, windowSeconds, what } = this.policy;
     const result = await this.stub().hit(maxFailures, windowSeconds);
     if (!result.allowed) {
-      throw new ApiError(429, 'rate_limited', `Too many ${what}. Try again in ${result.retryAfterSeconds} seconds.`, { retryAfterSeconds: result.retryAfterSeconds }, {
-        'Retry-After': String(result.retryAfterSeconds),
-      });
+      throw new DomainError('rate_limited', `Too many ${what}. Try again in ${result.retryAfterSeconds} seconds.`, { retryAfterSeconds: result.retryAfterSeconds });
     }
     // `remaining` is what is left after this attempt, so the attempts before it are:
     const failuresBefore = maxFailures - 1 - result.remaining;

@@ -2,11 +2,9 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestContext } from '../audit/audit';
 import type { AppEnv } from '../env';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../domain/errors';
 import type { UserPrincipal } from '../http/tenant-context';
 import { closeUserSockets } from '../chat/rooms';
-import { limitOf, planLimitError } from '../tenancy/entitlements';
-import { UserLimitReached } from './invitations';
 import type { Acting } from './user-admin';
 
 /** Account requests are small JSON documents; anything bigger is refused before it is read. */
@@ -14,7 +12,7 @@ export function smallBodies(): MiddlewareHandler<AppEnv> {
   return bodyLimit({
     maxSize: 16 * 1024,
     onError: () => {
-      throw new ApiError(413, 'payload_too_large', 'The request body is larger than 16 KB.');
+      throw new DomainError('payload_too_large', 'The request body is larger than 16 KB.');
     },
   });
 }
@@ -34,19 +32,5 @@ export async function closeSocketsOf(c: Context<AppEnv>, userId: string, channel
     await closeUserSockets(c.env, c.get('tenant').id, userId, channelIds, reason);
   } catch (err) {
     c.get('log').warn('close_sockets_failed', { userId, reason, error: err instanceof Error ? err.message : String(err) });
-  }
-}
-
-/**
- * Runs a change that adds an active user (invite, accept, reactivate) with the tenant's user
- * limit, and turns the limit's refusal into the 402 plan_limit error.
- */
-export async function withinUserLimit<T>(c: Context<AppEnv>, change: (userLimit: number | null) => Promise<T>): Promise<T> {
-  const tenant = c.get('tenant');
-  try {
-    return await change(limitOf(tenant, 'users'));
-  } catch (err) {
-    if (err instanceof UserLimitReached) throw planLimitError(tenant, 'users', err.limit, err.used);
-    throw err;
   }
 }

@@ -5,10 +5,11 @@ import { passwordProblems } from '../auth/password-policy';
 import { toIsoTimestamp, type Query } from '../db/client';
 import { sqlState } from '../db/errors';
 import { tenantInvitations, type UserRole } from '../db/schema';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../domain/errors';
 import { decodeCursor, pageOf } from '../http/cursor';
 import type { TenantDb } from '../tenancy/tenant-db';
 import { accountSettings, accountSettingsQuery } from './settings';
+import { capExceeded, type Cap } from '../tenancy/entitlements';
 import { auditInsertFrom, Params, type AuditSpec } from './sql';
 import type { Acting } from './user-admin';
 import { USER_SQL_COLUMNS, userFromSql, userView, type UserView } from './user-view';
@@ -122,8 +123,8 @@ const invitationColumns = {
   createdAt: tenantInvitations.createdAt,
 };
 
-export function invitationNotFound(): ApiError {
-  return new ApiError(404, 'invitation_not_found', 'No such invitation.');
+export function invitationNotFound(): DomainError {
+  return new DomainError('invitation_not_found', 'No such invitation.');
 }
 
 function auditSpec(acting: Acting, action: string): AuditSpec {
@@ -148,15 +149,15 @@ function blockersSql(emailP: string, exceptIdP: string | null): string {
       ${exceptIdP ? `AND id <> ${exceptIdP}::uuid` : ''}`;
 }
 
-function blockerError(blockers: Record<string, unknown>[]): ApiError | null {
+function blockerError(blockers: Record<string, unknown>[]): DomainError | null {
   const user = blockers.find((b) => b.kind === 'user');
   if (user) {
     return user.detail === 'deactivated'
-      ? new ApiError(409, 'user_deactivated', 'This address belongs to a deactivated user. Reactivate them instead.')
-      : new ApiError(409, 'already_member', 'This address already belongs to a member of the workspace.');
+      ? new DomainError('user_deactivated', 'This address belongs to a deactivated user. Reactivate them instead.')
+      : new DomainError('already_member', 'This address already belongs to a member of the workspace.');
   }
   if (blockers.some((b) => b.kind === 'invitation')) {
-    return new ApiError(409, 'already_invited', 'This address already has a pending invitation. Resend it instead.');
+    return new DomainError('already_invited', 'This address already has a pending invitation. Resend it instead.');
   }
   return null;
 }
@@ -183,17 +184,12 @@ export function seatLockQuery(tdb: TenantDb): Query {
   return tdb.sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${tdb.tenant.schemaName}:user-limit`]) as Query;
 }
 
-export class UserLimitReached extends Error {
-  constructor(readonly limit: number, readonly used: number) {
-    super(`user limit ${limit} reached (${used} in use)`);
-  }
-}
-
 /**
  * POST /api/invitations (owners and admins). `userLimit` (null: unlimited) is enforced in the
  * insert itself, after a tenant-wide lock, so concurrent invitations cannot pass it together.
  */
-export async function createInvitation(tdb: TenantDb, acting: Acting, input: CreateInvitationInput, userLimit: number | null = null): Promise<IssuedInvitation> {
+export async function createInvitation(tdb: TenantDb, acting: Acting, input: CreateInvitationInput, userCap: Cap): Promise<IssuedInvitation> {
+  const userLimit = userCap.limit;
   const token = newInvitationToken();
   const p = new Params();
   const tenantP = p.add(acting.tenantId);
@@ -223,8 +219,8 @@ export async function createInvitation(tdb: TenantDb, acting: Acting, input: Cre
   if (!row) {
     const blocked = blockerError(found ?? []);
     if (blocked) throw blocked;
-    if (userLimit !== null) throw new UserLimitReached(userLimit, Number(seatRows?.[0]?.used ?? 0));
-    throw new ApiError(409, 'conflict', 'The invitation could not be created. Try again.');
+    if (userLimit !== null) throw capExceeded(userCap, Number(seatRows?.[0]?.used ?? 0));
+    throw new DomainError('conflict', 'The invitation could not be created. Try again.');
   }
   return { invitation: invitationView(invitationFromSql(row)), token };
 }
@@ -281,7 +277,8 @@ async function readInvitation(tdb: TenantDb, id: string): Promise<InvitationFiel
  * accepted or revoked (expired ones included: that is how they are renewed). The old token's
  * hash is overwritten, so it stops working in the same commit.
  */
-export async function resendInvitation(tdb: TenantDb, acting: Acting, id: string, userLimit: number | null = null): Promise<IssuedInvitation> {
+export async function resendInvitation(tdb: TenantDb, acting: Acting, id: string, userCap: Cap): Promise<IssuedInvitation> {
+  const userLimit = userCap.limit;
   if (!isUuid(id)) throw invitationNotFound();
   const token = newInvitationToken();
   const p = new Params();
@@ -313,13 +310,13 @@ export async function resendInvitation(tdb: TenantDb, acting: Acting, id: string
   if (row) return { invitation: invitationView(invitationFromSql(row)), token };
   const current = await readInvitation(tdb, id);
   if (!current) throw invitationNotFound();
-  if (current.acceptedAt) throw new ApiError(409, 'invitation_used', 'The invitation has already been accepted.');
-  if (current.revokedAt) throw new ApiError(409, 'invitation_revoked', 'The invitation has been revoked. Create a new one.');
+  if (current.acceptedAt) throw new DomainError('invitation_already_accepted', 'The invitation has already been accepted.');
+  if (current.revokedAt) throw new DomainError('invitation_already_revoked', 'The invitation has been revoked. Create a new one.');
   const blocked = blockerError(found ?? []);
   if (blocked) throw blocked;
   const used = Number(seatRows?.[0]?.used ?? 0);
-  if (userLimit !== null && used >= userLimit) throw new UserLimitReached(userLimit, used);
-  throw new ApiError(409, 'conflict', 'The invitation was changed at the same time. Try again.');
+  if (userLimit !== null && used >= userLimit) throw capExceeded(userCap, used);
+  throw new DomainError('conflict', 'The invitation was changed at the same time. Try again.');
 }
 
 /** DELETE /api/invitations/:id: revokes a pending (or expired) invitation; revoking twice is a no-op. */
@@ -342,16 +339,16 @@ export async function revokeInvitation(tdb: TenantDb, acting: Acting, id: string
   if (row) return invitationView(invitationFromSql(row));
   const current = await readInvitation(tdb, id);
   if (!current) throw invitationNotFound();
-  if (current.acceptedAt) throw new ApiError(409, 'invitation_used', 'The invitation has already been accepted; deactivate the user instead.');
+  if (current.acceptedAt) throw new DomainError('invitation_already_accepted', 'The invitation has already been accepted; deactivate the user instead.');
   return invitationView(current);
 }
 
 // ---- Acceptance (no session: the invitee has no account yet) -------------------------------
 
-function goneError(i: InvitationFields): ApiError | null {
-  if (i.acceptedAt) return new ApiError(410, 'invitation_used', 'This invitation has already been used. Sign in instead.');
-  if (i.revokedAt) return new ApiError(410, 'invitation_revoked', 'This invitation has been revoked. Ask for a new one.');
-  if (toDate(i.expiresAt).getTime() <= Date.now()) return new ApiError(410, 'invitation_expired', 'This invitation has expired. Ask for a new one.');
+function goneError(i: InvitationFields): DomainError | null {
+  if (i.acceptedAt) return new DomainError('invitation_used', 'This invitation has already been used. Sign in instead.');
+  if (i.revokedAt) return new DomainError('invitation_revoked', 'This invitation has been revoked. Ask for a new one.');
+  if (toDate(i.expiresAt).getTime() <= Date.now()) return new DomainError('invitation_expired', 'This invitation has expired. Ask for a new one.');
   return null;
 }
 
@@ -368,7 +365,8 @@ export interface AcceptedInvitation {
  * invitation's row lock; the second re-checks `accepted_at IS NULL` after the first commits,
  * claims nothing and so inserts nothing. Exactly one user is created.
  */
-export async function acceptInvitation(tdb: TenantDb, token: string, input: AcceptInvitationInput, context: RequestContext, userLimit: number | null = null): Promise<AcceptedInvitation> {
+export async function acceptInvitation(tdb: TenantDb, token: string, input: AcceptInvitationInput, context: RequestContext, userCap: Cap): Promise<AcceptedInvitation> {
+  const userLimit = userCap.limit;
   if (!TOKEN_FORMAT.test(token)) throw invitationNotFound();
   const hash = await tokenHash(token);
   const [found, settingsRows] = await tdb.batch((db) => [
@@ -382,7 +380,7 @@ export async function acceptInvitation(tdb: TenantDb, token: string, input: Acce
   const settings = accountSettings(settingsRows);
   const problems = passwordProblems(input.password, settings.policy);
   if (problems.length) {
-    throw new ApiError(400, 'validation_failed', 'The request is not valid.', { issues: problems.map((message) => ({ path: 'password', message })) });
+    throw new DomainError('validation_failed', 'The request is not valid.', { issues: problems.map((message) => ({ path: 'password', message })) });
   }
   // Hashed only now: a random token costs no PBKDF2 work.
   const passwordHash = await hashPassword(input.password);
@@ -415,7 +413,7 @@ export async function acceptInvitation(tdb: TenantDb, token: string, input: Acce
     [, rows, activeRows] = await tdb.transaction([seatLockQuery(tdb), tdb.sql.query(text, p.values) as Query, tdb.sql.query(`SELECT ${ACTIVE_USERS_SQL} AS used`) as Query]);
   } catch (err) {
     // nchat_users_email_key: someone got an account with this address since the invitation.
-    if (sqlState(err) === '23505') throw new ApiError(409, 'already_member', 'An account with this e-mail address already exists. Sign in instead.');
+    if (sqlState(err) === '23505') throw new DomainError('already_member', 'An account with this e-mail address already exists. Sign in instead.');
     throw err;
   }
   const row = rows?.[0];
@@ -425,7 +423,7 @@ export async function acceptInvitation(tdb: TenantDb, token: string, input: Acce
     if (!again) throw invitationNotFound();
     const gone = goneError(again);
     if (gone) throw gone;
-    if (userLimit !== null) throw new UserLimitReached(userLimit, Number(activeRows?.[0]?.used ?? 0));
+    if (userLimit !== null) throw capExceeded(userCap, Number(activeRows?.[0]?.used ?? 0));
     throw invitationNotFound();
   }
   const user = userFromSql(row);

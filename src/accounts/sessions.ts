@@ -3,7 +3,7 @@ import { auditInsert, type RequestContext } from '../audit/audit';
 import { dummyPasswordHash, hashPassword, verifyPassword } from '../auth/password';
 import { passwordProblems } from '../auth/password-policy';
 import { nchatChannelMembers, nchatUsers, type UserRole } from '../db/schema';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../domain/errors';
 import type { UserPrincipal } from '../http/tenant-context';
 import type { TenantDb } from '../tenancy/tenant-db';
 import type { AttemptThrottle } from './attempt-throttle';
@@ -24,8 +24,8 @@ export interface PasswordChanged extends SignedIn {
   channelIds: string[];
 }
 
-function invalidCredentials(): ApiError {
-  return new ApiError(401, 'invalid_credentials', 'The e-mail address or password is not correct.');
+function invalidCredentials(): DomainError {
+  return new DomainError('invalid_credentials', 'The e-mail address or password is not correct.');
 }
 
 /**
@@ -79,7 +79,7 @@ export async function signOut(tdb: TenantDb, me: UserPrincipal): Promise<{ chann
 export async function getOwnAccount(tdb: TenantDb, me: UserPrincipal): Promise<UserView> {
   const [row] = await tdb.run((db) => db.select(userColumns).from(nchatUsers).where(eq(nchatUsers.id, me.userId)));
   // The transaction's session check has just seen this user; a missing row means it went since.
-  if (!row) throw new ApiError(401, 'session_revoked', 'This session has ended. Sign in again.');
+  if (!row) throw new DomainError('session_revoked', 'This session has ended. Sign in again.');
   return userView(row);
 }
 
@@ -91,7 +91,7 @@ export async function updateProfile(tdb: TenantDb, me: UserPrincipal, patch: Pro
       .where(eq(nchatUsers.id, me.userId))
       .returning(userColumns),
   );
-  if (!row) throw new ApiError(401, 'session_revoked', 'This session has ended. Sign in again.');
+  if (!row) throw new DomainError('session_revoked', 'This session has ended. Sign in again.');
   return userView(row);
 }
 
@@ -116,12 +116,12 @@ export async function changePassword(
   const settings = accountSettings(settingsRows);
   await throttle.begin();
   const ok = await verifyPassword(input.currentPassword, users[0]?.passwordHash ?? (await dummyPasswordHash()));
-  if (!ok) throw new ApiError(403, 'wrong_password', 'The current password is not correct.');
+  if (!ok) throw new DomainError('wrong_password', 'The current password is not correct.');
   await throttle.succeeded();
   const problems = passwordProblems(input.newPassword, settings.policy);
   if (input.newPassword === input.currentPassword) problems.push('must differ from the current password');
   if (problems.length) {
-    throw new ApiError(400, 'validation_failed', 'The request is not valid.', { issues: problems.map((message) => ({ path: 'newPassword', message })) });
+    throw new DomainError('validation_failed', 'The request is not valid.', { issues: problems.map((message) => ({ path: 'newPassword', message })) });
   }
   const passwordHash = await hashPassword(input.newPassword);
   const [updated, , channels] = await tdb.batch((db) => [
@@ -141,7 +141,7 @@ export async function changePassword(
     db.select({ id: nchatChannelMembers.channelId }).from(nchatChannelMembers).where(eq(nchatChannelMembers.userId, me.userId)),
   ]);
   const user = updated[0];
-  if (!user) throw new ApiError(401, 'session_revoked', 'This session has ended. Sign in again.');
+  if (!user) throw new DomainError('session_revoked', 'This session has ended. Sign in again.');
   return {
     user: userView(user),
     session: { id: user.id, role: user.role, sessionVersion: user.sessionVersion },

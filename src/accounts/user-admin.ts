@@ -2,10 +2,11 @@ import { and, asc, eq, ilike, ne, or, sql as dsql, type SQL } from 'drizzle-orm'
 import type { RequestContext } from '../audit/audit';
 import type { Query } from '../db/client';
 import { nchatUsers, type UserRole } from '../db/schema';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../domain/errors';
 import type { UserPrincipal } from '../http/tenant-context';
 import type { TenantDb } from '../tenancy/tenant-db';
-import { SEATS_USED_SQL, seatLockQuery, UserLimitReached } from './invitations';
+import { SEATS_USED_SQL, seatLockQuery } from './invitations';
+import { capExceeded, type Cap } from '../tenancy/entitlements';
 import { auditInsertFrom, Params, type AuditSpec } from './sql';
 import { USER_SQL_COLUMNS, userColumns, userFromSql, userView, type UserView } from './user-view';
 import { isUuid, type ListUsersQuery } from './validation';
@@ -34,20 +35,20 @@ export interface Acting {
   context: RequestContext;
 }
 
-export function userNotFound(): ApiError {
-  return new ApiError(404, 'user_not_found', 'No such user in this workspace.');
+export function userNotFound(): DomainError {
+  return new DomainError('user_not_found', 'No such user in this workspace.');
 }
 
-function onlyOwners(what: string): ApiError {
-  return new ApiError(403, 'forbidden', `Only an owner may ${what}.`);
+function onlyOwners(what: string): DomainError {
+  return new DomainError('forbidden', `Only an owner may ${what}.`);
 }
 
-function lastOwner(): ApiError {
-  return new ApiError(409, 'last_owner', 'A workspace needs at least one active owner. Make someone else an owner first.');
+function lastOwner(): DomainError {
+  return new DomainError('last_owner', 'A workspace needs at least one active owner. Make someone else an owner first.');
 }
 
-function concurrentChange(): ApiError {
-  return new ApiError(409, 'conflict', 'The user was changed at the same time by someone else. Reload and try again.');
+function concurrentChange(): DomainError {
+  return new DomainError('conflict', 'The user was changed at the same time by someone else. Reload and try again.');
 }
 
 function auditSpec(acting: Acting, action: string): AuditSpec {
@@ -71,7 +72,7 @@ export interface UserPage {
  */
 export async function listUsers(tdb: TenantDb, viewer: UserPrincipal, q: ListUsersQuery): Promise<UserPage> {
   if (q.status !== 'active' && viewer.role !== 'owner' && viewer.role !== 'admin') {
-    throw new ApiError(403, 'forbidden', 'Only owners and admins may list deactivated users.');
+    throw new DomainError('forbidden', 'Only owners and admins may list deactivated users.');
   }
   const where: SQL[] = [];
   if (q.status !== 'all') where.push(eq(nchatUsers.status, q.status));
@@ -146,7 +147,7 @@ const OTHER_OWNER_SQL = (id: string) =>
 export async function changeUserRole(tdb: TenantDb, acting: Acting, id: string, role: UserRole): Promise<UserView> {
   const { target, otherOwnerExists } = await readTarget(tdb, id);
   if ((role === 'owner' || target.role === 'owner') && acting.user.role !== 'owner') throw onlyOwners('grant or remove the owner role');
-  if (target.status !== 'active') throw new ApiError(409, 'user_deactivated', 'The user is deactivated. Reactivate them first.');
+  if (target.status !== 'active') throw new DomainError('user_deactivated', 'The user is deactivated. Reactivate them first.');
   if (target.role === role) return userView(target);
   if (target.role === 'owner' && !otherOwnerExists) throw lastOwner();
 
@@ -187,7 +188,7 @@ export interface Deactivated {
  */
 export async function deactivateUser(tdb: TenantDb, acting: Acting, id: string): Promise<Deactivated> {
   const { target, otherOwnerExists } = await readTarget(tdb, id);
-  if (id === acting.user.userId) throw new ApiError(409, 'cannot_deactivate_self', 'You cannot deactivate your own account. Ask another owner or admin.');
+  if (id === acting.user.userId) throw new DomainError('cannot_deactivate_self', 'You cannot deactivate your own account. Ask another owner or admin.');
   if (target.role === 'owner' && acting.user.role !== 'owner') throw onlyOwners('deactivate an owner');
   if (target.status === 'deactivated') return { user: userView(target), channelIds: [] };
   if (target.role === 'owner' && !otherOwnerExists) throw lastOwner();
@@ -222,7 +223,8 @@ export async function deactivateUser(tdb: TenantDb, acting: Acting, id: string):
  * POST /api/users/:id/reactivate. Only an owner may bring back an owner. The user signs in
  * again (their old tokens stay dead: deactivation bumped the version). Already active: as is.
  */
-export async function reactivateUser(tdb: TenantDb, acting: Acting, id: string, userLimit: number | null = null): Promise<UserView> {
+export async function reactivateUser(tdb: TenantDb, acting: Acting, id: string, userCap: Cap): Promise<UserView> {
+  const userLimit = userCap.limit;
   const { target } = await readTarget(tdb, id);
   if (target.role === 'owner' && acting.user.role !== 'owner') throw onlyOwners('reactivate an owner');
   if (target.status === 'active') return userView(target);
@@ -249,6 +251,6 @@ export async function reactivateUser(tdb: TenantDb, acting: Acting, id: string, 
   const row = changed?.[0];
   if (row) return userView(userFromSql(row));
   const used = Number(seats?.[0]?.used ?? 0);
-  if (userLimit !== null && used >= userLimit) throw new UserLimitReached(userLimit, used);
+  if (userLimit !== null && used >= userLimit) throw capExceeded(userCap, used);
   throw concurrentChange();
 }

@@ -3,11 +3,11 @@ import { toIsoTimestamp } from '../db/client';
 import { nchatAttachments, nchatChannelMembers, nchatChannels, type AttachmentRow, type PlanId } from '../db/schema';
 import { channelForUser, channelNotFound, requireMember, requireNotArchived, type ChannelAccess } from '../chat/access';
 import { decodeCursor, pageOf } from '../http/cursor';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../domain/errors';
 import { isUuid } from '../http/ids';
 import type { Logger } from '../http/logger';
 import { MANAGER_ROLES, type UserPrincipal } from '../http/tenant-context';
-import { planLimitErrorFor } from '../tenancy/entitlements';
+import { planLimitErrorFor, requireFeature } from '../tenancy/entitlements';
 import { effectivePlan, tenantEntitlements, type TenantSnapshot } from '../tenancy/snapshot';
 import type { TenantDb } from '../tenancy/tenant-db';
 import { SINGLE_PUT_MAX_BYTES, emptyFile, tooLarge, type SizeLimit, type UploadBody } from './upload-body';
@@ -45,9 +45,7 @@ export interface UploadPolicy {
 export function uploadPolicy(tenant: TenantSnapshot, now = Date.now()): UploadPolicy {
   const ent = tenantEntitlements(tenant, now);
   const plan = effectivePlan(tenant, now);
-  if (!ent.features.fileUploads) {
-    throw new ApiError(402, 'feature_unavailable', 'File uploads are not included in this workspace\'s plan.', { feature: 'fileUploads', plan, upgrade: true });
-  }
+  requireFeature(tenant, 'fileUploads', now);
   const planLimit = ent.limits.uploadBytes;
   return {
     size: { maxBytes: Math.min(planLimit ?? SINGLE_PUT_MAX_BYTES, SINGLE_PUT_MAX_BYTES), planLimit, plan },
@@ -56,11 +54,11 @@ export function uploadPolicy(tenant: TenantSnapshot, now = Date.now()): UploadPo
   };
 }
 
-export function attachmentNotFound(): ApiError {
-  return new ApiError(404, 'attachment_not_found', 'No such attachment, or you cannot see it.');
+export function attachmentNotFound(): DomainError {
+  return new DomainError('attachment_not_found', 'No such attachment, or you cannot see it.');
 }
 
-function storageLimitReached(policy: UploadPolicy, used: number, requested: number): ApiError {
+function storageLimitReached(policy: UploadPolicy, used: number, requested: number): DomainError {
   return planLimitErrorFor(policy.plan, 'storageBytes', policy.storageBytes ?? 0, used, { requested });
 }
 
@@ -116,7 +114,7 @@ export async function uploadAttachment(deps: AttachmentDeps, user: UserPrincipal
     size = object?.size ?? body.size;
   } catch (err) {
     deps.log?.error('attachment_put_failed', { key, error: String(err) });
-    throw new ApiError(503, 'storage_unavailable', 'The file could not be stored. Try again.');
+    throw new DomainError('storage_unavailable', 'The file could not be stored. Try again.');
   }
   // The runtime holds a streamed body to its Content-Length; this only guards the impossible.
   if (size === 0 || size > policy.size.maxBytes) {
@@ -149,8 +147,8 @@ export async function uploadAttachment(deps: AttachmentDeps, user: UserPrincipal
     // uploads used up the room. Nothing was recorded; take the object back out.
     await removeObject(deps, key);
     if (recorded.open === null) throw channelNotFound();
-    if (!recorded.member) throw new ApiError(403, 'not_a_member', 'Join the channel first.');
-    if (!recorded.open) throw new ApiError(409, 'channel_archived', 'The channel is archived.');
+    if (!recorded.member) throw new DomainError('not_a_member', 'Join the channel first.');
+    if (!recorded.open) throw new DomainError('channel_archived', 'The channel is archived.');
     throw storageLimitReached(policy, recorded.used, size);
   }
   return {
@@ -214,12 +212,12 @@ export async function deleteAttachment(deps: AttachmentDeps, user: UserPrincipal
   const { tdb } = deps;
   const { attachment } = await attachmentForMember(tdb, attachmentId, user);
   const mayDelete = attachment.uploaderId === user.userId || (MANAGER_ROLES as readonly string[]).includes(user.role);
-  if (!mayDelete) throw new ApiError(403, 'forbidden', 'Only the uploader or a workspace owner or admin may delete this file.');
+  if (!mayDelete) throw new DomainError('forbidden', 'Only the uploader or a workspace owner or admin may delete this file.');
   try {
     await deps.bucket.delete(attachment.r2Key);
   } catch (err) {
     deps.log?.error('attachment_delete_failed', { key: attachment.r2Key, error: String(err) });
-    throw new ApiError(503, 'storage_unavailable', 'The file could not be deleted. Try again.');
+    throw new DomainError('storage_unavailable', 'The file could not be deleted. Try again.');
   }
   await tdb.transaction([recordDeleteQuery(tdb, { period: usagePeriod(), attachmentId: attachment.id, sizeBytes: attachment.sizeBytes })]);
 }

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../domain/errors';
 import type { PlanId } from '../db/schema';
 import { upgradeAvailable } from '../tenancy/entitlements';
 import { filenameFromRequest, normalizeContentType, sanitizeFilename } from './filename';
@@ -56,8 +56,8 @@ function declaredLength(c: Context<AppEnv>): number | null {
   return Number(raw.trim());
 }
 
-export function tooLarge(limit: SizeLimit, maxBytes = limit.maxBytes, hint?: string): ApiError {
-  return new ApiError(413, 'payload_too_large', `The file is larger than the ${formatBytes(maxBytes)} allowed per upload.${hint ? ` ${hint}` : ''}`, {
+export function tooLarge(limit: SizeLimit, maxBytes = limit.maxBytes, hint?: string): DomainError {
+  return new DomainError('payload_too_large', `The file is larger than the ${formatBytes(maxBytes)} allowed per upload.${hint ? ` ${hint}` : ''}`, {
     limit: maxBytes,
     plan: limit.plan,
     // An upgrade helps only when the plan's own per-file size is what stopped the file.
@@ -65,8 +65,8 @@ export function tooLarge(limit: SizeLimit, maxBytes = limit.maxBytes, hint?: str
   });
 }
 
-export function emptyFile(): ApiError {
-  return new ApiError(400, 'empty_file', 'The file is empty.');
+export function emptyFile(): DomainError {
+  return new DomainError('empty_file', 'The file is empty.');
 }
 
 /**
@@ -78,7 +78,7 @@ export function emptyFile(): ApiError {
 export function precheckUpload(c: Context<AppEnv>, limit: SizeLimit): number | null {
   const length = declaredLength(c);
   if (isMultipart(c)) {
-    if (length === null) throw new ApiError(411, 'length_required', 'A multipart upload needs a Content-Length header.');
+    if (length === null) throw new DomainError('length_required', 'A multipart upload needs a Content-Length header.');
     const cap = Math.min(limit.maxBytes, IN_MEMORY_MAX_BYTES);
     if (length > cap + MULTIPART_OVERHEAD_BYTES) throw tooLarge(limit, cap, multipartHint(limit));
     return null;
@@ -109,7 +109,7 @@ export async function readUpload(c: Context<AppEnv>, limit: SizeLimit): Promise<
   const cap = Math.min(limit.maxBytes, IN_MEMORY_MAX_BYTES);
   const bytes = await readBounded(body, cap, () =>
     cap < limit.maxBytes
-      ? new ApiError(411, 'length_required', `Files over ${formatBytes(cap)} need a Content-Length header.`)
+      ? new DomainError('length_required', `Files over ${formatBytes(cap)} need a Content-Length header.`)
       : tooLarge(limit),
   );
   if (bytes.byteLength === 0) throw emptyFile();
@@ -121,11 +121,11 @@ async function readMultipart(c: Context<AppEnv>, limit: SizeLimit, queryName: st
   try {
     form = await c.req.raw.formData();
   } catch {
-    throw new ApiError(400, 'invalid_multipart', 'The multipart body could not be parsed.');
+    throw new DomainError('invalid_multipart', 'The multipart body could not be parsed.');
   }
   const file = form.get('file');
   if (file === null || typeof file === 'string') {
-    throw new ApiError(400, 'validation_failed', 'The request is not valid.', { issues: [{ path: 'file', message: 'a file field named "file" is required' }] });
+    throw new DomainError('validation_failed', 'The request is not valid.', { issues: [{ path: 'file', message: 'a file field named "file" is required' }] });
   }
   if (file.size === 0) throw emptyFile();
   const cap = Math.min(limit.maxBytes, IN_MEMORY_MAX_BYTES);
@@ -139,7 +139,7 @@ async function readMultipart(c: Context<AppEnv>, limit: SizeLimit, queryName: st
 }
 
 /** Reads a stream into memory, giving up (with `onTooLarge()`) as soon as it passes `max` bytes. */
-async function readBounded(stream: ReadableStream<Uint8Array>, max: number, onTooLarge: () => ApiError): Promise<ArrayBuffer> {
+async function readBounded(stream: ReadableStream<Uint8Array>, max: number, onTooLarge: () => DomainError): Promise<ArrayBuffer> {
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;

@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { UserRole } from '../db/schema';
 import type { AppEnv } from '../env';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../domain/errors';
 import { timingSafeEqualStrings } from './password';
 import { SESSION_COOKIE, verifySession, type SessionClaims } from './session';
 
@@ -48,7 +48,7 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
         c.set('principal', { kind: 'anonymous' });
         return next();
       }
-      throw new ApiError(401, 'invalid_session', 'The session token is invalid or has expired. Sign in again.');
+      throw new DomainError('invalid_session', 'The session token is invalid or has expired. Sign in again.');
     }
     c.set('principal', { kind: 'user', userId: claims.sub, tenantId: claims.tid, role: claims.role, sessionVersion: claims.sv, claims });
     return next();
@@ -58,8 +58,8 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
 export function requirePlatformAdmin(c: Context<AppEnv>): void {
   const p = c.get('principal');
   if (p.kind === 'platform_admin') return;
-  if (p.kind === 'anonymous') throw new ApiError(401, 'unauthorized', 'Platform admin credentials are required.');
-  throw new ApiError(403, 'forbidden', 'Only a platform admin may do this.');
+  if (p.kind === 'anonymous') throw new DomainError('unauthorized', 'Platform admin credentials are required.');
+  throw new DomainError('forbidden', 'Only a platform admin may do this.');
 }
 
 /**
@@ -69,8 +69,8 @@ export function requirePlatformAdmin(c: Context<AppEnv>): void {
 export function requireTenantUser(c: Context<AppEnv>, roles?: readonly UserRole[]): Extract<Principal, { kind: 'user' }> {
   const p = c.get('principal');
   const tenant = c.get('tenant');
-  if (p.kind !== 'user') throw new ApiError(401, 'unauthorized', 'Sign in to continue.');
-  if (p.tenantId !== tenant.id) throw new ApiError(401, 'invalid_session', 'This session belongs to another workspace. Sign in here.');
-  if (roles && !roles.includes(p.role)) throw new ApiError(403, 'forbidden', `This requires one of the roles: ${roles.join(', ')}.`);
+  if (p.kind !== 'user') throw new DomainError('unauthorized', 'Sign in to continue.');
+  if (p.tenantId !== tenant.id) throw new DomainError('invalid_session', 'This session belongs to another workspace. Sign in here.');
+  if (roles && !roles.includes(p.role)) throw new DomainError('forbidden', `This requires one of the roles: ${roles.join(', ')}.`);
   return p;
 }

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import type { BillingInterval, TenantRow } from '../db/schema';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../domain/errors';
 import { priceFor, type PaidPlanId } from '../tenancy/plans';
 import { recordBillingAction, type Acting } from './billing-actions';
 import { ensureCustomer } from './customer';
@@ -61,7 +61,7 @@ export async function startCheckout(deps: BillingDeps, stripe: Stripe, row: Tena
       subscription_data: { metadata: { tenant_id: row.id }, ...(trialEnd ? { trial_end: trialEnd } : {}) },
     }),
   );
-  if (!session.url) throw new ApiError(502, 'stripe_error', 'Stripe created the checkout session without a URL.');
+  if (!session.url) throw new DomainError('stripe_error', 'Stripe created the checkout session without a URL.');
   await recordBillingAction(deps.database, row.id, acting, 'billing.checkout_started', { plan: req.plan, interval: req.interval });
   return { id: session.id, url: session.url };
 }
@@ -85,14 +85,14 @@ async function expireOpenSessions(stripe: Stripe, customer: string): Promise<voi
 }
 
 export async function openPortal(deps: BillingDeps, stripe: Stripe, row: TenantRow, returnUrl: string): Promise<{ url: string }> {
-  if (!row.stripeCustomerId) throw new ApiError(409, 'no_billing_account', 'This workspace has no billing account yet. Start a subscription with POST /api/billing/checkout.');
+  if (!row.stripeCustomerId) throw new DomainError('no_billing_account', 'This workspace has no billing account yet. Start a subscription with POST /api/billing/checkout.');
   const customer = row.stripeCustomerId;
   const session = await viaStripe(() => stripe.billingPortal.sessions.create({ customer, return_url: returnUrl }));
   return { url: session.url };
 }
 
-export function subscriptionExists(): ApiError {
-  return new ApiError(409, 'subscription_exists', 'This workspace already has a subscription. Change its plan with PUT /api/billing/subscription.', {
+export function subscriptionExists(): DomainError {
+  return new DomainError('subscription_exists', 'This workspace already has a subscription. Change its plan with PUT /api/billing/subscription.', {
     changePlan: { method: 'PUT', path: '/api/billing/subscription' },
   });
 }

@@ -1,6 +1,6 @@
 import type { Database } from '../db/client';
 import type { TenantRow } from '../db/schema';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../domain/errors';
 import { TenantDirectory } from '../tenancy/directory';
 
 /**
@@ -31,6 +31,6 @@ export function returnUrl(candidate: string | undefined, field: string, hosts: s
   return url.toString();
 }
 
-function invalidReturnUrl(field: string, hosts: string[]): ApiError {
-  return new ApiError(400, 'invalid_return_url', `${field} must be an http(s) address on this workspace's own hosts.`, { field, hosts });
+function invalidReturnUrl(field: string, hosts: string[]): DomainError {
+  return new DomainError('invalid_return_url', `${field} must be an http(s) address on this workspace's own hosts.`, { field, hosts });
 }

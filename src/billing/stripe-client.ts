@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import type { Config } from '../config';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../domain/errors';
 
 /**
  * The Stripe SDK as the Worker uses it: fetch for HTTP (no Node http module in workerd), Web
@@ -45,8 +45,8 @@ export function webhookSecretOf(config: StripeConfig): string {
   return config.STRIPE_WEBHOOK_SECRET;
 }
 
-export function billingUnavailable(message: string): ApiError {
-  return new ApiError(503, 'billing_unavailable', message);
+export function billingUnavailable(message: string): DomainError {
+  return new DomainError('billing_unavailable', message);
 }
 
 const SECRET_PATTERN = /\b(?:sk|rk|pk)_(?:test|live)_[A-Za-z0-9_*]+|\bwhsec_[A-Za-z0-9_*]+/g;
@@ -87,6 +87,6 @@ export async function viaStripe<T>(call: () => Promise<T>): Promise<T> {
     if (err instanceof Stripe.errors.StripeConnectionError || err instanceof Stripe.errors.StripeAPIError || (err.statusCode ?? 0) >= 500) {
       throw billingUnavailable('Stripe did not answer. Try again shortly.');
     }
-    throw new ApiError(502, 'stripe_error', `Stripe refused the request: ${describeError(err)}`);
+    throw new DomainError('stripe_error', `Stripe refused the request: ${describeError(err)}`);
   }
 }

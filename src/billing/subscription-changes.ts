@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import type { BillingInterval, TenantRow } from '../db/schema';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../domain/errors';
 import { priceFor, type PaidPlanId } from '../tenancy/plans';
 import { recordBillingAction, type Acting } from './billing-actions';
 import { billingUnavailable, viaStripe } from './stripe-client';
@@ -24,8 +24,8 @@ async function liveSubscription(stripe: Stripe, row: TenantRow): Promise<Stripe.
   return sub;
 }
 
-function noSubscription(): ApiError {
-  return new ApiError(409, 'no_subscription', 'This workspace has no active subscription. Start one with POST /api/billing/checkout.', {
+function noSubscription(): DomainError {
+  return new DomainError('no_subscription', 'This workspace has no active subscription. Start one with POST /api/billing/checkout.', {
     checkout: { method: 'POST', path: '/api/billing/checkout' },
   });
 }
@@ -35,7 +35,7 @@ export async function changePlan(deps: BillingDeps, stripe: Stripe, row: TenantR
   if (!price) throw billingUnavailable(`The ${to.plan} plan (${to.interval}) is not on sale on this server: its Stripe price is not configured.`);
   const sub = await liveSubscription(stripe, row);
   const item = sub.items.data[0];
-  if (!item) throw new ApiError(409, 'conflict', 'The subscription has no item to change; use the billing portal.');
+  if (!item) throw new DomainError('conflict', 'The subscription has no item to change; use the billing portal.');
   if (item.price.id === price) return sub;
   // The difference is invoiced at once, and the new price applies only if that invoice is paid
   // (a pending update otherwise, which Stripe drops when it expires): the webhook then reads the

@@ -3,7 +3,7 @@ import type { Actor, AuditEntry, RequestContext } from '../audit/audit';
 import type { Config } from '../config';
 import { asNeonQuery, type Query } from '../db/client';
 import { tenants, type TenantRow } from '../db/schema';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../domain/errors';
 import { findTenant, writeTenant, type TenantServiceDeps } from '../tenancy/service';
 import type { BillingPatch } from './subscription-state';
 
@@ -103,11 +103,11 @@ export async function writeBillingFresh(
 ): Promise<{ row: TenantRow; changed: BillingPatch }> {
   for (let attempt = 1; ; attempt++) {
     const before = await findTenant(deps.database, tenantId);
-    if (!before) throw new ApiError(404, 'not_found', 'The workspace no longer exists.');
+    if (!before) throw new DomainError('not_found', 'The workspace no longer exists.');
     try {
       return await writeBilling(deps, before, compute(before), typeof write === 'function' ? write(before) : write);
     } catch (err) {
-      if (attempt >= attempts || !(err instanceof ApiError && err.code === 'conflict')) throw err;
+      if (attempt >= attempts || !(err instanceof DomainError && err.code === 'conflict')) throw err;
     }
   }
 }

@@ -3,7 +3,7 @@ import Stripe from 'stripe';
 import type { RequestContext } from '../audit/audit';
 import type { Database } from '../db/client';
 import { tenants, type TenantRow } from '../db/schema';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../domain/errors';
 import type { Logger } from '../http/logger';
 import { findTenant, publish } from '../tenancy/service';
 import { describeError, isMissingResource, webhookCryptoProvider } from './stripe-client';
@@ -35,19 +35,19 @@ export interface WebhookRequest {
 
 /** Checks the Stripe-Signature header over the raw body, then parses it. 400 on any failure. */
 export async function verifyEvent(stripe: Stripe, req: Pick<WebhookRequest, 'rawBody' | 'signature' | 'webhookSecret'>): Promise<Stripe.Event> {
-  if (!req.signature) throw new ApiError(400, 'missing_signature', 'The Stripe-Signature header is missing.');
+  if (!req.signature) throw new DomainError('missing_signature', 'The Stripe-Signature header is missing.');
   let event: Stripe.Event;
   try {
     event = await stripe.webhooks.constructEventAsync(req.rawBody, req.signature, req.webhookSecret, SIGNATURE_TOLERANCE_SECONDS, webhookCryptoProvider);
   } catch (err) {
     if (err instanceof Stripe.errors.StripeSignatureVerificationError) {
       const reason = /tolerance/i.test(err.message) ? 'The signature timestamp is too old (more than 5 minutes).' : 'The signature does not match the payload.';
-      throw new ApiError(400, 'invalid_signature', reason);
+      throw new DomainError('invalid_signature', reason);
     }
-    throw new ApiError(400, 'invalid_payload', 'The event body is not a valid Stripe event (JSON).');
+    throw new DomainError('invalid_payload', 'The event body is not a valid Stripe event (JSON).');
   }
   if (typeof event?.id !== 'string' || typeof event.type !== 'string' || typeof event.data?.object !== 'object') {
-    throw new ApiError(400, 'invalid_payload', 'The event body is not a valid Stripe event.');
+    throw new DomainError('invalid_payload', 'The event body is not a valid Stripe event.');
   }
   return event;
 }
@@ -133,7 +133,7 @@ async function customerTenantId(stripe: Stripe, customerId: string): Promise<str
 }
 
 /**
- * Verify, record, process. Answers: the outcome (200), or throws ApiError 400 (not from Stripe,
+ * Verify, record, process. Answers: the outcome (200), or throws DomainError 400 (not from Stripe,
  * nothing stored) or 500 (stored as failed with the error and attempt count; Stripe retries).
  */
 export async function receiveWebhook(deps: BillingDeps, stripe: Stripe, req: WebhookRequest): Promise<WebhookOutcome> {
@@ -171,7 +171,7 @@ export async function receiveWebhook(deps: BillingDeps, stripe: Stripe, req: Web
     const error = describeError(err);
     await markFailed(deps.database, event.id, tenantId, error);
     req.log.warn('stripe_event_failed', { eventId: event.id, type: event.type, tenantId, attempts, error });
-    throw new ApiError(500, 'webhook_failed', 'Processing the event failed; Stripe will deliver it again.', { eventId: event.id, attempts, error });
+    throw new DomainError('webhook_failed', 'Processing the event failed; Stripe will deliver it again.', { eventId: event.id, attempts, error });
   }
 }
 
@@ -191,7 +191,7 @@ async function duplicate(deps: BillingDeps, event: Stripe.Event, log: Logger): P
     } catch (err) {
       const error = describeError(err);
       log.warn('stripe_event_publish_failed', { eventId: event.id, type: event.type, tenantId, error });
-      throw new ApiError(500, 'webhook_failed', 'The event was applied, but publishing the change to the workspace failed; Stripe will deliver it again.', { eventId: event.id, error });
+      throw new DomainError('webhook_failed', 'The event was applied, but publishing the change to the workspace failed; Stripe will deliver it again.', { eventId: event.id, error });
     }
   }
   log.info('stripe_event', { eventId: event.id, type: event.type, status: 'duplicate', tenantId, republished: row !== null });

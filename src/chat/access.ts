@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { nchatChannelMembers, nchatChannels, type ChannelRow } from '../db/schema';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../domain/errors';
 import type { UserPrincipal } from '../http/tenant-context';
 import type { TenantDb } from '../tenancy/tenant-db';
 import { isUuid } from '../http/ids';
@@ -34,16 +34,16 @@ export async function channelForUser(tdb: TenantDb, channelId: string, user: Use
   return { channel: row.channel, member };
 }
 
-export function channelNotFound(): ApiError {
-  return new ApiError(404, 'channel_not_found', 'No such channel, or you are not a member of it.');
+export function channelNotFound(): DomainError {
+  return new DomainError('channel_not_found', 'No such channel, or you are not a member of it.');
 }
 
 /** Posting, uploading, subscribing: members only (public channels: join first). */
 export function requireMember(access: ChannelAccess): NonNullable<ChannelAccess['member']> {
-  if (!access.member) throw new ApiError(403, 'not_a_member', 'Join the channel first.');
+  if (!access.member) throw new DomainError('not_a_member', 'Join the channel first.');
   return access.member;
 }
 
 export function requireNotArchived(access: ChannelAccess): void {
-  if (access.channel.archivedAt) throw new ApiError(409, 'channel_archived', 'The channel is archived.');
+  if (access.channel.archivedAt) throw new DomainError('channel_archived', 'The channel is archived.');
 }

@@ -2,11 +2,12 @@ import type { Query } from '../db/client';
 import { sqlState } from '../db/errors';
 import type { ChannelRow } from '../db/schema';
 import { toIsoTimestamp } from '../db/client';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../domain/errors';
 import type { UserPrincipal } from '../http/tenant-context';
 import type { TenantDb } from '../tenancy/tenant-db';
 import { requireNotArchived, type ChannelAccess } from './access';
 import { releaseChannelStorageQuery } from '../attachments/cleanup';
+import { capExceeded, type Cap } from '../tenancy/entitlements';
 
 /**
  * Channel use cases. Each takes the acting user, runs as one TenantDb transaction (which also
@@ -63,7 +64,7 @@ export function canManage(access: ChannelAccess, user: UserPrincipal): boolean {
 }
 
 export function requireManager(access: ChannelAccess, user: UserPrincipal): void {
-  if (!canManage(access, user)) throw new ApiError(403, 'forbidden', 'Only the channel owner or a workspace admin may do this.');
+  if (!canManage(access, user)) throw new DomainError('forbidden', 'Only the channel owner or a workspace admin may do this.');
 }
 
 function viewQuery(tdb: TenantDb, where: string, params: unknown[], userId: string): Query {
@@ -82,7 +83,7 @@ function viewQuery(tdb: TenantDb, where: string, params: unknown[], userId: stri
 }
 
 function nameTaken(err: unknown, name: string | undefined): never {
-  if (sqlState(err) === '23505') throw new ApiError(409, 'channel_name_taken', `A channel named "${name}" already exists.`);
+  if (sqlState(err) === '23505') throw new DomainError('channel_name_taken', `A channel named "${name}" already exists.`);
   throw err;
 }
 
@@ -104,9 +105,10 @@ export async function createChannel(
   tdb: TenantDb,
   user: UserPrincipal,
   input: { name: string; kind: 'public' | 'private'; topic: string; description: string; memberIds: string[] },
-  limit: number | null,
-): Promise<{ channel: ChannelView } | { limitReached: { limit: number; used: number } }> {
-  if (user.role === 'guest') throw new ApiError(403, 'forbidden', 'Guests cannot create channels.');
+  cap: Cap,
+): Promise<ChannelView> {
+  const limit = cap.limit;
+  if (user.role === 'guest') throw new DomainError('forbidden', 'Guests cannot create channels.');
   const id = crypto.randomUUID();
   const others = [...new Set(input.memberIds.filter((m) => m !== user.userId))];
   const statements: Query[] = [
@@ -133,8 +135,8 @@ export async function createChannel(
   statements.push(tdb.sql.query(COUNTED_CHANNELS_SQL) as Query);
   const results = await tdb.transaction(statements).catch((err: unknown) => nameTaken(err, input.name));
   const created = results[1]!.length > 0;
-  if (!created) return { limitReached: { limit: limit!, used: Number(results.at(-1)![0]!.used) } };
-  return { channel: channelViewFromRow(results.at(-2)![0]!) };
+  if (!created) throw capExceeded(cap, Number(results.at(-1)![0]!.used));
+  return channelViewFromRow(results.at(-2)![0]!);
 }
 
 export async function listChannels(tdb: TenantDb, user: UserPrincipal, opts: { includeArchived: boolean }): Promise<ChannelView[]> {
@@ -160,7 +162,7 @@ export async function getChannel(tdb: TenantDb, user: UserPrincipal, channelId: 
 
 export async function updateChannel(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess, patch: { name?: string; topic?: string; description?: string }): Promise<ChannelView> {
   requireManager(access, user);
-  if (access.channel.kind === 'direct' && patch.name !== undefined) throw new ApiError(400, 'validation_failed', 'Direct messages have no name.', { issues: [{ path: 'name', message: 'direct messages have no name' }] });
+  if (access.channel.kind === 'direct' && patch.name !== undefined) throw new DomainError('validation_failed', 'Direct messages have no name.', { issues: [{ path: 'name', message: 'direct messages have no name' }] });
   const [, rows] = await tdb
     .transaction([
       tdb.sql.query(
@@ -190,11 +192,11 @@ export async function unarchiveChannel(
   tdb: TenantDb,
   user: UserPrincipal,
   access: ChannelAccess,
-  limit: number | null,
-): Promise<{ channel: ChannelView } | { limitReached: { limit: number; used: number } }> {
+  channelCap: Cap,
+): Promise<ChannelView> {
   requireManager(access, user);
   // Direct messages are not counted.
-  const cap = access.channel.kind === 'direct' ? null : limit;
+  const cap = access.channel.kind === 'direct' ? null : channelCap.limit;
   const [, updated, rows, counted] = await tdb.transaction([
     channelLimitLockQuery(tdb),
     tdb.sql.query(
@@ -207,8 +209,8 @@ export async function unarchiveChannel(
     tdb.sql.query(COUNTED_CHANNELS_SQL) as Query,
   ]);
   const channel = channelViewFromRow(rows![0]!);
-  if (updated!.length === 0 && channel.archivedAt !== null && cap !== null) return { limitReached: { limit: cap, used: Number(counted![0]!.used) } };
-  return { channel };
+  if (updated!.length === 0 && channel.archivedAt !== null && cap !== null) throw capExceeded(channelCap, Number(counted![0]!.used));
+  return channel;
 }
 
 /** Deletes the channel with its messages and attachments, and gives their storage back to the tenant's usage. */
@@ -218,8 +220,8 @@ export async function deleteChannel(tdb: TenantDb, user: UserPrincipal, access: 
 }
 
 export async function joinChannel(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess): Promise<void> {
-  if (access.channel.kind !== 'public') throw new ApiError(403, 'forbidden', 'Only public channels can be joined; ask a member to add you.');
-  if (user.role === 'guest') throw new ApiError(403, 'forbidden', 'Guests are added to channels by a member.');
+  if (access.channel.kind !== 'public') throw new DomainError('forbidden', 'Only public channels can be joined; ask a member to add you.');
+  if (user.role === 'guest') throw new DomainError('forbidden', 'Guests are added to channels by a member.');
   requireNotArchived(access);
   // Joining starts the read position at the current end: history is there, not "unread".
   await tdb.transaction([
@@ -236,10 +238,10 @@ export async function removeMember(tdb: TenantDb, channelId: string, userId: str
 }
 
 export async function addMember(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess, userId: string): Promise<void> {
-  if (access.channel.kind === 'direct') throw new ApiError(400, 'bad_request', 'Direct messages are between two people.');
-  if (access.channel.kind === 'private' ? !access.member : false) throw new ApiError(403, 'not_a_member', 'Only members can add people to a private channel.');
-  if (access.channel.kind === 'public' && !access.member && !canManage(access, user)) throw new ApiError(403, 'not_a_member', 'Join the channel first.');
-  if (user.role === 'guest') throw new ApiError(403, 'forbidden', 'Guests cannot add members.');
+  if (access.channel.kind === 'direct') throw new DomainError('bad_request', 'Direct messages are between two people.');
+  if (access.channel.kind === 'private' ? !access.member : false) throw new DomainError('not_a_member', 'Only members can add people to a private channel.');
+  if (access.channel.kind === 'public' && !access.member && !canManage(access, user)) throw new DomainError('not_a_member', 'Join the channel first.');
+  if (user.role === 'guest') throw new DomainError('forbidden', 'Guests cannot add members.');
   const [, target] = await tdb.transaction([
     tdb.sql.query(
       `INSERT INTO nchat_channel_members (channel_id, user_id, last_read_seq)
@@ -250,8 +252,8 @@ export async function addMember(tdb: TenantDb, user: UserPrincipal, access: Chan
     tdb.sql.query(`SELECT status FROM nchat_users WHERE id = $1`, [userId]) as Query,
   ]);
   const status = target![0]?.status;
-  if (!status) throw new ApiError(404, 'user_not_found', 'No such user in this workspace.');
-  if (status !== 'active') throw new ApiError(409, 'user_deactivated', 'That user is deactivated.');
+  if (!status) throw new DomainError('user_not_found', 'No such user in this workspace.');
+  if (status !== 'active') throw new DomainError('user_deactivated', 'That user is deactivated.');
   // Already a member: adding again changes nothing.
 }
 
@@ -276,7 +278,7 @@ export async function listMembers(tdb: TenantDb, channelId: string) {
 
 /** The direct-message channel between the caller and `otherId`, created on first use. */
 export async function openDirectChannel(tdb: TenantDb, user: UserPrincipal, otherId: string): Promise<{ channel: ChannelView; created: boolean }> {
-  if (otherId === user.userId) throw new ApiError(400, 'bad_request', 'A direct message needs another person.');
+  if (otherId === user.userId) throw new DomainError('bad_request', 'A direct message needs another person.');
   const key = [user.userId, otherId].sort().join(':');
   const id = crypto.randomUUID();
   const results = await tdb.transaction([
@@ -290,9 +292,9 @@ export async function openDirectChannel(tdb: TenantDb, user: UserPrincipal, othe
     viewQuery(tdb, 'c.dm_key = $2', [key], user.userId),
   ]);
   const status = results[0]![0]?.status;
-  if (!status) throw new ApiError(404, 'user_not_found', 'No such user in this workspace.');
+  if (!status) throw new DomainError('user_not_found', 'No such user in this workspace.');
   const row = results[2]![0];
-  if (!row) throw new ApiError(409, 'user_deactivated', 'That user is deactivated.');
+  if (!row) throw new DomainError('user_deactivated', 'That user is deactivated.');
   return { channel: channelViewFromRow(row), created: results[1]!.length > 0 };
 }
 
@@ -304,6 +306,6 @@ export async function markRead(tdb: TenantDb, user: UserPrincipal, channelId: st
       [channelId, user.userId, seq],
     ) as Query,
   ]);
-  if (!rows![0]) throw new ApiError(403, 'not_a_member', 'Join the channel first.');
+  if (!rows![0]) throw new DomainError('not_a_member', 'Join the channel first.');
   return Number(rows![0].last_read_seq);
 }

@@ -1,5 +1,5 @@
 import type { Query } from '../db/client';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../domain/errors';
 import type { UserPrincipal } from '../http/tenant-context';
 import type { TenantDb } from '../tenancy/tenant-db';
 import { channelNotFound, type ChannelAccess } from './access';
@@ -62,14 +62,14 @@ export async function messageForUser(tdb: TenantDb, messageId: string, user: Use
   return { message: messageFromRow(row), access: { channel, member } };
 }
 
-export function messageNotFound(): ApiError {
-  return new ApiError(404, 'message_not_found', 'No such message.');
+export function messageNotFound(): DomainError {
+  return new DomainError('message_not_found', 'No such message.');
 }
 
 /** The author edits the text; mentions are re-resolved. */
 export async function editMessage(tdb: TenantDb, user: UserPrincipal, message: ChatMessage, text: string): Promise<ChatMessage> {
-  if (message.userId !== user.userId) throw new ApiError(403, 'forbidden', 'Only the author can edit a message.');
-  if (message.deleted) throw new ApiError(409, 'message_deleted', 'The message was deleted.');
+  if (message.userId !== user.userId) throw new DomainError('forbidden', 'Only the author can edit a message.');
+  if (message.deleted) throw new DomainError('message_deleted', 'The message was deleted.');
   const handles = mentionHandles(text);
   const results = await tdb.transaction([
     tdb.sql.query(`UPDATE nchat_messages SET text = $2, edited_at = now() WHERE id = $1`, [message.id, text]) as Query,
@@ -87,7 +87,7 @@ export async function editMessage(tdb: TenantDb, user: UserPrincipal, message: C
 /** Soft delete: the row stays as a tombstone (its place and sequence), its words do not. */
 export async function deleteMessage(tdb: TenantDb, user: UserPrincipal, message: ChatMessage): Promise<ChatMessage> {
   const isAdmin = user.role === 'owner' || user.role === 'admin';
-  if (message.userId !== user.userId && !isAdmin) throw new ApiError(403, 'forbidden', 'Only the author or a workspace admin can delete a message.');
+  if (message.userId !== user.userId && !isAdmin) throw new DomainError('forbidden', 'Only the author or a workspace admin can delete a message.');
   if (message.deleted) return message;
   const results = await tdb.transaction([
     tdb.sql.query(`UPDATE nchat_messages SET text = '', deleted_at = now(), deleted_by = $2 WHERE id = $1`, [message.id, user.userId]) as Query,
@@ -99,7 +99,7 @@ export async function deleteMessage(tdb: TenantDb, user: UserPrincipal, message:
 }
 
 export async function listThread(tdb: TenantDb, parent: ChatMessage, q: { after?: number; limit: number }): Promise<{ parent: ChatMessage; replies: ChatMessage[]; hasMore: boolean }> {
-  if (parent.parentId !== null) throw new ApiError(400, 'bad_request', 'That message is a reply; open its parent thread.');
+  if (parent.parentId !== null) throw new DomainError('bad_request', 'That message is a reply; open its parent thread.');
   const [rows] = await tdb.transaction([
     tdb.sql.query(
       `SELECT ${MESSAGE_COLUMNS} FROM nchat_messages m WHERE m.parent_id = $1 AND ($2::bigint IS NULL OR m.id > $2) ORDER BY m.id ASC LIMIT $3`,
@@ -110,7 +110,7 @@ export async function listThread(tdb: TenantDb, parent: ChatMessage, q: { after?
 }
 
 export async function react(tdb: TenantDb, user: UserPrincipal, message: ChatMessage, emoji: string, add: boolean): Promise<{ changed: boolean; reactions: ReactionSummary[] }> {
-  if (message.deleted) throw new ApiError(409, 'message_deleted', 'The message was deleted.');
+  if (message.deleted) throw new DomainError('message_deleted', 'The message was deleted.');
   const change = add
     ? tdb.sql.query(`INSERT INTO nchat_reactions (message_id, user_id, emoji) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING emoji`, [message.id, user.userId, emoji])
     : tdb.sql.query(`DELETE FROM nchat_reactions WHERE message_id = $1 AND user_id = $2 AND emoji = $3 RETURNING emoji`, [message.id, user.userId, emoji]);

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import type { AppEnv } from '../env';
-import { ApiError } from './errors';
+import { DomainError } from '../domain/errors';
 
 /**
  * The request's JSON body validated by `schema`. Malformed JSON is a 400 `invalid_json`;
@@ -14,7 +14,7 @@ export async function jsonBody<S extends z.ZodType>(c: Context<AppEnv>, schema: 
     const text = await c.req.text();
     raw = text.trim() === '' ? {} : JSON.parse(text);
   } catch {
-    throw new ApiError(400, 'invalid_json', 'The request body is not valid JSON.');
+    throw new DomainError('invalid_json', 'The request body is not valid JSON.');
   }
   return schema.parse(raw);
 }

@@ -1,5 +1,5 @@
 import { b64url, fromB64url } from '../auth/password';
-import { ApiError } from './errors';
+import { DomainError } from '../domain/errors';
 import { isUuid } from './ids';
 
 /**
@@ -21,8 +21,8 @@ function readCursor(cursor: string): Record<string, unknown> {
   throw invalidCursor();
 }
 
-function invalidCursor(): ApiError {
-  return new ApiError(400, 'invalid_cursor', 'The cursor is not valid. Start again from the first page.');
+function invalidCursor(): DomainError {
+  return new DomainError('invalid_cursor', 'The cursor is not valid. Start again from the first page.');
 }
 
 /** A (created_at, id) cursor over uuid-keyed rows. */

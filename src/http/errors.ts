@@ -3,30 +3,92 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZodError } from 'zod';
 import { ConfigError } from '../config';
+import { DomainError, type ErrorCode } from '../domain/errors';
 import { classifyDatabaseError, isSessionRevoked } from '../db/errors';
 import type { AppEnv } from '../env';
 
 /**
  * One error shape everywhere:
  *   { "error": { "code": "plan_limit", "message": "...", "details": { ... } } }
- * Thrown as ApiError (an HTTPException that carries our code) and rendered by `onError`.
+ * The domain throws DomainError (src/domain/errors.ts); `onError` renders it with the status
+ * HTTP_STATUS gives its code. Hono's own middleware throws HTTPException, rendered by status.
  */
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown; requestId?: string };
 }
 
-export class ApiError extends HTTPException {
-  constructor(
-    status: ContentfulStatusCode,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-    readonly headers?: Record<string, string>,
-  ) {
-    super(status, { message });
-    this.name = 'ApiError';
-  }
-}
+/**
+ * The HTTP status of every domain error code: the one place where the domain's refusals become
+ * HTTP. (Exhaustive: a code added to the catalogue without a status here does not compile.)
+ */
+export const HTTP_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
+  bad_request: 400,
+  validation_failed: 400,
+  invalid_json: 400,
+  invalid_input: 400,
+  invalid_cursor: 400,
+  invalid_period: 400,
+  invalid_multipart: 400,
+  invalid_return_url: 400,
+  invalid_since: 400,
+  empty_file: 400,
+  payload_too_large: 413,
+  length_required: 411,
+  upgrade_required: 426,
+  cross_origin_request: 403,
+  unauthorized: 401,
+  invalid_session: 401,
+  session_revoked: 401,
+  invalid_credentials: 401,
+  invalid_ticket: 401,
+  wrong_password: 403,
+  forbidden: 403,
+  forbidden_field: 403,
+  not_a_member: 403,
+  not_found: 404,
+  tenant_not_found: 404,
+  channel_not_found: 404,
+  message_not_found: 404,
+  user_not_found: 404,
+  attachment_not_found: 404,
+  invitation_not_found: 404,
+  conflict: 409,
+  slug_taken: 409,
+  channel_name_taken: 409,
+  channel_archived: 409,
+  message_deleted: 409,
+  invalid_parent: 400,
+  already_member: 409,
+  already_invited: 409,
+  user_deactivated: 409,
+  cannot_deactivate_self: 409,
+  last_owner: 409,
+  invitation_already_accepted: 409,
+  invitation_already_revoked: 409,
+  invitation_used: 410,
+  invitation_revoked: 410,
+  invitation_expired: 410,
+  tenant_suspended: 403,
+  tenant_cancelled: 410,
+  tenant_pending: 403,
+  feature_not_in_plan: 403,
+  plan_limit: 402,
+  payment_required: 402,
+  rate_limited: 429,
+  quota_exceeded: 429,
+  no_billing_account: 409,
+  no_subscription: 409,
+  subscription_exists: 409,
+  missing_signature: 400,
+  invalid_signature: 400,
+  invalid_payload: 400,
+  billing_unavailable: 503,
+  storage_unavailable: 503,
+  stripe_error: 502,
+  webhook_failed: 500,
+  not_stored: 503,
+  internal_error: 500,
+};
 
 /** Codes for statuses that reach us as a plain HTTPException (from Hono's own middleware). */
 const CODE_BY_STATUS: Record<number, string> = {
@@ -74,9 +136,10 @@ const PAGE_TITLES: Record<string, string> = {
 
 /** The app's single error handler: every thrown error becomes the JSON shape, never a stack trace. */
 export function onError(err: Error, c: Context<AppEnv>): Response {
-  if (err instanceof ApiError) {
-    if (err.headers) for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
-    const status = err.status as ContentfulStatusCode;
+  if (err instanceof DomainError) {
+    const status = HTTP_STATUS[err.code];
+    const retryAfter = retryAfterOf(err.details);
+    if (retryAfter !== undefined) c.header('Retry-After', String(retryAfter));
     if (PAGE_CODES.has(err.code) && prefersHtml(c)) return errorPage(c, status, PAGE_TITLES[err.code] ?? 'Error', err.message);
     return errorJson(c, status, err.code, err.message, err.details);
   }
@@ -119,6 +182,12 @@ export interface FieldIssue {
 
 export function zodIssues(err: ZodError): FieldIssue[] {
   return err.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+}
+
+/** Refusals that say when to come back (rate limits, quotas) carry it in `details.retryAfterSeconds`. */
+function retryAfterOf(details: unknown): number | undefined {
+  const v = (details as { retryAfterSeconds?: unknown } | null | undefined)?.retryAfterSeconds;
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.ceil(v) : undefined;
 }
 
 function describe(err: unknown): string {

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
-import { ApiError } from './errors';
+import { DomainError } from '../domain/errors';
 
 /**
  * Counts one attempt against `key` (limit per window) in its RateLimiter object and refuses
@@ -10,9 +10,7 @@ export async function enforceRateLimit(c: Context<AppEnv>, key: string, limit: n
   const stub = c.env.RATE_LIMITER.get(c.env.RATE_LIMITER.idFromName(key));
   const result = await stub.hit(limit, windowSeconds);
   if (!result.allowed) {
-    throw new ApiError(429, 'rate_limited', `Too many ${what}. Try again in ${result.retryAfterSeconds} seconds.`, { limit, windowSeconds, retryAfterSeconds: result.retryAfterSeconds }, {
-      'Retry-After': String(result.retryAfterSeconds),
-    });
+    throw new DomainError('rate_limited', `Too many ${what}. Try again in ${result.retryAfterSeconds} seconds.`, { limit, windowSeconds, retryAfterSeconds: result.retryAfterSeconds });
   }
 }
 

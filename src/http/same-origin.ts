@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../env';
-import { ApiError } from './errors';
+import { DomainError } from '../domain/errors';
 
 /**
  * Refuses state-changing requests that a browser made on behalf of another origin, unless they
@@ -22,7 +22,7 @@ export function sameOriginWrites(): MiddlewareHandler<AppEnv> {
     const site = c.req.header('sec-fetch-site');
     const origin = c.req.header('origin');
     if ((site && site !== 'same-origin' && site !== 'none') || (origin && origin !== new URL(c.req.url).origin)) {
-      throw new ApiError(403, 'cross_origin_request', 'This request came from another site. Use the workspace\'s own address, or send the token in an Authorization header.');
+      throw new DomainError('cross_origin_request', 'This request came from another site. Use the workspace\'s own address, or send the token in an Authorization header.');
     }
     return next();
   };

@@ -14,7 +14,7 @@ import type { BillingDeps } from '../billing/tenant-billing';
 import type { TenantRow } from '../db/schema';
 import type { AppEnv } from '../env';
 import { jsonBody } from '../http/body';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../domain/errors';
 import { asMember, MANAGER_ROLES } from '../http/tenant-context';
 import { platformOnly, tenantOnly } from '../tenancy/middleware';
 import { BILLING_INTERVALS, PAID_PLANS } from '../tenancy/plans';
@@ -40,7 +40,7 @@ async function manager(c: Context<AppEnv>): Promise<{ row: TenantRow; acting: Ac
   // The session is checked against the database (a demoted admin or a signed-out token must
   // not reach money), in parallel with reading the row.
   const [row] = await Promise.all([findTenant(deps.database, c.get('tenant').id), tdb.checkSession()]);
-  if (!row) throw new ApiError(404, 'tenant_not_found', 'The workspace no longer exists.');
+  if (!row) throw new DomainError('tenant_not_found', 'The workspace no longer exists.');
   return { row, acting: { actor: actorOf(user), context: requestContext(c) }, deps };
 }
 
@@ -104,7 +104,7 @@ billingRoutes.post('/subscription/resume', tenantOnly(), async (c) => {
 billingRoutes.post(
   '/webhook',
   platformOnly(),
-  bodyLimit({ maxSize: 512 * 1024, onError: () => { throw new ApiError(413, 'payload_too_large', 'The event is larger than 512 KB.'); } }),
+  bodyLimit({ maxSize: 512 * 1024, onError: () => { throw new DomainError('payload_too_large', 'The event is larger than 512 KB.'); } }),
   async (c) => {
     const deps = billingDeps(c);
     const webhookSecret = webhookSecretOf(deps.config);

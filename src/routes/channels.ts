@@ -7,10 +7,10 @@ import { ROOM_CONTEXT_HEADER, ROOM_USER_HEADER, type RoomContext } from '../chat
 import { addMemberSchema, createChannelSchema, dmSchema, readSchema, updateChannelSchema } from '../chat/validation';
 import type { AppEnv } from '../env';
 import { jsonBody } from '../http/body';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../domain/errors';
 import { asMember } from '../http/tenant-context';
 import { tenantOnly } from '../tenancy/middleware';
-import { limitOf, planLimitError, requireFeature } from '../tenancy/entitlements';
+import { capOf, requireFeature } from '../tenancy/entitlements';
 
 /**
  * /api/channels: public and private channels on a workspace host, their members, read
@@ -46,9 +46,7 @@ channelsRoutes.post('/', async (c) => {
   const input = await jsonBody(c, createChannelSchema);
   const tenant = c.get('tenant');
   requireFeature(tenant, input.kind === 'private' ? 'privateChannels' : 'publicChannels');
-  const result = await channels.createChannel(tdb, user, input, limitOf(tenant, 'channels'));
-  if ('limitReached' in result) throw planLimitError(tenant, 'channels', result.limitReached.limit, result.limitReached.used);
-  return c.json({ channel: result.channel }, 201);
+  return c.json({ channel: await channels.createChannel(tdb, user, input, capOf(tenant, 'channels')) }, 201);
 });
 
 channelsRoutes.get('/', async (c) => {
@@ -78,10 +76,7 @@ channelsRoutes.post('/:id/archive', async (c) => {
 channelsRoutes.post('/:id/unarchive', async (c) => {
   const { user, tdb } = asMember(c);
   const access = await channelForUser(tdb, c.req.param('id'), user);
-  const tenant = c.get('tenant');
-  const result = await channels.unarchiveChannel(tdb, user, access, limitOf(tenant, 'channels'));
-  if ('limitReached' in result) throw planLimitError(tenant, 'channels', result.limitReached.limit, result.limitReached.used);
-  return c.json(result);
+  return c.json({ channel: await channels.unarchiveChannel(tdb, user, access, capOf(c.get('tenant'), 'channels')) });
 });
 
 channelsRoutes.delete('/:id', async (c) => {
@@ -104,7 +99,7 @@ channelsRoutes.post('/:id/join', async (c) => {
 channelsRoutes.post('/:id/leave', async (c) => {
   const { user, tdb } = asMember(c);
   const access = await channelForUser(tdb, c.req.param('id'), user);
-  if (access.channel.kind === 'direct') throw new ApiError(400, 'bad_request', 'You cannot leave a direct message.');
+  if (access.channel.kind === 'direct') throw new DomainError('bad_request', 'You cannot leave a direct message.');
   requireMember(access);
   await channels.removeMember(tdb, access.channel.id, user.userId);
   await closeUserSockets(c.env, c.get('tenant').id, user.userId, [access.channel.id], 'left the channel');
@@ -129,10 +124,10 @@ channelsRoutes.delete('/:id/members/:userId', async (c) => {
   const { user, tdb } = asMember(c);
   const access = await channelForUser(tdb, c.req.param('id'), user);
   const target = c.req.param('userId');
-  if (access.channel.kind === 'direct') throw new ApiError(400, 'bad_request', 'Direct messages are between two people.');
+  if (access.channel.kind === 'direct') throw new DomainError('bad_request', 'Direct messages are between two people.');
   if (target !== user.userId) channels.requireManager(access, user);
   const removed = await channels.removeMember(tdb, access.channel.id, target);
-  if (!removed) throw new ApiError(404, 'not_found', 'That user is not a member of this channel.');
+  if (!removed) throw new DomainError('not_found', 'That user is not a member of this channel.');
   // Removed means removed now: their open sockets in this room are closed.
   await closeUserSockets(c.env, c.get('tenant').id, target, [access.channel.id], 'removed from the channel');
   return c.json({ removed: true });
@@ -164,7 +159,7 @@ channelsRoutes.post('/:id/ws-ticket', async (c) => {
  * ws-ticket (checked and consumed by the room). `?since=<seq>` replays what was missed.
  */
 channelsRoutes.get('/:id/ws', async (c) => {
-  if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') throw new ApiError(426, 'upgrade_required', 'This endpoint speaks WebSocket.');
+  if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') throw new DomainError('upgrade_required', 'This endpoint speaks WebSocket.');
   const channelId = c.req.param('id');
   const url = new URL(c.req.url);
   const headers = new Headers({ upgrade: 'websocket' });
@@ -177,9 +172,9 @@ channelsRoutes.get('/:id/ws', async (c) => {
     targetId = access.channel.id;
     headers.set(ROOM_USER_HEADER, JSON.stringify({ userId: user.userId, role: user.role }));
   } else if (!url.searchParams.get('ticket')) {
-    throw new ApiError(401, 'unauthorized', 'Sign in, or pass a ticket from POST /api/channels/:id/ws-ticket.');
+    throw new DomainError('unauthorized', 'Sign in, or pass a ticket from POST /api/channels/:id/ws-ticket.');
   } else if (!/^[0-9a-f-]{36}$/i.test(channelId)) {
-    throw new ApiError(404, 'channel_not_found', 'No such channel, or you are not a member of it.');
+    throw new DomainError('channel_not_found', 'No such channel, or you are not a member of it.');
   }
   headers.set(ROOM_CONTEXT_HEADER, JSON.stringify(roomContext(c, targetId)));
   // A fresh request: only our headers reach the room, whatever the client sent.

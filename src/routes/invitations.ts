@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { requestContext } from '../audit/audit';
-import { acting, smallBodies, withinUserLimit } from '../accounts/http';
+import { acting, smallBodies } from '../accounts/http';
+import { capOf } from '../tenancy/entitlements';
 import { acceptInvitation, acceptUrl, createInvitation, listInvitations, resendInvitation, revokeInvitation, type IssuedInvitation } from '../accounts/invitations';
 import { startSession } from '../accounts/session-cookie';
 import { acceptInvitationSchema, createInvitationSchema, listInvitationsQuery } from '../accounts/validation';
@@ -41,7 +42,7 @@ async function deliver(c: Context<AppEnv>, issued: IssuedInvitation): Promise<st
 invitationsRoutes.post('/', async (c) => {
   const { user, tdb } = asMember(c, MANAGER_ROLES);
   const input = await jsonBody(c, createInvitationSchema);
-  const issued = await withinUserLimit(c, (limit) => createInvitation(tdb, acting(c, user), input, limit));
+  const issued = await createInvitation(tdb, acting(c, user), input, capOf(c.get('tenant'), 'users'));
   return c.json({ invitation: issued.invitation, acceptUrl: await deliver(c, issued) }, 201);
 });
 
@@ -53,7 +54,7 @@ invitationsRoutes.get('/', async (c) => {
 
 invitationsRoutes.post('/:id/resend', async (c) => {
   const { user, tdb } = asMember(c, MANAGER_ROLES);
-  const issued = await withinUserLimit(c, (limit) => resendInvitation(tdb, acting(c, user), c.req.param('id'), limit));
+  const issued = await resendInvitation(tdb, acting(c, user), c.req.param('id'), capOf(c.get('tenant'), 'users'));
   return c.json({ invitation: issued.invitation, acceptUrl: await deliver(c, issued) });
 });
 
@@ -65,7 +66,7 @@ invitationsRoutes.delete('/:id', async (c) => {
 /** No session: the invitee has no account yet. Creates it, then signs it in. */
 invitationsRoutes.post('/:token/accept', async (c) => {
   const input = await jsonBody(c, acceptInvitationSchema);
-  const accepted = await withinUserLimit(c, (limit) => acceptInvitation(anonymousTenantDb(c), c.req.param('token'), input, requestContext(c), limit));
+  const accepted = await acceptInvitation(anonymousTenantDb(c), c.req.param('token'), input, requestContext(c), capOf(c.get('tenant'), 'users'));
   const token = await startSession(c, accepted.session, accepted.sessionTimeoutMinutes);
   return c.json({ user: accepted.user, token }, 201);
 });

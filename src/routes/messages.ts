@@ -6,7 +6,7 @@ import { ROOM_ERROR_PREFIX } from '../chat/room-protocol';
 import { editMessageSchema, listMessagesQuery, postMessageSchema, reactionSchema, searchQuery } from '../chat/validation';
 import type { AppEnv } from '../env';
 import { jsonBody, queryParams } from '../http/body';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../domain/errors';
 import { asMember } from '../http/tenant-context';
 import { requireFeature } from '../tenancy/entitlements';
 import { tenantOnly } from '../tenancy/middleware';
@@ -29,7 +29,7 @@ channelMessagesRoutes.post('/:id/messages', async (c) => {
     requireFeature(c.get('tenant'), 'threads');
     const parent = await messages.messageForUser(tdb, String(parentId), user).catch(() => null);
     if (!parent || parent.message.channelId !== access.channel.id || parent.message.parentId !== null || parent.message.deleted) {
-      throw new ApiError(400, 'invalid_parent', 'Replies go to a message of this channel that is not itself a reply.');
+      throw new DomainError('invalid_parent', 'Replies go to a message of this channel that is not itself a reply.');
     }
   }
   // The channel's room stores it (group commit, sequence number) and broadcasts it once committed.
@@ -43,7 +43,7 @@ channelMessagesRoutes.post('/:id/messages', async (c) => {
     })
     .catch((err: unknown) => {
       // Archived between our check and the room's commit.
-      if (err instanceof Error && err.message.startsWith(`${ROOM_ERROR_PREFIX}channel_archived`)) throw new ApiError(409, 'channel_archived', 'The channel is archived.');
+      if (err instanceof Error && err.message.startsWith(`${ROOM_ERROR_PREFIX}channel_archived`)) throw new DomainError('channel_archived', 'The channel is archived.');
       throw err;
     });
   return c.json({ message }, 201);
@@ -116,7 +116,7 @@ messagesRoutes.delete('/:id/reactions/:emoji', async (c) => {
   const { message, access } = await messages.messageForUser(tdb, c.req.param('id'), user);
   requireMember(access);
   const result = await messages.react(tdb, user, message, emoji, false);
-  if (!result.changed) throw new ApiError(404, 'not_found', 'You had not reacted with that emoji.');
+  if (!result.changed) throw new DomainError('not_found', 'You had not reacted with that emoji.');
   await toRoom(c, access.channel.id, (r) => r.publish(roomContext(c, access.channel.id), { type: 'reaction.removed', messageId: message.id, emoji, userId: user.userId }));
   return c.json({ reactions: result.reactions });
 });

@@ -7,7 +7,7 @@ import { isSessionRevoked } from '../db/errors';
 import { tenantAuditLogs, tenantSettings } from '../db/schema';
 import type { AppEnv } from '../env';
 import { jsonBody, queryParams } from '../http/body';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../domain/errors';
 import { requireFeature } from '../tenancy/entitlements';
 import { tenantOnly } from '../tenancy/middleware';
 import { decodeIdCursor, pageOf } from '../http/cursor';
@@ -60,7 +60,7 @@ tenantRoutes.get('/settings', async (c) => {
   // Row-level security limits the table to this tenant's row; no WHERE clause is needed, and
   // none could reach another tenant's row.
   const [row] = await tenantDb(c).run((db) => db.select().from(tenantSettings));
-  if (!row) throw new ApiError(404, 'not_found', 'This workspace has no settings.');
+  if (!row) throw new DomainError('not_found', 'This workspace has no settings.');
   return c.json({ settings: settingsView(row) });
 });
 
@@ -70,7 +70,7 @@ tenantRoutes.put('/settings', async (c) => {
   const tdb = tenantDb(c);
   const tenant = c.get('tenant');
   const [current] = await tdb.run((db) => db.select().from(tenantSettings));
-  if (!current) throw new ApiError(404, 'not_found', 'This workspace has no settings.');
+  if (!current) throw new DomainError('not_found', 'This workspace has no settings.');
   const diff = changes(settingsView(current), patch);
   if (!diff) return c.json({ settings: settingsView(current) });
   const [updated] = await tdb.batch((db) => [

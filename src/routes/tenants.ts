@@ -9,7 +9,7 @@ import { tenantMigrations } from '../db/migrations/bundled';
 import type { Branding, TenantRow } from '../db/schema';
 import type { AppEnv } from '../env';
 import { jsonBody, queryParams } from '../http/body';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../domain/errors';
 import { clientIp, enforceRateLimit } from '../http/rate-limit';
 import { requireFeature } from '../tenancy/entitlements';
 import { directoryFor, platformOnly } from '../tenancy/middleware';
@@ -35,7 +35,7 @@ export const tenantsRoutes = new Hono<AppEnv>();
 const SIGNUPS_PER_HOUR = 5;
 
 tenantsRoutes.use(platformOnly());
-tenantsRoutes.use(bodyLimit({ maxSize: 64 * 1024, onError: () => { throw new ApiError(413, 'payload_too_large', 'The request body is larger than 64 KB.'); } }));
+tenantsRoutes.use(bodyLimit({ maxSize: 64 * 1024, onError: () => { throw new DomainError('payload_too_large', 'The request body is larger than 64 KB.'); } }));
 
 function deps(c: Context<AppEnv>): service.TenantServiceDeps {
   const config = c.get('config');
@@ -56,14 +56,14 @@ function acting(c: Context<AppEnv>): service.Acting {
 /** The tenant named by :id, if the caller is its owner or a platform admin. */
 async function authorizedTenant(c: Context<AppEnv>, id: string, opts: { ownerMay: boolean }): Promise<{ row: TenantRow; asAdmin: boolean }> {
   const principal = c.get('principal');
-  if (principal.kind === 'anonymous') throw new ApiError(401, 'unauthorized', 'Sign in as the workspace owner, or use the platform admin token.');
+  if (principal.kind === 'anonymous') throw new DomainError('unauthorized', 'Sign in as the workspace owner, or use the platform admin token.');
   const isAdmin = principal.kind === 'platform_admin';
   const isOwner = principal.kind === 'user' && principal.tenantId === id && principal.role === 'owner';
-  if (!isAdmin && !(opts.ownerMay && isOwner)) throw new ApiError(403, 'forbidden', opts.ownerMay ? 'Only the workspace owner or a platform admin may do this.' : 'Only a platform admin may do this.');
-  if (!isUuid(id)) throw new ApiError(404, 'not_found', 'No such workspace.');
+  if (!isAdmin && !(opts.ownerMay && isOwner)) throw new DomainError('forbidden', opts.ownerMay ? 'Only the workspace owner or a platform admin may do this.' : 'Only a platform admin may do this.');
+  if (!isUuid(id)) throw new DomainError('not_found', 'No such workspace.');
   const database = openDatabase(c.get('config'));
   const row = await service.findTenant(database, id);
-  if (!row) throw new ApiError(404, 'not_found', 'No such workspace.');
+  if (!row) throw new DomainError('not_found', 'No such workspace.');
   if (principal.kind === 'user') {
     // The owner's token is only as good as their session: signed out, demoted or deactivated
     // owners are refused here too (NC401 → 401 session_revoked), at the cost of one round trip.
@@ -115,14 +115,14 @@ tenantsRoutes.get('/', async (c) => {
 tenantsRoutes.get('/by-slug', async (c) => {
   const { slug } = queryParams(c, z.object({ slug: slugFormatSchema }));
   const row = await service.findTenantBy(openDatabase(c.get('config')), { slug });
-  if (!row) throw new ApiError(404, 'tenant_not_found', `No workspace has the address "${slug}".`);
+  if (!row) throw new DomainError('tenant_not_found', `No workspace has the address "${slug}".`);
   return c.json({ tenant: c.get('principal').kind === 'platform_admin' ? adminTenantView(row) : publicTenantFields(row) });
 });
 
 tenantsRoutes.get('/by-domain', async (c) => {
   const { domain } = queryParams(c, z.object({ domain: z.string().min(1).max(253) }));
   const row = await service.findTenantBy(openDatabase(c.get('config')), { domain: normaliseHostname(domain) });
-  if (!row) throw new ApiError(404, 'tenant_not_found', `No workspace is served at ${domain}.`);
+  if (!row) throw new DomainError('tenant_not_found', `No workspace is served at ${domain}.`);
   return c.json({ tenant: c.get('principal').kind === 'platform_admin' ? adminTenantView(row) : publicTenantFields(row) });
 });
 
@@ -137,9 +137,9 @@ tenantsRoutes.put('/:id', async (c) => {
   const patch = await jsonBody(c, updateTenantSchema);
   if (!asAdmin) {
     const forbidden = ADMIN_ONLY_FIELDS.filter((f) => patch[f] !== undefined);
-    if (forbidden.length) throw new ApiError(403, 'forbidden_field', `Only a platform admin may change: ${forbidden.join(', ')}.`, { fields: forbidden });
+    if (forbidden.length) throw new DomainError('forbidden_field', `Only a platform admin may change: ${forbidden.join(', ')}.`, { fields: forbidden });
   }
-  if (row.status === 'cancelled') throw new ApiError(409, 'conflict', 'The workspace is cancelled; restore it before changing it.');
+  if (row.status === 'cancelled') throw new DomainError('conflict', 'The workspace is cancelled; restore it before changing it.');
   // Custom branding is a paid feature for the owner; a platform admin may always set it.
   if (!asAdmin && patch.branding !== undefined && !sameBranding(patch.branding, row.branding)) requireFeature(snapshotFromRow(row), 'customBranding');
   const updated = await service.updateTenant(deps(c), row, patch, acting(c));

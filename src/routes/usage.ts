@@ -4,7 +4,7 @@ import { requirePlatformAdmin } from '../auth/principal';
 import { openDatabase } from '../db/client';
 import type { AppEnv } from '../env';
 import { queryParams } from '../http/body';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../domain/errors';
 import { asMember, MANAGER_ROLES } from '../http/tenant-context';
 import { requireFeature } from '../tenancy/entitlements';
 import { gateStub } from '../tenancy/gate';
@@ -31,7 +31,7 @@ tenantUsageRoutes.get('/', async (c) => {
   const { period: asked } = queryParams(c, z.object({ period: periodSchema.optional() }));
   const current = usagePeriod();
   const period = asked ?? current;
-  if (period > current) throw new ApiError(400, 'invalid_period', `${period} has not started yet; usage is reported up to ${current}.`);
+  if (period > current) throw new DomainError('invalid_period', `${period} has not started yet; usage is reported up to ${current}.`);
   const usage = period === current ? await withGate(c, period, await liveUsage(tdb, period)) : await storedUsage(tdb, period);
   return c.json(report(c.get('tenant'), period, period === current, usage));
 });
@@ -73,6 +73,6 @@ adminUsageRoutes.use(platformOnly());
 adminUsageRoutes.get('/', async (c) => {
   requirePlatformAdmin(c);
   const q = queryParams(c, adminUsageQuery);
-  if (q.period && q.period > usagePeriod()) throw new ApiError(400, 'invalid_period', `${q.period} has not started yet.`);
+  if (q.period && q.period > usagePeriod()) throw new DomainError('invalid_period', `${q.period} has not started yet.`);
   return c.json(await adminUsage(openDatabase(c.get('config')), q));
 });

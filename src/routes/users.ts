@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
-import { acting, closeSocketsOf, smallBodies, withinUserLimit } from '../accounts/http';
+import { acting, closeSocketsOf, smallBodies } from '../accounts/http';
+import { capOf } from '../tenancy/entitlements';
 import { changeUserRole, deactivateUser, getUser, listUsers, reactivateUser } from '../accounts/user-admin';
 import { listUsersQuery, roleSchema } from '../accounts/validation';
 import type { AppEnv } from '../env';
@@ -37,5 +38,5 @@ usersRoutes.post('/:id/deactivate', async (c) => {
 
 usersRoutes.post('/:id/reactivate', async (c) => {
   const { user, tdb } = asMember(c, MANAGER_ROLES);
-  return c.json({ user: await withinUserLimit(c, (limit) => reactivateUser(tdb, acting(c, user), c.req.param('id'), limit)) });
+  return c.json({ user: await reactivateUser(tdb, acting(c, user), c.req.param('id'), capOf(c.get('tenant'), 'users')) });
 });

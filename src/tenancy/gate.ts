@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { Config } from '../config';
 import type { AppBindings, AppEnv } from '../env';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../domain/errors';
 import type { TenantSnapshot } from './snapshot';
 import { assertTenantUsable } from './suspension';
 
@@ -42,25 +42,23 @@ export function tenantGate(): MiddlewareHandler<AppEnv> {
       headers['RateLimit-Limit'] = String(rateLimit.limit);
       headers['RateLimit-Remaining'] = String(Math.max(0, rateLimit.remaining ?? 0));
     }
+    // Set before any refusal too: onError's response keeps the headers already set on the context.
+    for (const [k, v] of Object.entries(headers)) c.header(k, v);
     const tenant = decision.snapshot.version > site.tenant.version ? decision.snapshot : site.tenant;
-    assertTenantUsable(tenant, path, headers);
+    assertTenantUsable(tenant, path);
     if (tenant !== site.tenant) {
       c.set('tenant', tenant);
       c.set('site', { kind: 'tenant', tenant });
     }
     if (decision.reason === 'quota_exceeded') {
-      throw new ApiError(429, 'quota_exceeded', `This workspace has used its ${quota.limit} API calls for ${quota.period}. The count resets on ${quota.resetsAt}.`, { limit: quota.limit, used: quota.used, resetsAt: quota.resetsAt }, {
-        ...headers,
-        'Retry-After': String(Math.max(1, Math.ceil((Date.parse(quota.resetsAt) - Date.now()) / 1000))),
-      });
+      const retryAfterSeconds = Math.max(1, Math.ceil((Date.parse(quota.resetsAt) - Date.now()) / 1000));
+      throw new DomainError('quota_exceeded', `This workspace has used its ${quota.limit} API calls for ${quota.period}. The count resets on ${quota.resetsAt}.`, { limit: quota.limit, used: quota.used, resetsAt: quota.resetsAt, retryAfterSeconds });
     }
     if (decision.reason === 'rate_limited') {
-      throw new ApiError(429, 'rate_limited', `Too many requests: this plan allows ${rateLimit.limit} a minute.`, { limit: rateLimit.limit, retryAfterSeconds: rateLimit.resetSeconds }, {
-        ...headers,
-        'Retry-After': String(rateLimit.resetSeconds),
-      });
+      throw new DomainError('rate_limited', `Too many requests: this plan allows ${rateLimit.limit} a minute.`, { limit: rateLimit.limit, retryAfterSeconds: rateLimit.resetSeconds });
     }
     await next();
+    // Again on the handler's response: one it built itself (a download, an upgrade) has not got them.
     for (const [k, v] of Object.entries(headers)) c.header(k, v);
   };
 }

@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { openDatabase } from '../db/client';
 import type { AppEnv } from '../env';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../domain/errors';
 import { TenantDirectory } from './directory';
 import { classifyHost } from './host';
 import type { TenantSnapshot } from './snapshot';
@@ -55,7 +55,7 @@ export function resolveSite(): MiddlewareHandler<AppEnv> {
       return next();
     }
     const tenant = target.kind === 'invalid' ? null : await directoryFor(c).resolve(target);
-    if (!tenant) throw new ApiError(404, 'tenant_not_found', `No workspace is served at ${target.hostname}.`);
+    if (!tenant) throw new DomainError('tenant_not_found', `No workspace is served at ${target.hostname}.`);
     // Where the TenantGate runs, it decides with the authoritative snapshot (this one may be an
     // older cached copy: a suspension just lifted, a restore); elsewhere this copy decides.
     if (!gateApplies(c.req.path, config)) assertTenantUsable(tenant, c.req.path);
@@ -73,7 +73,7 @@ const STRIPE_WEBHOOK_PATH = '/api/billing/webhook';
  */
 export function platformOnly(): MiddlewareHandler<AppEnv> {
   return async function platformOnlyMiddleware(c, next) {
-    if (c.get('site').kind !== 'platform' && c.get('config').ENABLE_MULTI_TENANCY) throw new ApiError(404, 'not_found', `No route for ${c.req.method} ${c.req.path} on a workspace host.`);
+    if (c.get('site').kind !== 'platform' && c.get('config').ENABLE_MULTI_TENANCY) throw new DomainError('not_found', `No route for ${c.req.method} ${c.req.path} on a workspace host.`);
     return next();
   };
 }
@@ -81,7 +81,7 @@ export function platformOnly(): MiddlewareHandler<AppEnv> {
 /** Route group guard: only on a tenant host. Elsewhere: 404. */
 export function tenantOnly(): MiddlewareHandler<AppEnv> {
   return async function tenantOnlyMiddleware(c, next) {
-    if (c.get('site').kind !== 'tenant') throw new ApiError(404, 'not_found', `No route for ${c.req.method} ${c.req.path} on the platform host; use your workspace's address.`);
+    if (c.get('site').kind !== 'tenant') throw new DomainError('not_found', `No route for ${c.req.method} ${c.req.path} on the platform host; use your workspace's address.`);
     return next();
   };
 }

@@ -7,7 +7,7 @@ import { sqlState } from '../db/errors';
 import type { Migration } from '../db/migrations/migration';
 import { tenants, type PlanId, type TenantRow, type TenantStatus } from '../db/schema';
 import { quoteIdent } from '../db/identifiers';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../domain/errors';
 import { grantStatements, pendingMigrationStatements, roleStatements, trackingTableStatements } from './schema-ops';
 import { tenantSchemaName } from './slug';
 import type { CreateTenantInput } from './validation';
@@ -23,12 +23,12 @@ export interface ProvisionedTenant {
 export function signupPlan(input: Pick<CreateTenantInput, 'plan' | 'trial'>, now: number): { status: TenantStatus; plan: PlanId; trialEndsAt: Date | null } {
   if (input.trial) {
     if (input.plan === 'enterprise' || input.plan === 'custom') {
-      throw new ApiError(400, 'validation_failed', 'Trials are of the Pro plan.', { issues: [{ path: 'plan', message: 'a trial is a Pro trial; use "free" or "pro"' }] });
+      throw new DomainError('validation_failed', 'Trials are of the Pro plan.', { issues: [{ path: 'plan', message: 'a trial is a Pro trial; use "free" or "pro"' }] });
     }
     return { status: 'trial', plan: 'pro', trialEndsAt: new Date(now + TRIAL_DAYS * 86_400_000) };
   }
   if (input.plan !== 'free') {
-    throw new ApiError(402, 'payment_required', `The ${input.plan} plan starts through billing: sign up on the free plan (or with "trial": true) and upgrade from the workspace.`, {
+    throw new DomainError('payment_required', `The ${input.plan} plan starts through billing: sign up on the free plan (or with "trial": true) and upgrade from the workspace.`, {
       plan: input.plan,
     });
   }
@@ -51,7 +51,7 @@ export async function provisionTenant(
 ): Promise<ProvisionedTenant> {
   const problems = passwordProblems(input.ownerPassword, DEFAULT_PASSWORD_POLICY);
   if (problems.length) {
-    throw new ApiError(400, 'validation_failed', 'The request is not valid.', { issues: problems.map((message) => ({ path: 'ownerPassword', message })) });
+    throw new DomainError('validation_failed', 'The request is not valid.', { issues: problems.map((message) => ({ path: 'ownerPassword', message })) });
   }
   const { status, plan, trialEndsAt } = signupPlan(input, now);
   const id = crypto.randomUUID();
@@ -118,7 +118,7 @@ export async function provisionTenant(
     // 23505: the slug (or the derived schema/role name) is taken by another tenant;
     // 42710/42P06: a role or schema of that name exists outside our records.
     if (code === '23505' || code === '42710' || code === '42P06') {
-      throw new ApiError(409, 'slug_taken', `The address "${input.slug}" is already taken. Choose another.`, { slug: input.slug });
+      throw new DomainError('slug_taken', `The address "${input.slug}" is already taken. Choose another.`, { slug: input.slug });
     }
     throw err;
   }

@@ -4,7 +4,7 @@ import { asNeonQuery, type Database, type Query } from '../db/client';
 import { sqlState } from '../db/errors';
 import { platformAuditLogs, tenantSettings, tenants, type TenantRow, type TenantSettingsRow } from '../db/schema';
 import { decodeCursor, pageOf } from '../http/cursor';
-import { ApiError } from '../http/errors';
+import { DomainError } from '../domain/errors';
 import { TenantDirectory } from './directory';
 import { dropStatements } from './schema-ops';
 import { snapshotFromRow, type TenantSnapshot } from './snapshot';
@@ -73,11 +73,11 @@ export async function writeTenant(deps: TenantServiceDeps, before: TenantRow, ch
       ...audits.map((a) => asNeonQuery(database, auditInsert(database.db, a))),
     ]);
   } catch (err) {
-    if (sqlState(err) === 'NC409') throw new ApiError(409, 'conflict', 'The workspace was changed by someone else meanwhile. Reload and try again.');
+    if (sqlState(err) === 'NC409') throw new DomainError('conflict', 'The workspace was changed by someone else meanwhile. Reload and try again.');
     throw err;
   }
   const after = await findTenant(database, before.id);
-  if (!after) throw new ApiError(404, 'not_found', 'The workspace no longer exists.');
+  if (!after) throw new DomainError('not_found', 'The workspace no longer exists.');
   await publish(deps, after);
   return after;
 }
@@ -151,7 +151,7 @@ export async function updateTenant(deps: TenantServiceDeps, before: TenantRow, p
 
 export async function suspendTenant(deps: TenantServiceDeps, before: TenantRow, reason: string | undefined, acting: Acting): Promise<TenantRow> {
   if (before.status === 'suspended') return before;
-  if (before.status === 'cancelled') throw new ApiError(409, 'conflict', 'A cancelled workspace cannot be suspended; restore it first.');
+  if (before.status === 'cancelled') throw new DomainError('conflict', 'A cancelled workspace cannot be suspended; restore it first.');
   const change = asNeonQuery(
     deps.database,
     deps.database.db
@@ -165,7 +165,7 @@ export async function suspendTenant(deps: TenantServiceDeps, before: TenantRow, 
 }
 
 export async function unsuspendTenant(deps: TenantServiceDeps, before: TenantRow, acting: Acting): Promise<TenantRow> {
-  if (before.status !== 'suspended') throw new ApiError(409, 'conflict', 'The workspace is not suspended.');
+  if (before.status !== 'suspended') throw new DomainError('conflict', 'The workspace is not suspended.');
   const restored = before.metadata.statusBeforeSuspension === 'trial' ? 'trial' : 'active';
   const { statusBeforeSuspension: _drop, ...metadata } = before.metadata;
   const change = asNeonQuery(deps.database, deps.database.db.update(tenants).set({ status: restored, suspendedAt: null, suspendedReason: null, metadata }).where(eq(tenants.id, before.id)));
@@ -197,7 +197,7 @@ export async function scheduleTenantDeletion(deps: TenantServiceDeps, before: Te
 }
 
 export async function restoreTenant(deps: TenantServiceDeps, before: TenantRow, acting: Acting): Promise<TenantRow> {
-  if (before.status !== 'cancelled' || !before.deletionScheduledAt) throw new ApiError(409, 'conflict', 'Only a workspace awaiting deletion can be restored.');
+  if (before.status !== 'cancelled' || !before.deletionScheduledAt) throw new DomainError('conflict', 'Only a workspace awaiting deletion can be restored.');
   const previous = before.metadata.statusBeforeCancel;
   const status = previous === 'trial' || previous === 'suspended' ? previous : 'active';
   const { statusBeforeCancel: _drop, ...metadata } = before.metadata;
@@ -236,7 +236,7 @@ export async function purgeTenant(deps: TenantServiceDeps, before: TenantRow, ac
       database.sql`DELETE FROM public.tenants WHERE id = ${before.id}`,
     ]);
   } catch (err) {
-    if (sqlState(err) === 'NC409') throw new ApiError(409, 'conflict', 'The workspace was changed meanwhile. Try again.');
+    if (sqlState(err) === 'NC409') throw new DomainError('conflict', 'The workspace was changed meanwhile. Try again.');
     throw err;
   }
   await Promise.all([hosts.slugHost, ...hosts.domains].map((h) => deps.directory.forget(h)));

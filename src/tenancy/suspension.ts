@@ -1,4 +1,4 @@
-import { ApiError } from '../http/errors';
+import { DomainError } from '../domain/errors';
 import type { TenantSnapshot } from './snapshot';
 
 /**
@@ -24,33 +24,37 @@ export function servedWhileSuspended(t: Pick<TenantSnapshot, 'status'> & { suspe
 }
 
 /**
- * Refuses requests to a workspace that is not usable (suspended, cancelled, pending), with the
- * response headers given (the gate's RateLimit-*); `path` may stay open while it is suspended
- * for billing.
+ * Why this workspace may not serve `path` (suspended, cancelled, pending), or null when it may.
+ * `path` may stay open while it is suspended for billing. The one rule for every entry point:
+ * HTTP middleware, and the chat rooms for frames on sockets opened before a change
+ * (they pass a path no suspension leaves open).
  */
-export function assertTenantUsable(tenant: TenantSnapshot, path: string, headers?: Record<string, string>): void {
+export function tenantRefusal(tenant: TenantSnapshot, path: string): DomainError | null {
   switch (tenant.status) {
     case 'suspended':
-      if (servedWhileSuspended(tenant, path)) return;
-      throw suspendedError(tenant, headers);
+      return servedWhileSuspended(tenant, path) ? null : suspendedError(tenant);
     case 'cancelled':
-      throw new ApiError(410, 'tenant_cancelled', `The workspace "${tenant.name}" has been cancelled.`, { deletionScheduledAt: tenant.deletionScheduledAt }, headers);
+      return new DomainError('tenant_cancelled', `The workspace "${tenant.name}" has been cancelled.`, { deletionScheduledAt: tenant.deletionScheduledAt });
     case 'pending':
-      throw new ApiError(403, 'tenant_pending', `The workspace "${tenant.name}" is not active yet.`, undefined, headers);
+      return new DomainError('tenant_pending', `The workspace "${tenant.name}" is not active yet.`);
     default:
-      return;
+      return null;
   }
 }
 
-function suspendedError(tenant: TenantSnapshot, headers?: Record<string, string>): ApiError {
+/** Throws the refusal of `tenantRefusal`, if any. */
+export function assertTenantUsable(tenant: TenantSnapshot, path: string): void {
+  const refusal = tenantRefusal(tenant, path);
+  if (refusal) throw refusal;
+}
+
+function suspendedError(tenant: TenantSnapshot): DomainError {
   if (isBillingSuspension(tenant)) {
-    return new ApiError(
-      403,
+    return new DomainError(
       'tenant_suspended',
       `The workspace "${tenant.name}" is suspended because its subscription is not paid. An owner or admin can sign in and pay (GET /api/billing, POST /api/billing/portal).`,
       { reason: 'billing' },
-      headers,
     );
   }
-  return new ApiError(403, 'tenant_suspended', `The workspace "${tenant.name}" is suspended. Its owner can contact support.`, undefined, headers);
+  return new DomainError('tenant_suspended', `The workspace "${tenant.name}" is suspended. Its owner can contact support.`);
 }
