@@ -6,6 +6,7 @@ import { notFound, onError } from './http/errors';
 import { requestLogger } from './http/logger';
 import { requestId } from './http/request-id';
 import { sameOriginWrites } from './http/same-origin';
+import { saneRequest } from './http/input';
 import { healthRoutes } from './routes/health';
 import { tenantRoutes } from './routes/tenant';
 import { tenantsRoutes } from './routes/tenants';
@@ -23,12 +24,13 @@ import { tenantGate } from './tenancy/gate';
 /**
  * The Hono app. Middleware order matters: the request id comes first so every log line and
  * every error carries it, the logger wraps everything after it, configuration is validated
- * before anything uses it, the site (platform or tenant) is resolved from the Host before any
+ * before anything uses it, text no route could use (NUL, malformed encoding) is refused at the
+ * edge, the site (platform or tenant) is resolved from the Host before any
  * route runs, then the caller is identified, and cookie-borne writes from other origins refused.
  */
 export function createApp() {
   const app = new Hono<AppEnv>();
-  app.use(requestId(), requestLogger(), config(), resolveSite(), authenticate(), sameOriginWrites(), tenantGate());
+  app.use(requestId(), requestLogger(), config(), saneRequest(), resolveSite(), authenticate(), sameOriginWrites(), tenantGate());
   app.route('/api', healthRoutes);
   app.route('/api/tenants', tenantsRoutes);
   app.route('/api/tenant/usage', tenantUsageRoutes);

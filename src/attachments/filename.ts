@@ -19,7 +19,8 @@ const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u206
  */
 export function sanitizeFilename(raw: string | null | undefined): string {
   if (!raw) return DEFAULT_FILENAME;
-  let name = raw.normalize('NFC').replace(UNSAFE_CHARS, '');
+  // toWellFormed: a lone surrogate (from a percent-decoded query or a form field) becomes U+FFFD.
+  let name = raw.toWellFormed().normalize('NFC').replace(UNSAFE_CHARS, '');
   name = name.split(/[\\/]/).filter((part) => part.trim() !== '').pop() ?? '';
   name = name.replace(/\s+/g, ' ').trim();
   if (name === '' || /^\.+$/.test(name)) return DEFAULT_FILENAME;

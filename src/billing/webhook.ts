@@ -12,6 +12,8 @@ import { fetchCurrentState, syncTenant } from './sync';
 import type { BillingDeps } from './tenant-billing';
 import { claimEvent, markFailed, markIgnored, markProcessed, processedTenantOf } from './webhook-events';
 import { isUuid } from '../http/ids';
+import { textProblem } from '../http/input';
+import { eventShapeProblems } from './event-shape';
 
 /**
  * POST /api/billing/webhook, after the route has read the raw body: verify, record once,
@@ -46,9 +48,10 @@ export async function verifyEvent(stripe: Stripe, req: Pick<WebhookRequest, 'raw
     }
     throw new DomainError('invalid_payload', 'The event body is not a valid Stripe event (JSON).');
   }
-  if (typeof event?.id !== 'string' || typeof event.type !== 'string' || typeof event.data?.object !== 'object') {
-    throw new DomainError('invalid_payload', 'The event body is not a valid Stripe event.');
-  }
+  // Stored as jsonb and read by handlers: text Postgres refuses, or a shape the type does not
+  // promise, is refused here, before anything is stored.
+  const problems = textProblem(req.rawBody) ? ['the body holds text that cannot be stored (NUL or a lone surrogate)'] : eventShapeProblems(event);
+  if (problems.length) throw new DomainError('invalid_payload', 'The event body is not a valid Stripe event.', { problems: problems.slice(0, 10) });
   return event;
 }
 
@@ -171,7 +174,8 @@ export async function receiveWebhook(deps: BillingDeps, stripe: Stripe, req: Web
     const error = describeError(err);
     await markFailed(deps.database, event.id, tenantId, error);
     req.log.warn('stripe_event_failed', { eventId: event.id, type: event.type, tenantId, attempts, error });
-    throw new DomainError('webhook_failed', 'Processing the event failed; Stripe will deliver it again.', { eventId: event.id, attempts, error });
+    // The error itself stays in the event row and the log: a response never carries internals.
+    throw new DomainError('webhook_failed', 'Processing the event failed; Stripe will deliver it again.', { eventId: event.id, attempts });
   }
 }
 
@@ -191,7 +195,7 @@ async function duplicate(deps: BillingDeps, event: Stripe.Event, log: Logger): P
     } catch (err) {
       const error = describeError(err);
       log.warn('stripe_event_publish_failed', { eventId: event.id, type: event.type, tenantId, error });
-      throw new DomainError('webhook_failed', 'The event was applied, but publishing the change to the workspace failed; Stripe will deliver it again.', { eventId: event.id, error });
+      throw new DomainError('webhook_failed', 'The event was applied, but publishing the change to the workspace failed; Stripe will deliver it again.', { eventId: event.id });
     }
   }
   log.info('stripe_event', { eventId: event.id, type: event.type, status: 'duplicate', tenantId, republished: row !== null });

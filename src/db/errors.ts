@@ -3,7 +3,14 @@
  * `code` when Postgres answered, without one when the HTTP call itself failed (refused,
  * aborted by our timeout, 5xx from the endpoint).
  */
-export type DatabaseErrorKind = 'unavailable' | 'busy' | 'query' | 'not_database';
+export type DatabaseErrorKind = 'unavailable' | 'busy' | 'input' | 'query' | 'not_database';
+
+/**
+ * Data exceptions that only a value from a request can cause in our (static) SQL: text that is
+ * not a number, uuid or timestamp, an unstorable character, a value out of range, a LIKE escape.
+ * The edge validates all of these first; reaching the database means a gap in that validation.
+ */
+const INPUT_STATES = new Set(['22P02', '22021', '22P05', '22007', '22008', '22003', '22001', '22025', '2201B', '22019']);
 
 export function sqlState(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
@@ -23,6 +30,7 @@ export function classifyDatabaseError(err: unknown): DatabaseErrorKind {
     if (code.startsWith('08') || code.startsWith('53') || code.startsWith('57P')) return 'unavailable';
     // Serialization failure and deadlock: the client may simply retry.
     if (code === '40001' || code === '40P01') return 'busy';
+    if (INPUT_STATES.has(code)) return 'input';
     return 'query';
   }
   if (err.name === 'NeonDbError') return 'unavailable';

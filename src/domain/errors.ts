@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'invalid_since',
   'empty_file',
   'payload_too_large',
+  'unsupported_media_type',
   'length_required',
   'upgrade_required',
   'cross_origin_request',

@@ -1,6 +1,8 @@
 import { b64url, fromB64url } from '../auth/password';
 import { DomainError } from '../domain/errors';
 import { isUuid } from './ids';
+import { parseTimestamp } from './timestamp';
+import { jsonTextIssues } from './input';
 
 /**
  * Opaque pagination cursors: base64url of a small JSON object (UTF-8, so a display name can be
@@ -14,7 +16,8 @@ function readCursor(cursor: string): Record<string, unknown> {
   try {
     if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error('not base64url');
     const value: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(fromB64url(cursor)));
-    if (typeof value === 'object' && value !== null) return value as Record<string, unknown>;
+    // A cursor is ours, but it comes back from the client: its text is checked like any input.
+    if (typeof value === 'object' && value !== null && !Array.isArray(value) && jsonTextIssues(value).length === 0) return value as Record<string, unknown>;
   } catch {
     /* fall through */
   }
@@ -25,10 +28,10 @@ function invalidCursor(): DomainError {
   return new DomainError('invalid_cursor', 'The cursor is not valid. Start again from the first page.');
 }
 
-/** A (created_at, id) cursor over uuid-keyed rows. */
+/** A (created_at, id) cursor over uuid-keyed rows; `t` is the ISO text the page's last row had. */
 export function decodeCursor(cursor: string): { t: string; id: string } {
   const { t, id } = readCursor(cursor);
-  if (typeof t !== 'string' || Number.isNaN(Date.parse(t)) || typeof id !== 'string' || !isUuid(id)) throw invalidCursor();
+  if (typeof t !== 'string' || parseTimestamp(t) === null || typeof id !== 'string' || !isUuid(id)) throw invalidCursor();
   return { t, id };
 }
 
@@ -42,7 +45,7 @@ export function decodeIdCursor(cursor: string): number {
 /** A (sort name, id) cursor over uuid-keyed rows sorted by a text key. */
 export function decodeNameCursor(cursor: string): { n: string; id: string } {
   const { n, id } = readCursor(cursor);
-  if (typeof n !== 'string' || typeof id !== 'string' || !isUuid(id)) throw invalidCursor();
+  if (typeof n !== 'string' || n.length > 1000 || typeof id !== 'string' || !isUuid(id)) throw invalidCursor();
   return { n, id };
 }
 

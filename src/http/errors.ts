@@ -33,6 +33,7 @@ export const HTTP_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   invalid_since: 400,
   empty_file: 400,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   length_required: 411,
   upgrade_required: 426,
   cross_origin_request: 403,
@@ -162,6 +163,12 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
   if (db === 'unavailable') {
     c.get('log')?.error('database_unavailable', { error: describe(err) });
     return errorJson(c, 503, 'database_unavailable', 'The database is unavailable. Try again shortly.');
+  }
+  if (db === 'input') {
+    // The client sent something our validation let through: their request is refused (a 400,
+    // not a 500), and the gap is logged as an error, to be closed at the edge.
+    c.get('log')?.error('input_reached_database', { error: describe(err), path: c.req.path });
+    return errorJson(c, 400, 'invalid_input', 'A value in the request could not be used. Check the fields and try again.');
   }
   if (db === 'busy') {
     c.header('Retry-After', '1');

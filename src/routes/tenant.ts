@@ -96,8 +96,8 @@ tenantRoutes.get('/audit-logs', async (c) => {
   if (q.action) where.push(eq(tenantAuditLogs.action, q.action));
   if (q.actorId) where.push(eq(tenantAuditLogs.actorId, q.actorId));
   if (q.actorType) where.push(eq(tenantAuditLogs.actorType, q.actorType));
-  if (q.from) where.push(gte(tenantAuditLogs.createdAt, new Date(q.from)));
-  if (q.to) where.push(lte(tenantAuditLogs.createdAt, new Date(q.to)));
+  if (q.from) where.push(gte(tenantAuditLogs.createdAt, q.from));
+  if (q.to) where.push(lte(tenantAuditLogs.createdAt, q.to));
   // Newest first by id: ids are an identity sequence, so they follow insertion order exactly
   // (timestamps can tie within a transaction, and lose microseconds in JSON).
   if (q.cursor) where.push(lt(tenantAuditLogs.id, decodeIdCursor(q.cursor)));

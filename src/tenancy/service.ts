@@ -115,7 +115,7 @@ export async function updateTenant(deps: TenantServiceDeps, before: TenantRow, p
     billingPlan: patch.plan,
     billingInterval: patch.billingInterval,
     status: patch.status,
-    trialEndsAt: patch.trialEndsAt === undefined ? undefined : patch.trialEndsAt === null ? null : new Date(patch.trialEndsAt),
+    trialEndsAt: patch.trialEndsAt,
     limits: patch.limits as TenantRow['limits'] | undefined,
     features: patch.features as TenantRow['features'] | undefined,
   };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FEATURES, LIMIT_KEYS } from './plans';
 import { slugFormatSchema, slugSchema } from './slug';
+import { timestampSchema } from '../http/timestamp';
 
 /** Request bodies and queries of the tenancy routes. Validation only; the actions live elsewhere. */
 
@@ -70,7 +71,7 @@ export const updateTenantSchema = z
     plan: z.enum(['free', 'pro', 'enterprise', 'custom']).optional(),
     billingInterval: z.enum(['monthly', 'yearly']).nullable().optional(),
     status: z.enum(['trial', 'active', 'suspended']).optional(),
-    trialEndsAt: z.iso.datetime({ offset: true }).nullable().optional(),
+    trialEndsAt: timestampSchema.nullable().optional(),
     limits: z.partialRecord(z.enum(LIMIT_KEYS), limitValue).optional(),
     features: z.partialRecord(z.enum(FEATURES), z.boolean()).optional(),
   })
@@ -103,8 +104,8 @@ export const auditQuery = z.object({
   action: z.string().max(100).optional(),
   actorId: z.string().max(100).optional(),
   actorType: z.enum(['user', 'platform_admin', 'system', 'stripe']).optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  from: timestampSchema.optional(),
+  to: timestampSchema.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z.string().max(200).optional(),
 });
