@@ -3,9 +3,24 @@ import { b64url } from '../src/auth/password';
 import { configFor } from '../src/config';
 import { openDatabase, type Query } from '../src/db/client';
 import { isSessionRevoked, sqlState } from '../src/db/errors';
+import type { ChannelKind } from '../src/db/schema';
+import type { DomainError } from '../src/domain/errors';
+import { admitMessage, CHAT_PATH, notStored, storeRefusal } from '../src/chat/admission';
 import { MESSAGE_COLUMNS, mentionHandles, messageFromRow, type ChatMessage } from '../src/chat/message-model';
 import { afterGroupStatements, insertMessageStatement, sequenceGuardStatement, type NewMessage } from '../src/chat/post-message';
-import { clientFrameSchema, ROOM_CONTEXT_HEADER, ROOM_ERROR_PREFIX, ROOM_USER_HEADER, type RoomContext, type RoomEvent, type RoomUser } from '../src/chat/room-protocol';
+import { markReadStatement } from '../src/chat/read-position';
+import {
+  CLOSE_CODES,
+  clientFrameSchema,
+  ROOM_CONTEXT_HEADER,
+  ROOM_USER_HEADER,
+  type PostResult,
+  type RoomContext,
+  type RoomEvent,
+  type RoomUser,
+} from '../src/chat/room-protocol';
+import { tenantRefusal } from '../src/tenancy/suspension';
+import type { TenantSnapshot } from '../src/tenancy/snapshot';
 import { TenantDb } from '../src/tenancy/tenant-db';
 
 /**
@@ -19,6 +34,13 @@ import { TenantDb } from '../src/tenancy/tenant-db';
  * hears of a message that could still be lost. Because this object is the channel's single
  * writer (Durable Objects guarantee one instance per id), the sequence has no gaps; a guard in
  * the transaction catches any other writer.
+ *
+ * Admission: every new message, from REST or a socket, passes `admitMessage` (the workspace's
+ * status and plan features, judged by the newest tenant snapshot the room has seen) and is
+ * stored by a statement that checks the author's session, membership and the reply's parent
+ * (nchat_admit_message). The TenantGate pushes each tenant write's snapshot to the rooms that
+ * have sockets (they register with it), so a suspension or a feature switched off applies to
+ * sockets opened before it, at once; a suspension closes them (4403).
  *
  * Sockets use the hibernation API: the runtime keeps them open while the object sleeps;
  * per-socket state lives in the socket's attachment, the room's context in SQLite storage.
@@ -38,12 +60,25 @@ interface Pending {
 interface SocketInfo {
   userId: string;
   role: string;
+  /** Absent on sockets opened before sessions were checked per message: they must reconnect. */
+  sessionVersion?: number;
   connectedAt: number;
 }
 
+/** What the room stores about itself: which tenant's channel it is (for TenantDb) and the channel. */
+interface RoomIdentity {
+  tenant: { id: string; schemaName: string; roleName: string };
+  channelId: string;
+}
+
 export class ChatRoom extends DurableObject<Env> {
-  private context: RoomContext | null = null;
+  private context: RoomIdentity | null = null;
+  /** The newest tenant snapshot seen (callers' and the gate's), by version. */
+  private snapshot: TenantSnapshot | null = null;
   private lastSeq: number | null = null;
+  private channelKind: ChannelKind | null = null;
+  /** Whether this instance has told the TenantGate it has sockets (reset when it wakes). */
+  private watching = false;
   private queue: Pending[] = [];
   private flushing = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -61,8 +96,10 @@ export class ChatRoom extends DurableObject<Env> {
       const sql = this.ctx.storage.sql;
       sql.exec('CREATE TABLE IF NOT EXISTS room_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
       sql.exec('CREATE TABLE IF NOT EXISTS tickets (ticket TEXT PRIMARY KEY, user_json TEXT NOT NULL, expires INTEGER NOT NULL)');
-      const row = sql.exec<{ value: string }>("SELECT value FROM room_meta WHERE key = 'context'").toArray()[0];
-      if (row) this.context = JSON.parse(row.value) as RoomContext;
+      for (const row of sql.exec<{ key: string; value: string }>("SELECT key, value FROM room_meta WHERE key IN ('context', 'snapshot')")) {
+        if (row.key === 'context') this.context = identityOf(JSON.parse(row.value) as RoomIdentity);
+        else this.snapshot = JSON.parse(row.value) as TenantSnapshot;
+      }
     });
   }
 
@@ -72,15 +109,32 @@ export class ChatRoom extends DurableObject<Env> {
 
   // ---- RPC from the Worker ----
 
-  /** Stores a message (group commit) and broadcasts it; resolves once it is committed. */
-  async post(context: RoomContext, message: NewMessage): Promise<ChatMessage> {
+  /**
+   * Stores a message from REST (group commit) and broadcasts it; answers once it is committed,
+   * or with why it was refused. The caller has resolved the channel for the author (it exists
+   * and they may see it); everything else is the room's to decide.
+   */
+  async post(context: RoomContext, message: NewMessage): Promise<PostResult> {
     this.adopt(context);
     try {
-      return await this.enqueue(message);
+      const refusal = await this.admission(message.parentId);
+      if (refusal) return { ok: false, error: refusal.toInfo() };
+      return { ok: true, message: await this.enqueue(message) };
     } catch (err) {
-      // Only message and name survive an RPC boundary: say what went wrong in the message.
-      throw new Error(sqlState(err) === 'NC410' ? `${ROOM_ERROR_PREFIX}channel_archived` : `${ROOM_ERROR_PREFIX}not_stored: ${(err as Error).message}`);
+      return { ok: false, error: (storeRefusal(err) ?? logged('room_post_failed', err, notStored())).toInfo() };
     }
+  }
+
+  /**
+   * A tenant write committed (pushed by the TenantGate): judge sockets by it from now on. A
+   * workspace that can no longer be used closes every socket, saying why. Answers how many
+   * sockets the room has, so the gate can forget rooms that have none.
+   */
+  async tenantChanged(snapshot: TenantSnapshot): Promise<{ sockets: number }> {
+    this.adoptSnapshot(snapshot);
+    const refusal = this.snapshot ? tenantRefusal(this.snapshot, CHAT_PATH) : null;
+    if (refusal) for (const ws of this.ctx.getWebSockets()) this.refuseAndClose(ws, refusal, CLOSE_CODES.tenantUnusable);
+    return { sockets: this.ctx.getWebSockets().length };
   }
 
   /** Broadcasts an event the Worker caused (edit, delete, reaction, read) after its commit. */
@@ -104,7 +158,7 @@ export class ChatRoom extends DurableObject<Env> {
   async closeUser(userId: string, reason: string): Promise<number> {
     this.dropTickets(userId);
     const sockets = this.ctx.getWebSockets(userId);
-    for (const ws of sockets) safeClose(ws, 4003, reason);
+    for (const ws of sockets) safeClose(ws, CLOSE_CODES.userRemoved, reason);
     if (sockets.length) this.broadcastPresence(sockets);
     return sockets.length;
   }
@@ -113,7 +167,7 @@ export class ChatRoom extends DurableObject<Env> {
   async closeAll(reason: string): Promise<void> {
     this.ctx.storage.sql.exec('DELETE FROM tickets');
     this.lastSeq = null;
-    for (const ws of this.ctx.getWebSockets()) safeClose(ws, 4004, reason);
+    for (const ws of this.ctx.getWebSockets()) safeClose(ws, CLOSE_CODES.channelDeleted, reason);
   }
 
   // ---- WebSockets ----
@@ -123,6 +177,8 @@ export class ChatRoom extends DurableObject<Env> {
     const rawContext = request.headers.get(ROOM_CONTEXT_HEADER);
     if (!rawContext) return jsonError(400, 'bad_request', 'Missing room context.');
     this.adopt(JSON.parse(rawContext) as RoomContext);
+    const unusable = this.snapshot ? tenantRefusal(this.snapshot, CHAT_PATH) : null;
+    if (unusable) return jsonError(403, unusable.code, unusable.message);
     const url = new URL(request.url);
     const sinceText = url.searchParams.get('since');
     const since = sinceText !== null && /^\d{1,15}$/.test(sinceText) ? Number(sinceText) : null;
@@ -141,14 +197,15 @@ export class ChatRoom extends DurableObject<Env> {
     }
 
     try {
-      await this.ensureLastSeq();
+      await this.ensureChannel();
     } catch {
       return jsonError(404, 'channel_not_found', 'No such channel, or you are not a member of it.');
     }
+    await this.watch();
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, [user.userId]);
-    server.serializeAttachment({ userId: user.userId, role: user.role, connectedAt: Date.now() } satisfies SocketInfo);
+    server.serializeAttachment({ userId: user.userId, role: user.role, sessionVersion: user.sessionVersion, connectedAt: Date.now() } satisfies SocketInfo);
     if (since !== null) this.replaying.set(server, []);
     send(server, { type: 'ready', userId: user.userId, lastSeq: this.lastSeq ?? 0, online: this.online() });
     this.broadcastPresence();
@@ -168,22 +225,29 @@ export class ChatRoom extends DurableObject<Env> {
       return send(ws, { type: 'error', code: 'bad_frame', message });
     }
     try {
+      // Sockets opened before a suspension (or a cancellation) stop with it.
+      const unusable = this.snapshot ? tenantRefusal(this.snapshot, CHAT_PATH) : null;
+      if (unusable) return this.refuseAndClose(ws, unusable, CLOSE_CODES.tenantUnusable);
+      if (info.sessionVersion === undefined) {
+        return safeClose(ws, CLOSE_CODES.sessionEnded, 'reconnect: this socket predates per-message session checks');
+      }
       switch (frame.type) {
         case 'ping':
           return send(ws, { type: 'pong' });
         case 'typing':
           return this.broadcast({ type: 'typing', userId: info.userId }, ws);
         case 'read':
-          return await this.markRead(info.userId, frame.seq);
+          return await this.markRead(ws, info, frame.seq);
         case 'message': {
           const clientId = frame.clientId ?? null;
-          if (frame.parentId && !(await this.isThreadParent(frame.parentId))) {
-            return send(ws, { type: 'error', code: 'invalid_parent', message: 'Replies go to a message of this channel that is not itself a reply.', clientId });
-          }
-          await this.enqueue({ userId: info.userId, text: frame.text, parentId: frame.parentId ?? null, clientId, mentions: mentionHandles(frame.text) }).catch((err: unknown) => {
-            if (sqlState(err) === 'NC410') return send(ws, { type: 'error', code: 'channel_archived', message: 'The channel is archived.', clientId });
-            send(ws, { type: 'error', code: 'not_stored', message: 'The message could not be stored. Send it again.', clientId });
-            console.error(JSON.stringify({ level: 'error', msg: 'room_post_failed', error: String(err) }));
+          const parentId = frame.parentId ?? null;
+          const refusal = await this.admission(parentId);
+          if (refusal) return send(ws, { type: 'error', ...refusal.toInfo(), clientId });
+          const message = { userId: info.userId, sessionVersion: info.sessionVersion, text: frame.text, parentId, clientId, mentions: mentionHandles(frame.text) };
+          await this.enqueue(message).catch((err: unknown) => {
+            const refused = storeRefusal(err);
+            if (refused?.code === 'session_revoked') return this.refuseAndClose(ws, refused, CLOSE_CODES.sessionEnded, clientId);
+            send(ws, { type: 'error', ...(refused ?? logged('room_post_failed', err, notStored())).toInfo(), clientId });
           });
           return;
         }
@@ -200,6 +264,7 @@ export class ChatRoom extends DurableObject<Env> {
     // Reciprocate the close; 1005/1006 are reserved and cannot be sent back.
     safeClose(ws, code === 1005 || code === 1006 ? 1000 : code, reason);
     this.broadcastPresence([ws]);
+    await this.unwatchIfEmpty(ws);
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
@@ -207,30 +272,80 @@ export class ChatRoom extends DurableObject<Env> {
     this.replayedUpTo.delete(ws);
     safeClose(ws, 1011, 'socket error');
     this.broadcastPresence([ws]);
+    await this.unwatchIfEmpty(ws);
   }
 
   // ---- internals ----
 
-  /** Remembers which tenant and channel this room is (for after hibernation). */
+  /** Remembers which tenant and channel this room is (for after hibernation), and the newest snapshot. */
   private adopt(context: RoomContext): void {
-    if (this.context && this.context.channelId === context.channelId && this.context.tenant.id === context.tenant.id) return;
-    if (this.context) throw new Error('room context mismatch');
-    this.context = context;
-    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO room_meta (key, value) VALUES ('context', ?)", JSON.stringify(context));
+    const identity = identityOf({ tenant: context.tenant, channelId: context.channelId });
+    if (!this.context || this.context.channelId !== identity.channelId || this.context.tenant.id !== identity.tenant.id) {
+      if (this.context) throw new Error('room context mismatch');
+      this.context = identity;
+      this.ctx.storage.sql.exec("INSERT OR REPLACE INTO room_meta (key, value) VALUES ('context', ?)", JSON.stringify(identity));
+    }
+    this.adoptSnapshot(context.tenant);
+  }
+
+  private adoptSnapshot(snapshot: TenantSnapshot | null): void {
+    if (!snapshot || !this.context || snapshot.id !== this.context.tenant.id) return;
+    if (this.snapshot && this.snapshot.version >= snapshot.version) return;
+    this.snapshot = snapshot;
+    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO room_meta (key, value) VALUES ('snapshot', ?)", JSON.stringify(snapshot));
+  }
+
+  /** What admitMessage says of a message to this channel (the channel's kind is loaded once). */
+  private async admission(parentId: number | null): Promise<DomainError | null> {
+    await this.ensureChannel();
+    if (!this.snapshot) return null; // only before any caller has told us the tenant: the Worker has just checked it
+    return admitMessage(this.snapshot, { kind: this.channelKind! }, { parentId });
+  }
+
+  /** Tells the TenantGate this room has sockets, so tenant writes reach it; takes the gate's snapshot if newer. */
+  private async watch(): Promise<void> {
+    if (this.watching || !this.context) return;
+    try {
+      this.adoptSnapshot(await this.gate().watchRoom(this.context.channelId));
+      this.watching = true;
+    } catch (err) {
+      // The socket still opens; tenant changes reach it once the gate can be told (next connect).
+      console.warn(JSON.stringify({ level: 'warn', msg: 'room_watch_failed', error: String(err) }));
+    }
+  }
+
+  private async unwatchIfEmpty(closing: WebSocket): Promise<void> {
+    if (!this.context || this.ctx.getWebSockets().some((ws) => ws !== closing && ws.readyState === WebSocket.OPEN)) return;
+    this.watching = false;
+    await this.gate()
+      .unwatchRoom(this.context.channelId)
+      .catch((err: unknown) => console.warn(JSON.stringify({ level: 'warn', msg: 'room_unwatch_failed', error: String(err) })));
+  }
+
+  private gate() {
+    return this.env.TENANT_GATE.get(this.env.TENANT_GATE.idFromName(this.context!.tenant.id));
+  }
+
+  /** Sends the refusal as an error frame, then closes the socket with `code`. */
+  private refuseAndClose(ws: WebSocket, refusal: DomainError, code: number, clientId?: string | null): void {
+    send(ws, { type: 'error', ...refusal.toInfo(), ...(clientId === undefined ? {} : { clientId }) });
+    safeClose(ws, code, refusal.message);
   }
 
   private tenantDb(): TenantDb {
     if (!this.context) throw new Error('room has no context yet');
-    return new TenantDb(openDatabase(configFor(this.env)), this.context.tenant);
+    return TenantDb.forSystemWork(openDatabase(configFor(this.env)), this.context.tenant, 'chat-room');
   }
 
-  private async ensureLastSeq(): Promise<number> {
-    if (this.lastSeq === null) {
+  /** The channel's sequence and kind, loaded once (the kind never changes; the sequence is the room's own). */
+  private async ensureChannel(): Promise<number> {
+    if (this.lastSeq === null || this.channelKind === null) {
       const tdb = this.tenantDb();
-      const [rows] = await tdb.transaction([tdb.sql.query('SELECT last_seq FROM nchat_channels WHERE id = $1', [this.context!.channelId]) as Query]);
+      const [rows] = await tdb.transaction([tdb.sql.query('SELECT last_seq, kind FROM nchat_channels WHERE id = $1', [this.context!.channelId]) as Query]);
       const row = rows?.[0];
       if (!row) throw new Error('channel not found');
       this.lastSeq = Number(row.last_seq);
+      this.channelKind = row.kind as ChannelKind;
     }
     return this.lastSeq;
   }
@@ -263,7 +378,7 @@ export class ChatRoom extends DurableObject<Env> {
     const context = this.context!;
     try {
       const tdb = this.tenantDb();
-      const before = await this.ensureLastSeq();
+      const before = await this.ensureChannel();
       const authors = new Map<string, number>();
       const inserts = group.map((p, i) => {
         authors.set(p.message.userId, before + i + 1);
@@ -300,25 +415,19 @@ export class ChatRoom extends DurableObject<Env> {
     }
   }
 
-  private async isThreadParent(parentId: number): Promise<boolean> {
-    const tdb = this.tenantDb();
-    const [rows] = await tdb.transaction([
-      tdb.sql.query('SELECT 1 AS ok FROM nchat_messages WHERE id = $1 AND channel_id = $2 AND parent_id IS NULL AND deleted_at IS NULL', [parentId, this.context!.channelId]) as Query,
-    ]);
-    return (rows?.length ?? 0) > 0;
-  }
-
-  private async markRead(userId: string, seq: number): Promise<void> {
-    const tdb = this.tenantDb();
-    const [rows] = await tdb.transaction([
-      tdb.sql.query(
-        `UPDATE nchat_channel_members m SET last_read_seq = greatest(m.last_read_seq, least($3::bigint, c.last_seq)), last_read_at = now()
-         FROM nchat_channels c WHERE c.id = m.channel_id AND m.channel_id = $1 AND m.user_id = $2 RETURNING m.last_read_seq`,
-        [this.context!.channelId, userId, seq],
-      ) as Query,
-    ]);
+  /** A read position from a socket, as the socket's session: an ended session closes it. */
+  private async markRead(ws: WebSocket, info: SocketInfo, seq: number): Promise<void> {
+    const tdb = TenantDb.forSession(openDatabase(configFor(this.env)), this.context!.tenant, { userId: info.userId, sessionVersion: info.sessionVersion! });
+    let rows: Record<string, unknown>[] | undefined;
+    try {
+      [rows] = await tdb.transaction([markReadStatement(tdb, this.context!.channelId, info.userId, seq)]);
+    } catch (err) {
+      const refused = storeRefusal(err);
+      if (refused?.code === 'session_revoked') return this.refuseAndClose(ws, refused, CLOSE_CODES.sessionEnded);
+      throw err;
+    }
     const row = rows?.[0];
-    if (row) this.broadcast({ type: 'read', userId, seq: Number(row.last_read_seq) });
+    if (row) this.broadcast({ type: 'read', userId: info.userId, seq: Number(row.last_read_seq) });
   }
 
   /** Sends what a reconnecting socket missed (seq > since), then what arrived meanwhile. */
@@ -359,7 +468,7 @@ export class ChatRoom extends DurableObject<Env> {
   /** A redeemed ticket's holder: still signed in (same session version) and still a member? */
   private async checkTicketHolder(user: RoomUser): Promise<Response | null> {
     if (user.sessionVersion === undefined) return jsonError(401, 'invalid_ticket', 'The WebSocket ticket is not valid. Ask for a new one.');
-    const tdb = new TenantDb(openDatabase(configFor(this.env)), this.context!.tenant, { userId: user.userId, sessionVersion: user.sessionVersion });
+    const tdb = TenantDb.forSession(openDatabase(configFor(this.env)), this.context!.tenant, { userId: user.userId, sessionVersion: user.sessionVersion });
     try {
       const [rows] = await tdb.transaction([
         tdb.sql.query('SELECT 1 AS ok FROM nchat_channel_members WHERE channel_id = $1 AND user_id = $2', [this.context!.channelId, user.userId]) as Query,
@@ -413,6 +522,18 @@ export class ChatRoom extends DurableObject<Env> {
       sendRaw(ws, frame);
     }
   }
+}
+
+/** Only the names a TenantDb needs (a context may carry a whole snapshot). */
+function identityOf(r: RoomIdentity): RoomIdentity {
+  const { id, schemaName, roleName } = r.tenant;
+  return { tenant: { id, schemaName, roleName }, channelId: r.channelId };
+}
+
+/** Logs a failure to store, and answers with the error the writer gets instead. */
+function logged(msg: string, err: unknown, answer: DomainError): DomainError {
+  console.error(JSON.stringify({ level: 'error', msg, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }));
+  return answer;
 }
 
 function send(ws: WebSocket, event: RoomEvent): void {

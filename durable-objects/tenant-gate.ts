@@ -15,7 +15,10 @@ import { recordApiCallsQuery, recordUsageQueries } from '../src/usage/record';
  *    calls the runtime serialises, so 200 parallel requests on a 60/minute plan let exactly 60 in;
  *  - the monthly API-call quota and the API-call counters (total and per route group), kept in
  *    SQLite so they survive eviction, and written to public.tenant_usage by an alarm — as
- *    absolute values, so a retried alarm never counts twice.
+ *    absolute values, so a retried alarm never counts twice;
+ *  - which of the tenant's chat rooms have sockets open (they register while they do): a newer
+ *    snapshot is pushed on to them, so sockets opened before a suspension or a plan change are
+ *    judged by it at once.
  */
 export interface GateDecision {
   allowed: boolean;
@@ -27,6 +30,8 @@ export interface GateDecision {
 }
 
 const FLUSH_DELAY_MS = 30_000;
+/** Rooms told of a tenant change at once (a tenant with thousands of open rooms is told in waves). */
+const ROOM_PUSH_CONCURRENCY = 50;
 const MEASURE_INTERVAL_MS = 5 * 60_000;
 
 export function monthPeriod(now: number): string {
@@ -53,6 +58,7 @@ export class TenantGate extends DurableObject<Env> {
       sql.exec('CREATE TABLE IF NOT EXISTS gate_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
       sql.exec('CREATE TABLE IF NOT EXISTS rate_window (id INTEGER PRIMARY KEY CHECK (id = 1), window_start INTEGER NOT NULL, count INTEGER NOT NULL)');
       sql.exec('CREATE TABLE IF NOT EXISTS api_calls (period TEXT NOT NULL, route TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (period, route))');
+      sql.exec('CREATE TABLE IF NOT EXISTS watched_rooms (channel_id TEXT PRIMARY KEY, since INTEGER NOT NULL)');
       const row = sql.exec<{ value: string }>("SELECT value FROM gate_meta WHERE key = 'snapshot'").toArray()[0];
       if (row) this.snapshot = JSON.parse(row.value) as TenantSnapshot;
     });
@@ -64,9 +70,38 @@ export class TenantGate extends DurableObject<Env> {
     return { kind: 'TenantGate', id: this.ctx.id.toString(), storage: 'sqlite' };
   }
 
-  /** A tenant write committed: from now on this is the tenant (unless an even newer one came). */
+  /**
+   * A tenant write committed: from now on this is the tenant (unless an even newer one came),
+   * here and in every room with open sockets. A room that cannot be reached is logged and kept
+   * (it takes the snapshot when it next registers or hears from a caller); one that has no
+   * sockets left is forgotten.
+   */
   async update(snapshot: TenantSnapshot): Promise<void> {
-    this.adopt(snapshot);
+    if (!this.adopt(snapshot)) return;
+    const rooms = this.ctx.storage.sql.exec<{ channel_id: string }>('SELECT channel_id FROM watched_rooms').toArray().map((r) => r.channel_id);
+    for (let i = 0; i < rooms.length; i += ROOM_PUSH_CONCURRENCY) {
+      await Promise.all(
+        rooms.slice(i, i + ROOM_PUSH_CONCURRENCY).map(async (channelId) => {
+          try {
+            const { sockets } = await this.env.CHAT_ROOM.get(this.env.CHAT_ROOM.idFromName(`${snapshot.id}:${channelId}`)).tenantChanged(snapshot);
+            if (sockets === 0) this.ctx.storage.sql.exec('DELETE FROM watched_rooms WHERE channel_id = ?', channelId);
+          } catch (err) {
+            console.warn(JSON.stringify({ level: 'warn', msg: 'room_tenant_push_failed', tenantId: snapshot.id, channelId, error: err instanceof Error ? err.message : String(err) }));
+          }
+        }),
+      );
+    }
+  }
+
+  /** A room of this tenant has sockets open: tenant changes are pushed to it. Answers the current snapshot. */
+  async watchRoom(channelId: string): Promise<TenantSnapshot | null> {
+    this.ctx.storage.sql.exec('INSERT INTO watched_rooms (channel_id, since) VALUES (?, ?) ON CONFLICT (channel_id) DO NOTHING', channelId, Date.now());
+    return this.snapshot;
+  }
+
+  /** The room's last socket closed. */
+  async unwatchRoom(channelId: string): Promise<void> {
+    this.ctx.storage.sql.exec('DELETE FROM watched_rooms WHERE channel_id = ?', channelId);
   }
 
   /**
@@ -166,9 +201,11 @@ export class TenantGate extends DurableObject<Env> {
     this.alarmSet = true;
   }
 
-  private adopt(snapshot: TenantSnapshot): void {
-    if (this.snapshot && this.snapshot.id === snapshot.id && this.snapshot.version >= snapshot.version) return;
+  /** Keeps `snapshot` if it is newer than the one held; says whether it was. */
+  private adopt(snapshot: TenantSnapshot): boolean {
+    if (this.snapshot && this.snapshot.id === snapshot.id && this.snapshot.version >= snapshot.version) return false;
     this.snapshot = snapshot;
     this.ctx.storage.sql.exec("INSERT INTO gate_meta (key, value) VALUES ('snapshot', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", JSON.stringify(snapshot));
+    return true;
   }
 }

@@ -20,7 +20,7 @@ const MiB = 1024 * 1024;
 
 function tenantDb(t: CreatedTenant): TenantDb {
   const schema = schemaOf(t.slug);
-  return new TenantDb(database(), { id: t.id, schemaName: schema, roleName: schema });
+  return TenantDb.forSystemWork(database(), { id: t.id, schemaName: schema, roleName: schema }, 'tooling');
 }
 
 /** A channel with `memberIds` as members (the first one owns it), straight into the tenant schema. */

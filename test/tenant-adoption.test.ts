@@ -48,7 +48,7 @@ describe('adopting an existing single-tenant schema', () => {
     expect(row.ownerUserId).toMatch(/^[0-9a-f-]{36}$/);
 
     // The adopted role reads the existing rows (no copy), including tables the platform never made.
-    const tdb = new TenantDb(database(), row);
+    const tdb = TenantDb.forSystemWork(database(), row, 'tooling');
     const users = await tdb.run((db) => db.execute<{ email: string; role: string; status: string; session_version: number }>(dsql`SELECT email, role, status, session_version FROM nchat_users ORDER BY email`));
     expect(users.rows).toEqual([
       { email: 'boss@legacy.test', role: 'owner', status: 'active', session_version: 1 },
@@ -126,8 +126,8 @@ describe('tenant migrations after creation', () => {
 
     // The tenant's own role can use the new table (default privileges), through TenantDb.
     const row = { id: b.id, schemaName: bSchema, roleName: bSchema };
-    await new TenantDb(database(), row).run((db) => db.execute(dsql`INSERT INTO nchat_test_notes (body) VALUES ('hello')`));
-    const notes = await new TenantDb(database(), row).run((db) => db.execute<{ body: string }>(dsql`SELECT body FROM nchat_test_notes`));
+    await TenantDb.forSystemWork(database(), row, 'tooling').run((db) => db.execute(dsql`INSERT INTO nchat_test_notes (body) VALUES ('hello')`));
+    const notes = await TenantDb.forSystemWork(database(), row, 'tooling').run((db) => db.execute<{ body: string }>(dsql`SELECT body FROM nchat_test_notes`));
     expect(notes.rows).toEqual([{ body: 'hello' }]);
 
     // Nothing left to do: a third run touches no tenant.

@@ -82,7 +82,7 @@ async function pgFailure(p: Promise<unknown>): Promise<{ code: string | undefine
 
 function tenantDb(t: Pick<CreatedTenant, 'id' | 'slug'>): TenantDb {
   const schema = schemaOf(t.slug);
-  return new TenantDb(database(), { id: t.id, schemaName: schema, roleName: schema });
+  return TenantDb.forSystemWork(database(), { id: t.id, schemaName: schema, roleName: schema }, 'tooling');
 }
 
 /** Rows of a raw query run inside the tenant's transaction (as its role). */
@@ -523,8 +523,8 @@ describe('a provisioning failure leaves nothing behind', () => {
 
   it('refuses a short password and a paid plan before touching the database', async () => {
     const s = slug();
-    await expect(provisionTenant(database(), { ...input(s), ownerPassword: 'short' }, await tenantMigrations(), context)).rejects.toMatchObject({ status: 400, code: 'validation_failed' });
-    await expect(provisionTenant(database(), { ...input(s), plan: 'pro' }, await tenantMigrations(), context)).rejects.toMatchObject({ status: 402, code: 'payment_required' });
+    await expect(provisionTenant(database(), { ...input(s), ownerPassword: 'short' }, await tenantMigrations(), context)).rejects.toMatchObject({ code: 'validation_failed' });
+    await expect(provisionTenant(database(), { ...input(s), plan: 'pro' }, await tenantMigrations(), context)).rejects.toMatchObject({ code: 'payment_required' });
     await expectNothingFor(s);
   });
 });

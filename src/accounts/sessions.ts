@@ -8,6 +8,7 @@ import type { UserPrincipal } from '../http/tenant-context';
 import type { TenantDb } from '../tenancy/tenant-db';
 import type { AttemptThrottle } from './attempt-throttle';
 import { accountSettings, accountSettingsQuery } from './settings';
+import { closeUser, type AfterCommit } from '../chat/after-commit';
 import { userColumns, userView, type UserView } from './user-view';
 import type { LoginInput, PasswordChange, ProfilePatch } from './validation';
 
@@ -20,8 +21,8 @@ export interface SignedIn {
 }
 
 export interface PasswordChanged extends SignedIn {
-  /** The user's channels: the sockets of the sessions that just ended are to be closed. */
-  channelIds: string[];
+  /** The sockets of the sessions that just ended are to be closed. */
+  events: AfterCommit[];
 }
 
 function invalidCredentials(): DomainError {
@@ -62,10 +63,10 @@ export async function signIn(tdb: TenantDb, throttle: AttemptThrottle, input: Lo
 /**
  * Ends every session of the signed-in user, on every device: sessions are signed tokens with no
  * server-side record each, and the user's session version is the one thing all of them are
- * checked against. (Ending one device only would need a session table.) Returns the user's
- * channels, whose rooms should drop the sockets those sessions opened.
+ * checked against. (Ending one device only would need a session table.) Returns the closing of
+ * the sockets those sessions opened, for after the commit.
  */
-export async function signOut(tdb: TenantDb, me: UserPrincipal): Promise<{ channelIds: string[] }> {
+export async function signOut(tdb: TenantDb, me: UserPrincipal): Promise<AfterCommit[]> {
   const [, channels] = await tdb.batch((db) => [
     db
       .update(nchatUsers)
@@ -73,7 +74,7 @@ export async function signOut(tdb: TenantDb, me: UserPrincipal): Promise<{ chann
       .where(eq(nchatUsers.id, me.userId)),
     db.select({ id: nchatChannelMembers.channelId }).from(nchatChannelMembers).where(eq(nchatChannelMembers.userId, me.userId)),
   ]);
-  return { channelIds: channels.map((r) => r.id) };
+  return closeUser(me.userId, channels.map((r) => r.id), 'signed out');
 }
 
 export async function getOwnAccount(tdb: TenantDb, me: UserPrincipal): Promise<UserView> {
@@ -146,6 +147,6 @@ export async function changePassword(
     user: userView(user),
     session: { id: user.id, role: user.role, sessionVersion: user.sessionVersion },
     sessionTimeoutMinutes: settings.sessionTimeoutMinutes,
-    channelIds: channels.map((r) => r.id),
+    events: closeUser(me.userId, channels.map((r) => r.id), 'password changed'),
   };
 }

@@ -7,6 +7,7 @@ import type { UserPrincipal } from '../http/tenant-context';
 import type { TenantDb } from '../tenancy/tenant-db';
 import { SEATS_USED_SQL, seatLockQuery } from './invitations';
 import { capExceeded, type Cap } from '../tenancy/entitlements';
+import { closeUser, type AfterCommit } from '../chat/after-commit';
 import { auditInsertFrom, Params, type AuditSpec } from './sql';
 import { USER_SQL_COLUMNS, userColumns, userFromSql, userView, type UserView } from './user-view';
 import { isUuid, type ListUsersQuery } from './validation';
@@ -144,11 +145,11 @@ const OTHER_OWNER_SQL = (id: string) =>
  * role or change an owner's role; the last active owner cannot be demoted. The change bumps the
  * user's session version: their tokens carry the role, so every one of them ends.
  */
-export async function changeUserRole(tdb: TenantDb, acting: Acting, id: string, role: UserRole): Promise<UserView> {
+export async function changeUserRole(tdb: TenantDb, acting: Acting, id: string, role: UserRole): Promise<UserChange> {
   const { target, otherOwnerExists } = await readTarget(tdb, id);
   if ((role === 'owner' || target.role === 'owner') && acting.user.role !== 'owner') throw onlyOwners('grant or remove the owner role');
   if (target.status !== 'active') throw new DomainError('user_deactivated', 'The user is deactivated. Reactivate them first.');
-  if (target.role === role) return userView(target);
+  if (target.role === role) return { user: userView(target), events: [] };
   if (target.role === 'owner' && !otherOwnerExists) throw lastOwner();
 
   const p = new Params();
@@ -168,16 +169,25 @@ export async function changeUserRole(tdb: TenantDb, acting: Acting, id: string, 
       })}
     )
     SELECT * FROM changed`;
-  const results = await tdb.transaction([...ownerGuardQueries(tdb, acting), tdb.sql.query(text, p.values) as Query]);
+  const results = await tdb.transaction([...ownerGuardQueries(tdb, acting), tdb.sql.query(text, p.values) as Query, channelsOfQuery(tdb, id)]);
   const row = results[2]?.[0];
   if (!row) throw target.role === 'owner' ? lastOwner() : concurrentChange();
-  return userView(userFromSql(row));
+  // Their tokens carried the old role and are dead now: so are the sockets those opened.
+  return { user: userView(userFromSql(row)), events: closeUser(id, channelIdsOf(results[3]), 'role changed: sign in again') };
 }
 
-export interface Deactivated {
+/** A change to a user, and what it still has to tell their sockets after the commit. */
+export interface UserChange {
   user: UserView;
-  /** The channels the user belongs to: their sockets there are to be closed. */
-  channelIds: string[];
+  events: AfterCommit[];
+}
+
+function channelsOfQuery(tdb: TenantDb, userId: string): Query {
+  return tdb.sql.query('SELECT channel_id FROM nchat_channel_members WHERE user_id = $1', [userId]) as Query;
+}
+
+function channelIdsOf(rows: Record<string, unknown>[] | undefined): string[] {
+  return (rows ?? []).map((r) => String(r.channel_id));
 }
 
 /**
@@ -186,11 +196,11 @@ export interface Deactivated {
  * An admin cannot deactivate an owner; nobody can deactivate themselves or the last owner.
  * Already deactivated: answered as is (idempotent).
  */
-export async function deactivateUser(tdb: TenantDb, acting: Acting, id: string): Promise<Deactivated> {
+export async function deactivateUser(tdb: TenantDb, acting: Acting, id: string): Promise<UserChange> {
   const { target, otherOwnerExists } = await readTarget(tdb, id);
   if (id === acting.user.userId) throw new DomainError('cannot_deactivate_self', 'You cannot deactivate your own account. Ask another owner or admin.');
   if (target.role === 'owner' && acting.user.role !== 'owner') throw onlyOwners('deactivate an owner');
-  if (target.status === 'deactivated') return { user: userView(target), channelIds: [] };
+  if (target.status === 'deactivated') return { user: userView(target), events: [] };
   if (target.role === 'owner' && !otherOwnerExists) throw lastOwner();
 
   const p = new Params();
@@ -212,11 +222,11 @@ export async function deactivateUser(tdb: TenantDb, acting: Acting, id: string):
   const results = await tdb.transaction([
     ...ownerGuardQueries(tdb, acting),
     tdb.sql.query(text, p.values) as Query,
-    tdb.sql.query('SELECT channel_id FROM nchat_channel_members WHERE user_id = $1', [id]) as Query,
+    channelsOfQuery(tdb, id),
   ]);
   const row = results[2]?.[0];
   if (!row) throw target.role === 'owner' ? lastOwner() : concurrentChange();
-  return { user: userView(userFromSql(row)), channelIds: (results[3] ?? []).map((r) => String(r.channel_id)) };
+  return { user: userView(userFromSql(row)), events: closeUser(id, channelIdsOf(results[3]), 'account deactivated') };
 }
 
 /**

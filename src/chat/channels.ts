@@ -5,9 +5,12 @@ import { toIsoTimestamp } from '../db/client';
 import { DomainError } from '../domain/errors';
 import type { UserPrincipal } from '../http/tenant-context';
 import type { TenantDb } from '../tenancy/tenant-db';
-import { requireNotArchived, type ChannelAccess } from './access';
+import { requireMember, requireNotArchived, type ChannelAccess } from './access';
+import { broadcast, closeUser, type AfterCommit } from './after-commit';
+import { isUuid } from '../http/ids';
 import { releaseChannelStorageQuery } from '../attachments/cleanup';
 import { capExceeded, type Cap } from '../tenancy/entitlements';
+import { markReadStatement } from './read-position';
 
 /**
  * Channel use cases. Each takes the acting user, runs as one TenantDb transaction (which also
@@ -213,10 +216,17 @@ export async function unarchiveChannel(
   return channel;
 }
 
-/** Deletes the channel with its messages and attachments, and gives their storage back to the tenant's usage. */
-export async function deleteChannel(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess): Promise<void> {
+/**
+ * Deletes the channel with its messages and attachments, and gives their storage back to the
+ * tenant's usage. After the commit its files go, and anyone still connected is told.
+ */
+export async function deleteChannel(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess): Promise<AfterCommit[]> {
   requireManager(access, user);
   await tdb.transaction([releaseChannelStorageQuery(tdb, access.channel.id), tdb.sql.query('DELETE FROM nchat_channels WHERE id = $1', [access.channel.id]) as Query]);
+  return [
+    { kind: 'delete_channel_files', channelId: access.channel.id },
+    { kind: 'close_room', channelId: access.channel.id, reason: 'channel deleted' },
+  ];
 }
 
 export async function joinChannel(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess): Promise<void> {
@@ -232,9 +242,30 @@ export async function joinChannel(tdb: TenantDb, user: UserPrincipal, access: Ch
   ]);
 }
 
-export async function removeMember(tdb: TenantDb, channelId: string, userId: string): Promise<boolean> {
+async function deleteMembership(tdb: TenantDb, channelId: string, userId: string): Promise<boolean> {
   const [rows] = await tdb.transaction([tdb.sql.query('DELETE FROM nchat_channel_members WHERE channel_id = $1 AND user_id = $2 RETURNING user_id', [channelId, userId]) as Query]);
   return rows!.length > 0;
+}
+
+/** The caller leaves a channel (not a direct message); their sockets there close after the commit. */
+export async function leaveChannel(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess): Promise<AfterCommit[]> {
+  if (access.channel.kind === 'direct') throw new DomainError('bad_request', 'You cannot leave a direct message.');
+  requireMember(access);
+  await deleteMembership(tdb, access.channel.id, user.userId);
+  return closeUser(user.userId, [access.channel.id], 'left the channel');
+}
+
+/** Removes `targetId` from the channel (oneself, or anyone for its managers); removed means removed now: their sockets close. */
+export async function removeMember(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess, targetId: string): Promise<AfterCommit[]> {
+  if (access.channel.kind === 'direct') throw new DomainError('bad_request', 'Direct messages are between two people.');
+  if (!isUuid(targetId)) throw notAMember();
+  if (targetId !== user.userId) requireManager(access, user);
+  if (!(await deleteMembership(tdb, access.channel.id, targetId))) throw notAMember();
+  return closeUser(targetId, [access.channel.id], 'removed from the channel');
+}
+
+function notAMember(): DomainError {
+  return new DomainError('user_not_found', 'That user is not a member of this channel.');
 }
 
 export async function addMember(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess, userId: string): Promise<void> {
@@ -298,14 +329,15 @@ export async function openDirectChannel(tdb: TenantDb, user: UserPrincipal, othe
   return { channel: channelViewFromRow(row), created: results[1]!.length > 0 };
 }
 
-export async function markRead(tdb: TenantDb, user: UserPrincipal, channelId: string, seq: number): Promise<number> {
-  const [rows] = await tdb.transaction([
-    tdb.sql.query(
-      `UPDATE nchat_channel_members m SET last_read_seq = greatest(m.last_read_seq, least($3::bigint, c.last_seq)), last_read_at = now()
-       FROM nchat_channels c WHERE c.id = m.channel_id AND m.channel_id = $1 AND m.user_id = $2 RETURNING m.last_read_seq`,
-      [channelId, user.userId, seq],
-    ) as Query,
-  ]);
+/** Moves the caller's read position forward; their other devices hear of it. */
+export async function markRead(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess, seq: number): Promise<{ lastReadSeq: number; unreadCount: number; events: AfterCommit[] }> {
+  requireMember(access);
+  const [rows] = await tdb.transaction([markReadStatement(tdb, access.channel.id, user.userId, seq)]);
   if (!rows![0]) throw new DomainError('not_a_member', 'Join the channel first.');
-  return Number(rows![0].last_read_seq);
+  const lastReadSeq = Number(rows![0].last_read_seq);
+  return {
+    lastReadSeq,
+    unreadCount: Math.max(0, access.channel.lastSeq - lastReadSeq),
+    events: [broadcast(access.channel.id, { type: 'read', userId: user.userId, seq: lastReadSeq })],
+  };
 }

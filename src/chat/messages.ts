@@ -2,7 +2,10 @@ import type { Query } from '../db/client';
 import { DomainError } from '../domain/errors';
 import type { UserPrincipal } from '../http/tenant-context';
 import type { TenantDb } from '../tenancy/tenant-db';
-import { channelNotFound, type ChannelAccess } from './access';
+import { channelNotFound, requireMember, requireNotArchived, type ChannelAccess } from './access';
+import { admitReaction } from './admission';
+import { broadcast, type AfterCommit } from './after-commit';
+import type { TenantSnapshot } from '../tenancy/snapshot';
 import { MESSAGE_COLUMNS, mentionHandles, messageFromRow, type ChatMessage, type ReactionSummary } from './message-model';
 
 /** Reading and changing stored messages (new messages go through the channel's ChatRoom). */
@@ -66,10 +69,17 @@ export function messageNotFound(): DomainError {
   return new DomainError('message_not_found', 'No such message.');
 }
 
-/** The author edits the text; mentions are re-resolved. */
-export async function editMessage(tdb: TenantDb, user: UserPrincipal, message: ChatMessage, text: string): Promise<ChatMessage> {
+export interface MessageChange {
+  message: ChatMessage;
+  events: AfterCommit[];
+}
+
+/** The author edits the text (not in an archived channel); mentions are re-resolved. */
+export async function editMessage(tdb: TenantDb, user: UserPrincipal, found: { message: ChatMessage; access: ChannelAccess }, text: string): Promise<MessageChange> {
+  const { message, access } = found;
   if (message.userId !== user.userId) throw new DomainError('forbidden', 'Only the author can edit a message.');
   if (message.deleted) throw new DomainError('message_deleted', 'The message was deleted.');
+  requireNotArchived(access);
   const handles = mentionHandles(text);
   const results = await tdb.transaction([
     tdb.sql.query(`UPDATE nchat_messages SET text = $2, edited_at = now() WHERE id = $1`, [message.id, text]) as Query,
@@ -81,21 +91,24 @@ export async function editMessage(tdb: TenantDb, user: UserPrincipal, message: C
     ) as Query,
     tdb.sql.query(`SELECT ${MESSAGE_COLUMNS} FROM nchat_messages m WHERE m.id = $1`, [message.id]) as Query,
   ]);
-  return messageFromRow(results[3]![0]!);
+  const updated = messageFromRow(results[3]![0]!);
+  return { message: updated, events: [broadcast(access.channel.id, { type: 'message.updated', message: updated })] };
 }
 
-/** Soft delete: the row stays as a tombstone (its place and sequence), its words do not. */
-export async function deleteMessage(tdb: TenantDb, user: UserPrincipal, message: ChatMessage): Promise<ChatMessage> {
+/** Soft delete: the row stays as a tombstone (its place and sequence), its words do not. Deleting twice changes nothing. */
+export async function deleteMessage(tdb: TenantDb, user: UserPrincipal, found: { message: ChatMessage; access: ChannelAccess }): Promise<MessageChange> {
+  const { message, access } = found;
   const isAdmin = user.role === 'owner' || user.role === 'admin';
   if (message.userId !== user.userId && !isAdmin) throw new DomainError('forbidden', 'Only the author or a workspace admin can delete a message.');
-  if (message.deleted) return message;
+  if (message.deleted) return { message, events: [] };
   const results = await tdb.transaction([
     tdb.sql.query(`UPDATE nchat_messages SET text = '', deleted_at = now(), deleted_by = $2 WHERE id = $1`, [message.id, user.userId]) as Query,
     tdb.sql.query(`DELETE FROM nchat_mentions WHERE message_id = $1`, [message.id]) as Query,
     tdb.sql.query(`DELETE FROM nchat_reactions WHERE message_id = $1`, [message.id]) as Query,
     tdb.sql.query(`SELECT ${MESSAGE_COLUMNS} FROM nchat_messages m WHERE m.id = $1`, [message.id]) as Query,
   ]);
-  return messageFromRow(results[3]![0]!);
+  const deleted = messageFromRow(results[3]![0]!);
+  return { message: deleted, events: [broadcast(access.channel.id, { type: 'message.deleted', messageId: deleted.id, seq: deleted.seq, deletedAt: deleted.deletedAt! })] };
 }
 
 export async function listThread(tdb: TenantDb, parent: ChatMessage, q: { after?: number; limit: number }): Promise<{ parent: ChatMessage; replies: ChatMessage[]; hasMore: boolean }> {
@@ -109,13 +122,35 @@ export async function listThread(tdb: TenantDb, parent: ChatMessage, q: { after?
   return { parent, replies: rows!.slice(0, q.limit).map(messageFromRow), hasMore: rows!.length > q.limit };
 }
 
-export async function react(tdb: TenantDb, user: UserPrincipal, message: ChatMessage, emoji: string, add: boolean): Promise<{ changed: boolean; reactions: ReactionSummary[] }> {
+/**
+ * Adds or removes the caller's reaction, members only. Adding is new content: it follows the
+ * admission rules (status, the reactions feature) and not in archived channels; taking one's
+ * own reaction back stays possible. Not on deleted messages. Says whether anything changed;
+ * the room hears of it when it did.
+ */
+export async function react(
+  tdb: TenantDb,
+  user: UserPrincipal,
+  tenant: TenantSnapshot,
+  found: { message: ChatMessage; access: ChannelAccess },
+  emoji: string,
+  add: boolean,
+): Promise<{ changed: boolean; reactions: ReactionSummary[]; events: AfterCommit[] }> {
+  const { message, access } = found;
+  requireMember(access);
+  if (add) {
+    const refusal = admitReaction(tenant, access.channel);
+    if (refusal) throw refusal;
+    requireNotArchived(access);
+  }
   if (message.deleted) throw new DomainError('message_deleted', 'The message was deleted.');
   const change = add
     ? tdb.sql.query(`INSERT INTO nchat_reactions (message_id, user_id, emoji) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING emoji`, [message.id, user.userId, emoji])
     : tdb.sql.query(`DELETE FROM nchat_reactions WHERE message_id = $1 AND user_id = $2 AND emoji = $3 RETURNING emoji`, [message.id, user.userId, emoji]);
   const [changed, rows] = await tdb.transaction([change as Query, tdb.sql.query(`SELECT ${MESSAGE_COLUMNS} FROM nchat_messages m WHERE m.id = $1`, [message.id]) as Query]);
-  return { changed: changed!.length > 0, reactions: messageFromRow(rows![0]!).reactions };
+  const didChange = changed!.length > 0;
+  const event = { type: add ? 'reaction.added' : 'reaction.removed', messageId: message.id, emoji, userId: user.userId } as const;
+  return { changed: didChange, reactions: messageFromRow(rows![0]!).reactions, events: didChange ? [broadcast(access.channel.id, event)] : [] };
 }
 
 /**

@@ -4,6 +4,8 @@ import type { TenantDb } from '../tenancy/tenant-db';
 /** What a writer asks the room to store. */
 export interface NewMessage {
   userId: string;
+  /** The session the author sent it with: the storing statement checks it is still theirs. */
+  sessionVersion: number;
   text: string;
   parentId: number | null;
   clientId: string | null;
@@ -11,7 +13,8 @@ export interface NewMessage {
 }
 
 /**
- * The statement that stores one message with sequence number `seq`: the row, its mentions
+ * The statement that stores one message with sequence number `seq`, if nchat_admit_message lets
+ * it (the author's session, membership, the reply's parent; it raises otherwise): the row, its mentions
  * (handles resolved to active users by e-mail local part or display name without spaces) and,
  * for a thread reply, the parent's reply count and last reply time. Returns the message in
  * MESSAGE_COLUMNS shape (without reactions, which a new message cannot have yet).
@@ -20,7 +23,7 @@ export function insertMessageStatement(tdb: TenantDb, channelId: string, seq: nu
   return tdb.sql.query(
     `WITH m AS (
        INSERT INTO nchat_messages (channel_id, seq, user_id, parent_id, text, client_id)
-       VALUES ($1, $2, $3, $4, $5, $6)
+       SELECT $1::uuid, $2::bigint, $3::uuid, $4::bigint, $5::text, $6::text WHERE nchat_admit_message($1::uuid, $3::uuid, $8::int, $4::bigint)
        RETURNING id, channel_id, seq, user_id, parent_id, text, client_id, reply_count, last_reply_at, edited_at, deleted_at, created_at
      ), parent AS (
        UPDATE nchat_messages p SET reply_count = p.reply_count + 1, last_reply_at = m.created_at
@@ -36,7 +39,7 @@ export function insertMessageStatement(tdb: TenantDb, channelId: string, seq: nu
      SELECT m.*, coalesce((SELECT json_agg(user_id ORDER BY user_id) FROM men), '[]'::json) AS mentions, '[]'::json AS reactions,
             (SELECT reply_count FROM parent) AS parent_reply_count, (SELECT last_reply_at FROM parent) AS parent_last_reply_at
      FROM m`,
-    [channelId, seq, m.userId, m.parentId, m.text, m.clientId, m.mentions],
+    [channelId, seq, m.userId, m.parentId, m.text, m.clientId, m.mentions, m.sessionVersion],
   ) as Query;
 }
 

@@ -9,8 +9,3 @@ import type { AppBindings } from '../env';
 export function roomStub(env: AppBindings, tenantId: string, channelId: string) {
   return env.CHAT_ROOM.get(env.CHAT_ROOM.idFromName(`${tenantId}:${channelId}`));
 }
-
-/** Closes a user's sockets in the given channels (removed from a channel, or deactivated). */
-export async function closeUserSockets(env: AppBindings, tenantId: string, userId: string, channelIds: string[], reason: string): Promise<void> {
-  await Promise.all(channelIds.map((channelId) => roomStub(env, tenantId, channelId).closeUser(userId, reason)));
-}

@@ -4,6 +4,7 @@ import { openDatabase } from '../db/client';
 import type { UserRole } from '../db/schema';
 import type { AppEnv } from '../env';
 import { TenantDb } from '../tenancy/tenant-db';
+import { dispatchAfterCommit, type AfterCommit } from '../chat/after-commit';
 
 export type UserPrincipal = Extract<Principal, { kind: 'user' }>;
 
@@ -18,13 +19,18 @@ export type UserPrincipal = Extract<Principal, { kind: 'user' }>;
  */
 export function asMember(c: Context<AppEnv>, roles?: readonly UserRole[]): { user: UserPrincipal; tdb: TenantDb } {
   const user = requireTenantUser(c, roles);
-  const tdb = new TenantDb(openDatabase(c.get('config')), c.get('tenant'), { userId: user.userId, sessionVersion: user.sessionVersion });
+  const tdb = TenantDb.forSession(openDatabase(c.get('config')), c.get('tenant'), { userId: user.userId, sessionVersion: user.sessionVersion });
   return { user, tdb };
 }
 
-/** TenantDb without a session (sign-in, invitation acceptance: the caller is not signed in yet). */
-export function anonymousTenantDb(c: Context<AppEnv>): TenantDb {
-  return new TenantDb(openDatabase(c.get('config')), c.get('tenant'));
+/** TenantDb without a session, for the two routes whose caller is not signed in yet: sign-in and invitation acceptance. */
+export function signInTenantDb(c: Context<AppEnv>): TenantDb {
+  return TenantDb.forSystemWork(openDatabase(c.get('config')), c.get('tenant'), 'sign-in');
 }
 
 export const MANAGER_ROLES = ['owner', 'admin'] as const satisfies readonly UserRole[];
+
+/** After a route's commit: sends what the use case returned to the rooms (and R2); never fails the request. */
+export function afterCommit(c: Context<AppEnv>, effects: readonly AfterCommit[]): Promise<void> {
+  return dispatchAfterCommit({ env: c.env, tenant: c.get('tenant'), log: c.get('log') }, effects);
+}

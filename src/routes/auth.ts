@@ -1,13 +1,13 @@
 import { Hono } from 'hono';
 import { requestContext } from '../audit/audit';
 import { loginThrottle, passwordCheckThrottle } from '../accounts/attempt-throttle';
-import { closeSocketsOf, smallBodies } from '../accounts/http';
+import { smallBodies } from '../accounts/http';
 import { clearSessionCookie, startSession } from '../accounts/session-cookie';
 import { changePassword, getOwnAccount, signIn, signOut, updateProfile } from '../accounts/sessions';
 import { loginSchema, passwordChangeSchema, profileSchema } from '../accounts/validation';
 import type { AppEnv } from '../env';
 import { jsonBody } from '../http/body';
-import { anonymousTenantDb, asMember } from '../http/tenant-context';
+import { afterCommit, signInTenantDb, asMember } from '../http/tenant-context';
 import { tenantOnly } from '../tenancy/middleware';
 
 /**
@@ -20,7 +20,7 @@ authRoutes.use(tenantOnly(), smallBodies());
 authRoutes.post('/login', async (c) => {
   const input = await jsonBody(c, loginSchema);
   const tenant = c.get('tenant');
-  const signedIn = await signIn(anonymousTenantDb(c), loginThrottle(c.env, tenant.id, input.email), input);
+  const signedIn = await signIn(signInTenantDb(c), loginThrottle(c.env, tenant.id, input.email), input);
   const token = await startSession(c, signedIn.session, signedIn.sessionTimeoutMinutes);
   return c.json({ user: signedIn.user, token });
 });
@@ -28,8 +28,7 @@ authRoutes.post('/login', async (c) => {
 /** Ends every session of the caller (all devices) and their sockets, and clears this browser's cookie. */
 authRoutes.post('/logout', async (c) => {
   const { user, tdb } = asMember(c);
-  const { channelIds } = await signOut(tdb, user);
-  await closeSocketsOf(c, user.userId, channelIds, 'signed out');
+  await afterCommit(c, await signOut(tdb, user));
   clearSessionCookie(c);
   return c.body(null, 204);
 });
@@ -57,7 +56,7 @@ meRoutes.put('/password', async (c) => {
   const input = await jsonBody(c, passwordChangeSchema);
   const tenant = c.get('tenant');
   const changed = await changePassword(tdb, passwordCheckThrottle(c.env, tenant.id, user.userId), user, input, { tenantId: tenant.id, context: requestContext(c) });
-  await closeSocketsOf(c, user.userId, changed.channelIds, 'password changed');
+  await afterCommit(c, changed.events);
   const token = await startSession(c, changed.session, changed.sessionTimeoutMinutes);
   return c.json({ user: changed.user, token });
 });

@@ -1,14 +1,14 @@
 import { Hono, type Context } from 'hono';
-import { deleteChannelFiles } from '../attachments/cleanup';
 import { channelForUser, requireMember } from '../chat/access';
 import * as channels from '../chat/channels';
-import { closeUserSockets, roomStub } from '../chat/rooms';
-import { ROOM_CONTEXT_HEADER, ROOM_USER_HEADER, type RoomContext } from '../chat/room-protocol';
+import { roomStub } from '../chat/rooms';
+import { ROOM_CONTEXT_HEADER, ROOM_USER_HEADER, type RoomContext, type RoomUser } from '../chat/room-protocol';
 import { addMemberSchema, createChannelSchema, dmSchema, readSchema, updateChannelSchema } from '../chat/validation';
 import type { AppEnv } from '../env';
 import { jsonBody } from '../http/body';
 import { DomainError } from '../domain/errors';
-import { asMember } from '../http/tenant-context';
+import { afterCommit, asMember, type UserPrincipal } from '../http/tenant-context';
+import { isUuid } from '../http/ids';
 import { tenantOnly } from '../tenancy/middleware';
 import { capOf, requireFeature } from '../tenancy/entitlements';
 
@@ -20,25 +20,11 @@ export const channelsRoutes = new Hono<AppEnv>();
 channelsRoutes.use(tenantOnly());
 
 export function roomContext(c: Context<AppEnv>, channelId: string): RoomContext {
-  const t = c.get('tenant');
-  return { tenant: { id: t.id, schemaName: t.schemaName, roleName: t.roleName }, channelId };
+  return { tenant: c.get('tenant'), channelId };
 }
 
 export function room(c: Context<AppEnv>, channelId: string) {
   return roomStub(c.env, c.get('tenant').id, channelId);
-}
-
-/**
- * After a commit, tells the channel's room (broadcast, close sockets). The change is stored
- * whatever happens here: a room that cannot be reached is logged, and the request still
- * succeeds — a retried write would not be safe, and clients catch up with `?since=`.
- */
-export async function toRoom(c: Context<AppEnv>, channelId: string, notify: (r: ReturnType<typeof room>) => Promise<unknown>): Promise<void> {
-  try {
-    await notify(room(c, channelId));
-  } catch (err) {
-    c.get('log').warn('room_notify_failed', { channelId, error: err instanceof Error ? err.message : String(err) });
-  }
 }
 
 channelsRoutes.post('/', async (c) => {
@@ -82,10 +68,7 @@ channelsRoutes.post('/:id/unarchive', async (c) => {
 channelsRoutes.delete('/:id', async (c) => {
   const { user, tdb } = asMember(c);
   const access = await channelForUser(tdb, c.req.param('id'), user);
-  await channels.deleteChannel(tdb, user, access);
-  // After the commit: the files go, and anyone still connected is told the room is gone.
-  await deleteChannelFiles(c.env.FILES, c.get('tenant').id, access.channel.id);
-  await toRoom(c, access.channel.id, (r) => r.closeAll('channel deleted'));
+  await afterCommit(c, await channels.deleteChannel(tdb, user, access));
   return c.json({ deleted: true, id: access.channel.id });
 });
 
@@ -99,10 +82,7 @@ channelsRoutes.post('/:id/join', async (c) => {
 channelsRoutes.post('/:id/leave', async (c) => {
   const { user, tdb } = asMember(c);
   const access = await channelForUser(tdb, c.req.param('id'), user);
-  if (access.channel.kind === 'direct') throw new DomainError('bad_request', 'You cannot leave a direct message.');
-  requireMember(access);
-  await channels.removeMember(tdb, access.channel.id, user.userId);
-  await closeUserSockets(c.env, c.get('tenant').id, user.userId, [access.channel.id], 'left the channel');
+  await afterCommit(c, await channels.leaveChannel(tdb, user, access));
   return c.json({ left: true });
 });
 
@@ -123,13 +103,7 @@ channelsRoutes.post('/:id/members', async (c) => {
 channelsRoutes.delete('/:id/members/:userId', async (c) => {
   const { user, tdb } = asMember(c);
   const access = await channelForUser(tdb, c.req.param('id'), user);
-  const target = c.req.param('userId');
-  if (access.channel.kind === 'direct') throw new DomainError('bad_request', 'Direct messages are between two people.');
-  if (target !== user.userId) channels.requireManager(access, user);
-  const removed = await channels.removeMember(tdb, access.channel.id, target);
-  if (!removed) throw new DomainError('not_found', 'That user is not a member of this channel.');
-  // Removed means removed now: their open sockets in this room are closed.
-  await closeUserSockets(c.env, c.get('tenant').id, target, [access.channel.id], 'removed from the channel');
+  await afterCommit(c, await channels.removeMember(tdb, user, access, c.req.param('userId')));
   return c.json({ removed: true });
 });
 
@@ -137,10 +111,9 @@ channelsRoutes.post('/:id/read', async (c) => {
   const { user, tdb } = asMember(c);
   const { seq } = await jsonBody(c, readSchema);
   const access = await channelForUser(tdb, c.req.param('id'), user);
-  requireMember(access);
-  const lastReadSeq = await channels.markRead(tdb, user, access.channel.id, seq);
-  await toRoom(c, access.channel.id, (r) => r.publish(roomContext(c, access.channel.id), { type: 'read', userId: user.userId, seq: lastReadSeq }));
-  return c.json({ lastReadSeq, unreadCount: Math.max(0, access.channel.lastSeq - lastReadSeq) });
+  const { lastReadSeq, unreadCount, events } = await channels.markRead(tdb, user, access, seq);
+  await afterCommit(c, events);
+  return c.json({ lastReadSeq, unreadCount });
 });
 
 // ---- realtime ----
@@ -149,7 +122,7 @@ channelsRoutes.post('/:id/ws-ticket', async (c) => {
   const { user, tdb } = asMember(c);
   const access = await channelForUser(tdb, c.req.param('id'), user);
   requireMember(access);
-  const ticket = await room(c, access.channel.id).issueTicket(roomContext(c, access.channel.id), { userId: user.userId, role: user.role, sessionVersion: user.sessionVersion });
+  const ticket = await room(c, access.channel.id).issueTicket(roomContext(c, access.channel.id), roomUser(user));
   return c.json(ticket, 201);
 });
 
@@ -170,10 +143,10 @@ channelsRoutes.get('/:id/ws', async (c) => {
     const access = await channelForUser(tdb, channelId, user);
     requireMember(access);
     targetId = access.channel.id;
-    headers.set(ROOM_USER_HEADER, JSON.stringify({ userId: user.userId, role: user.role }));
+    headers.set(ROOM_USER_HEADER, JSON.stringify(roomUser(user)));
   } else if (!url.searchParams.get('ticket')) {
     throw new DomainError('unauthorized', 'Sign in, or pass a ticket from POST /api/channels/:id/ws-ticket.');
-  } else if (!/^[0-9a-f-]{36}$/i.test(channelId)) {
+  } else if (!isUuid(channelId)) {
     throw new DomainError('channel_not_found', 'No such channel, or you are not a member of it.');
   }
   headers.set(ROOM_CONTEXT_HEADER, JSON.stringify(roomContext(c, targetId)));
@@ -185,6 +158,11 @@ channelsRoutes.get('/:id/ws', async (c) => {
   }
   return room(c, targetId).fetch(new Request(forward, { headers }));
 });
+
+/** Who the room sees: the user, and the session every message they send is checked against. */
+function roomUser(user: UserPrincipal): RoomUser {
+  return { userId: user.userId, role: user.role, sessionVersion: user.sessionVersion };
+}
 
 /** /api/dms: direct-message channels between two users. */
 export const dmRoutes = new Hono<AppEnv>();

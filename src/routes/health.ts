@@ -28,7 +28,7 @@ healthRoutes.get('/health', async (c) => {
     // On a workspace host: its schema must be reachable as its own role.
     const tenantStarted = Date.now();
     try {
-      await new TenantDb(database, site.tenant).run((tdb) => tdb.select({ n: count() }).from(nchatUsers));
+      await TenantDb.forSystemWork(database, site.tenant, 'health-check').run((tdb) => tdb.select({ n: count() }).from(nchatUsers));
       return c.json({ status: 'ok', version: APP_VERSION, db, tenant: { status: 'ok', slug: site.tenant.slug, latencyMs: Date.now() - tenantStarted } });
     } catch (err) {
       c.get('log').error('health_tenant_failed', { tenantId: site.tenant.id, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });

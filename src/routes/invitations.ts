@@ -7,7 +7,7 @@ import { startSession } from '../accounts/session-cookie';
 import { acceptInvitationSchema, createInvitationSchema, listInvitationsQuery } from '../accounts/validation';
 import type { AppEnv } from '../env';
 import { jsonBody, queryParams } from '../http/body';
-import { anonymousTenantDb, asMember, MANAGER_ROLES } from '../http/tenant-context';
+import { signInTenantDb, asMember, MANAGER_ROLES } from '../http/tenant-context';
 import { mailerFor } from '../mail';
 import { tenantOnly } from '../tenancy/middleware';
 
@@ -66,7 +66,7 @@ invitationsRoutes.delete('/:id', async (c) => {
 /** No session: the invitee has no account yet. Creates it, then signs it in. */
 invitationsRoutes.post('/:token/accept', async (c) => {
   const input = await jsonBody(c, acceptInvitationSchema);
-  const accepted = await acceptInvitation(anonymousTenantDb(c), c.req.param('token'), input, requestContext(c), capOf(c.get('tenant'), 'users'));
+  const accepted = await acceptInvitation(signInTenantDb(c), c.req.param('token'), input, requestContext(c), capOf(c.get('tenant'), 'users'));
   const token = await startSession(c, accepted.session, accepted.sessionTimeoutMinutes);
   return c.json({ user: accepted.user, token }, 201);
 });

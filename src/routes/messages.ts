@@ -1,16 +1,15 @@
-import { Hono, type Context } from 'hono';
-import { channelForUser, requireMember, requireNotArchived } from '../chat/access';
+import { Hono } from 'hono';
+import { channelForUser } from '../chat/access';
 import { mentionHandles } from '../chat/message-model';
 import * as messages from '../chat/messages';
-import { ROOM_ERROR_PREFIX } from '../chat/room-protocol';
 import { editMessageSchema, listMessagesQuery, postMessageSchema, reactionSchema, searchQuery } from '../chat/validation';
 import type { AppEnv } from '../env';
 import { jsonBody, queryParams } from '../http/body';
-import { DomainError } from '../domain/errors';
-import { asMember } from '../http/tenant-context';
+import { DomainError, type ErrorInfo } from '../domain/errors';
+import { afterCommit, asMember } from '../http/tenant-context';
 import { requireFeature } from '../tenancy/entitlements';
 import { tenantOnly } from '../tenancy/middleware';
-import { room, roomContext, toRoom } from './channels';
+import { room, roomContext } from './channels';
 import { z } from 'zod';
 
 /** Messages of a channel: /api/channels/:id/messages (mounted with the channel routes). */
@@ -18,35 +17,26 @@ export const channelMessagesRoutes = new Hono<AppEnv>();
 channelMessagesRoutes.use(tenantOnly());
 
 
+/**
+ * A new message: the route resolves the channel for the caller (404 if they may not see it);
+ * the channel's room decides the rest (admission, src/chat/admission.ts), stores it (group
+ * commit, sequence number) and broadcasts it once committed.
+ */
 channelMessagesRoutes.post('/:id/messages', async (c) => {
   const { user, tdb } = asMember(c);
   const input = await jsonBody(c, postMessageSchema);
   const access = await channelForUser(tdb, c.req.param('id'), user);
-  requireMember(access);
-  requireNotArchived(access);
-  const parentId = input.parentId ?? null;
-  if (parentId !== null) {
-    requireFeature(c.get('tenant'), 'threads');
-    const parent = await messages.messageForUser(tdb, String(parentId), user).catch(() => null);
-    if (!parent || parent.message.channelId !== access.channel.id || parent.message.parentId !== null || parent.message.deleted) {
-      throw new DomainError('invalid_parent', 'Replies go to a message of this channel that is not itself a reply.');
-    }
-  }
-  // The channel's room stores it (group commit, sequence number) and broadcasts it once committed.
-  const message = await room(c, access.channel.id)
-    .post(roomContext(c, access.channel.id), {
-      userId: user.userId,
-      text: input.text,
-      parentId,
-      clientId: input.clientId ?? null,
-      mentions: mentionHandles(input.text),
-    })
-    .catch((err: unknown) => {
-      // Archived between our check and the room's commit.
-      if (err instanceof Error && err.message.startsWith(`${ROOM_ERROR_PREFIX}channel_archived`)) throw new DomainError('channel_archived', 'The channel is archived.');
-      throw err;
-    });
-  return c.json({ message }, 201);
+  const result = await room(c, access.channel.id).post(roomContext(c, access.channel.id), {
+    userId: user.userId,
+    sessionVersion: user.sessionVersion,
+    text: input.text,
+    parentId: input.parentId ?? null,
+    clientId: input.clientId ?? null,
+    mentions: mentionHandles(input.text),
+  });
+  // The RPC stub's types widen the literal `ok` and make `details` unknown: narrow by hand.
+  if ('error' in result) throw DomainError.from(result.error as ErrorInfo);
+  return c.json({ message: result.message }, 201);
 });
 
 channelMessagesRoutes.get('/:id/messages', async (c) => {
@@ -69,21 +59,18 @@ messagesRoutes.get('/:id', async (c) => {
 messagesRoutes.patch('/:id', async (c) => {
   const { user, tdb } = asMember(c);
   const { text } = await jsonBody(c, editMessageSchema);
-  const { message, access } = await messages.messageForUser(tdb, c.req.param('id'), user);
-  requireNotArchived(access);
-  const updated = await messages.editMessage(tdb, user, message, text);
-  await toRoom(c, access.channel.id, (r) => r.publish(roomContext(c, access.channel.id), { type: 'message.updated', message: updated }));
-  return c.json({ message: updated });
+  const found = await messages.messageForUser(tdb, c.req.param('id'), user);
+  const { message, events } = await messages.editMessage(tdb, user, found, text);
+  await afterCommit(c, events);
+  return c.json({ message });
 });
 
 messagesRoutes.delete('/:id', async (c) => {
   const { user, tdb } = asMember(c);
-  const { message, access } = await messages.messageForUser(tdb, c.req.param('id'), user);
-  const deleted = await messages.deleteMessage(tdb, user, message);
-  if (!message.deleted) {
-    await toRoom(c, access.channel.id, (r) => r.publish(roomContext(c, access.channel.id), { type: 'message.deleted', messageId: deleted.id, seq: deleted.seq, deletedAt: deleted.deletedAt! }));
-  }
-  return c.json({ message: deleted });
+  const found = await messages.messageForUser(tdb, c.req.param('id'), user);
+  const { message, events } = await messages.deleteMessage(tdb, user, found);
+  await afterCommit(c, events);
+  return c.json({ message });
 });
 
 const threadQuery = z.object({
@@ -100,12 +87,10 @@ messagesRoutes.get('/:id/thread', async (c) => {
 
 messagesRoutes.post('/:id/reactions', async (c) => {
   const { user, tdb } = asMember(c);
-  requireFeature(c.get('tenant'), 'reactions');
   const { emoji } = await jsonBody(c, reactionSchema);
-  const { message, access } = await messages.messageForUser(tdb, c.req.param('id'), user);
-  requireMember(access);
-  const result = await messages.react(tdb, user, message, emoji, true);
-  if (result.changed) await toRoom(c, access.channel.id, (r) => r.publish(roomContext(c, access.channel.id), { type: 'reaction.added', messageId: message.id, emoji, userId: user.userId }));
+  const found = await messages.messageForUser(tdb, c.req.param('id'), user);
+  const result = await messages.react(tdb, user, c.get('tenant'), found, emoji, true);
+  await afterCommit(c, result.events);
   return c.json({ reactions: result.reactions }, result.changed ? 201 : 200);
 });
 
@@ -113,11 +98,10 @@ messagesRoutes.delete('/:id/reactions/:emoji', async (c) => {
   const { user, tdb } = asMember(c);
   // Hono has already decoded the path parameter.
   const emoji = reactionSchema.parse({ emoji: c.req.param('emoji') }).emoji;
-  const { message, access } = await messages.messageForUser(tdb, c.req.param('id'), user);
-  requireMember(access);
-  const result = await messages.react(tdb, user, message, emoji, false);
+  const found = await messages.messageForUser(tdb, c.req.param('id'), user);
+  const result = await messages.react(tdb, user, c.get('tenant'), found, emoji, false);
   if (!result.changed) throw new DomainError('not_found', 'You had not reacted with that emoji.');
-  await toRoom(c, access.channel.id, (r) => r.publish(roomContext(c, access.channel.id), { type: 'reaction.removed', messageId: message.id, emoji, userId: user.userId }));
+  await afterCommit(c, result.events);
   return c.json({ reactions: result.reactions });
 });
 

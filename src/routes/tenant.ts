@@ -1,8 +1,6 @@
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { and, desc, eq, gte, lt, lte, type SQL } from 'drizzle-orm';
 import { actorOf, auditInsert, changes, requestContext } from '../audit/audit';
-import { requireTenantUser } from '../auth/principal';
-import { openDatabase } from '../db/client';
 import { isSessionRevoked } from '../db/errors';
 import { tenantAuditLogs, tenantSettings } from '../db/schema';
 import type { AppEnv } from '../env';
@@ -13,11 +11,10 @@ import { tenantOnly } from '../tenancy/middleware';
 import { decodeIdCursor, pageOf } from '../http/cursor';
 import { settingsView } from '../tenancy/service';
 import { publicTenantConfig, tenantEntitlements } from '../tenancy/snapshot';
-import { asMember } from '../http/tenant-context';
+import { asMember, MANAGER_ROLES } from '../http/tenant-context';
 import { usagePeriod } from '../usage/period';
 import { exceededLimits, limitUses } from '../usage/report';
 import { liveUsage } from '../usage/tenant-report';
-import { TenantDb } from '../tenancy/tenant-db';
 import { auditQuery, settingsSchema } from '../tenancy/validation';
 
 /**
@@ -28,12 +25,6 @@ import { auditQuery, settingsSchema } from '../tenancy/validation';
 export const tenantRoutes = new Hono<AppEnv>();
 
 tenantRoutes.use(tenantOnly());
-
-const MANAGERS = ['owner', 'admin'] as const;
-
-function tenantDb(c: Context<AppEnv>): TenantDb {
-  return new TenantDb(openDatabase(c.get('config')), c.get('tenant'));
-}
 
 tenantRoutes.get('/', async (c) => {
   const tenant = c.get('tenant');
@@ -56,18 +47,17 @@ tenantRoutes.get('/', async (c) => {
 });
 
 tenantRoutes.get('/settings', async (c) => {
-  requireTenantUser(c, MANAGERS);
+  const { tdb } = asMember(c, MANAGER_ROLES);
   // Row-level security limits the table to this tenant's row; no WHERE clause is needed, and
   // none could reach another tenant's row.
-  const [row] = await tenantDb(c).run((db) => db.select().from(tenantSettings));
+  const [row] = await tdb.run((db) => db.select().from(tenantSettings));
   if (!row) throw new DomainError('not_found', 'This workspace has no settings.');
   return c.json({ settings: settingsView(row) });
 });
 
 tenantRoutes.put('/settings', async (c) => {
-  const user = requireTenantUser(c, MANAGERS);
+  const { user, tdb } = asMember(c, MANAGER_ROLES);
   const patch = await jsonBody(c, settingsSchema);
-  const tdb = tenantDb(c);
   const tenant = c.get('tenant');
   const [current] = await tdb.run((db) => db.select().from(tenantSettings));
   if (!current) throw new DomainError('not_found', 'This workspace has no settings.');
@@ -89,7 +79,7 @@ tenantRoutes.put('/settings', async (c) => {
 });
 
 tenantRoutes.get('/audit-logs', async (c) => {
-  requireTenantUser(c, MANAGERS);
+  const { tdb } = asMember(c, MANAGER_ROLES);
   requireFeature(c.get('tenant'), 'auditLog');
   const q = queryParams(c, auditQuery);
   const where: SQL[] = [];
@@ -101,7 +91,7 @@ tenantRoutes.get('/audit-logs', async (c) => {
   // Newest first by id: ids are an identity sequence, so they follow insertion order exactly
   // (timestamps can tie within a transaction, and lose microseconds in JSON).
   if (q.cursor) where.push(lt(tenantAuditLogs.id, decodeIdCursor(q.cursor)));
-  const rows = await tenantDb(c).run((db) =>
+  const rows = await tdb.run((db) =>
     db
       .select()
       .from(tenantAuditLogs)

@@ -67,7 +67,7 @@ async function authorizedTenant(c: Context<AppEnv>, id: string, opts: { ownerMay
   if (principal.kind === 'user') {
     // The owner's token is only as good as their session: signed out, demoted or deactivated
     // owners are refused here too (NC401 → 401 session_revoked), at the cost of one round trip.
-    await new TenantDb(database, row, { userId: principal.userId, sessionVersion: principal.sessionVersion }).checkSession();
+    await TenantDb.forSession(database, row, { userId: principal.userId, sessionVersion: principal.sessionVersion }).checkSession();
   }
   return { row, asAdmin: isAdmin };
 }

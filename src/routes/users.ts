@@ -1,11 +1,11 @@
 import { Hono } from 'hono';
-import { acting, closeSocketsOf, smallBodies } from '../accounts/http';
+import { acting, smallBodies } from '../accounts/http';
 import { capOf } from '../tenancy/entitlements';
 import { changeUserRole, deactivateUser, getUser, listUsers, reactivateUser } from '../accounts/user-admin';
 import { listUsersQuery, roleSchema } from '../accounts/validation';
 import type { AppEnv } from '../env';
 import { jsonBody, queryParams } from '../http/body';
-import { asMember, MANAGER_ROLES } from '../http/tenant-context';
+import { afterCommit, asMember, MANAGER_ROLES } from '../http/tenant-context';
 import { tenantOnly } from '../tenancy/middleware';
 
 /** /api/users: the workspace's people. Everyone signed in may look; owners and admins manage. */
@@ -26,14 +26,16 @@ usersRoutes.get('/:id', async (c) => {
 usersRoutes.put('/:id/role', async (c) => {
   const { user, tdb } = asMember(c, MANAGER_ROLES);
   const { role } = await jsonBody(c, roleSchema);
-  return c.json({ user: await changeUserRole(tdb, acting(c, user), c.req.param('id'), role) });
+  const changed = await changeUserRole(tdb, acting(c, user), c.req.param('id'), role);
+  await afterCommit(c, changed.events);
+  return c.json({ user: changed.user });
 });
 
 usersRoutes.post('/:id/deactivate', async (c) => {
   const { user, tdb } = asMember(c, MANAGER_ROLES);
-  const result = await deactivateUser(tdb, acting(c, user), c.req.param('id'));
-  await closeSocketsOf(c, result.user.id, result.channelIds, 'account deactivated');
-  return c.json({ user: result.user });
+  const changed = await deactivateUser(tdb, acting(c, user), c.req.param('id'));
+  await afterCommit(c, changed.events);
+  return c.json({ user: changed.user });
 });
 
 usersRoutes.post('/:id/reactivate', async (c) => {

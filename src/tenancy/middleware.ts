@@ -4,7 +4,6 @@ import type { AppEnv } from '../env';
 import { DomainError } from '../domain/errors';
 import { TenantDirectory } from './directory';
 import { classifyHost } from './host';
-import type { TenantSnapshot } from './snapshot';
 import { gateApplies } from './gate';
 import { assertTenantUsable } from './suspension';
 

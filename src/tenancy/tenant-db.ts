@@ -17,6 +17,20 @@ export interface SessionRef {
 }
 
 /**
+ * Work that acts for no signed-in user, and why. Anything on this list runs without a session
+ * check, so it stays short: a route that acts for a user gets its handle from `asMember`.
+ */
+export type SystemPurpose =
+  /** Sign-in and invitation acceptance: the caller has no session yet. */
+  | 'sign-in'
+  /** The health check's probe of the tenant's schema. */
+  | 'health-check'
+  /** A chat room committing messages it has admitted (each one's session is checked in the commit). */
+  | 'chat-room'
+  /** Tests and scripts setting up or inspecting data. */
+  | 'tooling';
+
+/**
  * The only way to reach a tenant's tables. Built from the resolved tenant (never from request
  * input), it runs every piece of work as one batch transaction whose first statement switches
  * to the tenant's NOLOGIN role and sets app.tenant_id and search_path for that transaction only:
@@ -29,7 +43,18 @@ export interface SessionRef {
  * rows in the public per-tenant tables.
  */
 export class TenantDb {
-  constructor(
+  /** Every transaction of this handle checks `session` first: the handle routes act through. */
+  static forSession(database: Database, tenant: TenantRef, session: SessionRef): TenantDb {
+    return new TenantDb(database, tenant, session);
+  }
+
+  /** A handle without a session check, deliberately named: see SystemPurpose for who may. */
+  static forSystemWork(database: Database, tenant: TenantRef, purpose: SystemPurpose): TenantDb {
+    void purpose; // documents the call site; the type keeps the list closed
+    return new TenantDb(database, tenant);
+  }
+
+  private constructor(
     private readonly database: Database,
     readonly tenant: TenantRef,
     /**

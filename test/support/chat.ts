@@ -93,7 +93,7 @@ export async function chatWorkspace(options: CreateOptions = {}): Promise<ChatWo
       const local = opts.localPart ?? `${role}-${id.slice(0, 8)}`;
       const email = `${local}@${t.slug}.test`;
       const displayName = opts.displayName ?? `${role} ${id.slice(0, 4)}`;
-      const tdb = new TenantDb(database(), { id: t.id, schemaName: schema, roleName: schema });
+      const tdb = TenantDb.forSystemWork(database(), { id: t.id, schemaName: schema, roleName: schema }, 'tooling');
       await tdb.run((db) => db.insert(nchatUsers).values({ id, email, displayName, role, status: 'active', sessionVersion: 1 }));
       const token = await signSession(TEST_SESSION_SECRET, { sub: id, tid: t.id, role, sv: 1 });
       return Object.assign(new Client(t, token), { id, token, email, displayName });

@@ -105,7 +105,7 @@ export function database() {
  */
 export async function addUser(t: Pick<CreatedTenant, 'id' | 'slug'>, role: UserRole, schemaName = schemaOf(t)): Promise<{ id: string; token: string }> {
   const id = crypto.randomUUID();
-  const tdb = new TenantDb(database(), { id: t.id, schemaName, roleName: schemaName });
+  const tdb = TenantDb.forSystemWork(database(), { id: t.id, schemaName, roleName: schemaName }, 'tooling');
   await tdb.run((db) => db.insert(nchatUsers).values({ id, email: `${role}-${id.slice(0, 8)}@${t.slug}.test`, displayName: `${role} user`, role, status: 'active', sessionVersion: 1 }));
   const token = await signSession(TEST_SESSION_SECRET, { sub: id, tid: t.id, role, sv: 1 });
   return { id, token };

@@ -1,0 +1,67 @@
+import { deleteChannelFiles } from '../attachments/cleanup';
+import type { AppBindings } from '../env';
+import type { Logger } from '../http/logger';
+import type { TenantSnapshot } from '../tenancy/snapshot';
+import type { RoomEvent } from './room-protocol';
+import { roomStub } from './rooms';
+
+/**
+ * What a committed change still has to tell the world: a use case returns these with its
+ * result, and the route hands them to `dispatchAfterCommit` once the transaction is done. They
+ * are notifications, never part of the change: a room or a bucket that cannot be reached is
+ * logged, and the request that committed still succeeds (a retried write would not be safe, and
+ * clients catch up with `?since=`; a file left behind is only storage).
+ */
+export type AfterCommit =
+  /** Broadcast to the channel's sockets (an edit, a deletion, a reaction, a read position). */
+  | { kind: 'broadcast'; channelId: string; event: RoomEvent }
+  /** Close a user's sockets in these channels (removed, left, deactivated, sessions ended). */
+  | { kind: 'close_user'; userId: string; channelIds: string[]; reason: string }
+  /** Close every socket of the channel (deleted). */
+  | { kind: 'close_room'; channelId: string; reason: string }
+  /** Remove the channel's files from R2 (its rows went with it). */
+  | { kind: 'delete_channel_files'; channelId: string };
+
+export interface AfterCommitDeps {
+  env: AppBindings;
+  tenant: TenantSnapshot;
+  log: Logger;
+}
+
+export function broadcast(channelId: string, event: RoomEvent): AfterCommit {
+  return { kind: 'broadcast', channelId, event };
+}
+
+export function closeUser(userId: string, channelIds: string[], reason: string): AfterCommit[] {
+  return channelIds.length ? [{ kind: 'close_user', userId, channelIds, reason }] : [];
+}
+
+/** Runs every effect (all of them, whatever fails), logging failures; never throws. */
+export async function dispatchAfterCommit(deps: AfterCommitDeps, effects: readonly AfterCommit[]): Promise<void> {
+  const tasks = effects.flatMap((effect) => runs(deps, effect).map((run) => ({ effect, run })));
+  // Promise.resolve().then: a stub that throws while being built is a failure like any other.
+  const results = await Promise.allSettled(tasks.map((t) => Promise.resolve().then(t.run)));
+  results.forEach((r, i) => {
+    if (r.status === 'fulfilled') return;
+    const { effect } = tasks[i]!;
+    deps.log.warn('after_commit_failed', { kind: effect.kind, ...target(effect), error: r.reason instanceof Error ? r.reason.message : String(r.reason) });
+  });
+}
+
+function runs(deps: AfterCommitDeps, effect: AfterCommit): (() => Promise<unknown>)[] {
+  const room = (channelId: string) => roomStub(deps.env, deps.tenant.id, channelId);
+  switch (effect.kind) {
+    case 'broadcast':
+      return [() => room(effect.channelId).publish({ tenant: deps.tenant, channelId: effect.channelId }, effect.event)];
+    case 'close_user':
+      return effect.channelIds.map((channelId) => () => room(channelId).closeUser(effect.userId, effect.reason));
+    case 'close_room':
+      return [() => room(effect.channelId).closeAll(effect.reason)];
+    case 'delete_channel_files':
+      return [() => deleteChannelFiles(deps.env.FILES, deps.tenant.id, effect.channelId)];
+  }
+}
+
+function target(effect: AfterCommit): Record<string, unknown> {
+  return effect.kind === 'close_user' ? { userId: effect.userId, channels: effect.channelIds.length } : { channelId: effect.channelId };
+}
