@@ -17,7 +17,7 @@
  *  - cross / bad: what the two suites do differently for this route, each with its reason.
  */
 import { BILLING_INTERVALS, PAID_PLANS } from '../../src/tenancy/plans';
-import type { Objs } from './world';
+import { OTHER_PASSWORD, OWNER_PASSWORD, type Objs } from './world';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export const METHODS: readonly Method[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -443,8 +443,12 @@ export const TABLE: RouteEntry[] = [
     access: 'member',
     writes: true,
     endsSession: true,
-    // The same password again: should a case slip through, the owner can still sign in.
-    body: json({ currentPassword: { kind: 'text', required: true }, newPassword: { kind: 'text', required: true } }, (o) => ({ currentPassword: o.password, newPassword: o.password })),
+    // Should a case slip through, the owner's password is the other of two known ones (the
+    // bad-input suite signs in again with whichever works).
+    body: json({ currentPassword: { kind: 'text', required: true }, newPassword: { kind: 'text', required: true } }, (o) => ({
+      currentPassword: o.password,
+      newPassword: o.password === OWNER_PASSWORD ? OTHER_PASSWORD : OWNER_PASSWORD,
+    })),
   },
   {
     method: 'GET',

@@ -13,6 +13,8 @@ import { bearer, database, tenantUrl, api, type CreatedTenant } from '../support
 import { TEST_BASE_DOMAIN, TEST_SESSION_SECRET } from '../support/constants';
 
 export const OWNER_PASSWORD = 'securepass123';
+/** The password a wrongly accepted password change sets (the bad-input suite signs in with either). */
+export const OTHER_PASSWORD = 'securepass123-changed';
 
 /** The objects of one workspace that path parameters and bodies name. */
 export interface Objs {
@@ -24,6 +26,7 @@ export interface Objs {
   marker: string;
   ownerId: string;
   ownerEmail: string;
+  /** The owner's current password (OWNER_PASSWORD, or OTHER_PASSWORD after a password change went through). */
   password: string;
   /** An active custom domain of the workspace (public.tenant_domains). */
   customDomain: string;
