@@ -12,7 +12,7 @@ import { fetchCurrentState, syncTenant } from './sync';
 import type { BillingDeps } from './tenant-billing';
 import { claimEvent, markFailed, markIgnored, markProcessed, processedTenantOf } from './webhook-events';
 import { isUuid } from '../http/ids';
-import { textProblem } from '../http/input';
+import { jsonTextIssues } from '../http/input';
 import { eventShapeProblems } from './event-shape';
 
 /**
@@ -50,7 +50,8 @@ export async function verifyEvent(stripe: Stripe, req: Pick<WebhookRequest, 'raw
   }
   // Stored as jsonb and read by handlers: text Postgres refuses, or a shape the type does not
   // promise, is refused here, before anything is stored.
-  const problems = textProblem(req.rawBody) ? ['the body holds text that cannot be stored (NUL or a lone surrogate)'] : eventShapeProblems(event);
+  const textIssues = jsonTextIssues(event);
+  const problems = textIssues.length ? textIssues.map((i) => `${i.path || 'event'}: ${i.message}`) : eventShapeProblems(event);
   if (problems.length) throw new DomainError('invalid_payload', 'The event body is not a valid Stripe event.', { problems: problems.slice(0, 10) });
   return event;
 }

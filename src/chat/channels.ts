@@ -103,6 +103,10 @@ function channelLimitLockQuery(tdb: TenantDb): Query {
  * archived; direct messages do not count). The limit holds under concurrency: creations take a
  * tenant-wide transaction lock, and the insert re-counts after getting it, so 30 parallel
  * attempts on a tenant with room for 2 create exactly 2.
+ *
+ * `memberIds` must all be active people of this workspace: an id that is not (unknown, of
+ * another workspace, deactivated) refuses the whole creation with a field error, checked in the
+ * insert itself, rather than a channel made without them.
  */
 export async function createChannel(
   tdb: TenantDb,
@@ -119,27 +123,31 @@ export async function createChannel(
     tdb.sql.query(
       `INSERT INTO nchat_channels (id, kind, name, topic, description, created_by)
        SELECT $1, $2, $3, $4, $5, $6
-       WHERE $7::int IS NULL OR (${COUNTED_CHANNELS_SQL}) < $7::int
+       WHERE ($7::int IS NULL OR (${COUNTED_CHANNELS_SQL}) < $7::int)
+         AND (SELECT count(*) FROM nchat_users WHERE id = ANY($8::uuid[]) AND status = 'active') = cardinality($8::uuid[])
        RETURNING id`,
-      [id, input.kind, input.name, input.topic, input.description, user.userId, limit],
+      [id, input.kind, input.name, input.topic, input.description, user.userId, limit, others],
     ) as Query,
     tdb.sql.query(`INSERT INTO nchat_channel_members (channel_id, user_id, role) SELECT id, $2, 'owner' FROM nchat_channels WHERE id = $1`, [id, user.userId]) as Query,
+    tdb.sql.query(
+      `INSERT INTO nchat_channel_members (channel_id, user_id) SELECT c.id, u.id FROM nchat_channels c, nchat_users u WHERE c.id = $1 AND u.id = ANY($2::uuid[])`,
+      [id, others],
+    ) as Query,
+    viewQuery(tdb, 'c.id = $2', [id], user.userId),
+    tdb.sql.query(COUNTED_CHANNELS_SQL) as Query,
+    tdb.sql.query(`SELECT m AS id FROM unnest($1::uuid[]) AS m WHERE NOT EXISTS (SELECT 1 FROM nchat_users u WHERE u.id = m AND u.status = 'active')`, [others]) as Query,
   ];
-  if (others.length) {
-    // Only active users of this workspace can be added; anything else is left out.
-    statements.push(
-      tdb.sql.query(
-        `INSERT INTO nchat_channel_members (channel_id, user_id) SELECT c.id, u.id FROM nchat_channels c, nchat_users u WHERE c.id = $1 AND u.id = ANY($2::uuid[]) AND u.status = 'active'`,
-        [id, others],
-      ) as Query,
-    );
-  }
-  statements.push(viewQuery(tdb, 'c.id = $2', [id], user.userId));
-  statements.push(tdb.sql.query(COUNTED_CHANNELS_SQL) as Query);
   const results = await tdb.transaction(statements).catch((err: unknown) => nameTaken(err, input.name));
   const created = results[1]!.length > 0;
-  if (!created) throw capExceeded(cap, Number(results.at(-1)![0]!.used));
-  return channelViewFromRow(results.at(-2)![0]!);
+  if (!created) {
+    const missing = new Set(results.at(-1)!.map((r) => String(r.id)));
+    if (missing.size) {
+      const issues = input.memberIds.flatMap((m, i) => (missing.has(m) ? [{ path: `memberIds.${i}`, message: 'is not an active member of this workspace' }] : []));
+      throw new DomainError('validation_failed', 'The request is not valid.', { issues });
+    }
+    throw capExceeded(cap, Number(results.at(-2)![0]!.used));
+  }
+  return channelViewFromRow(results.at(-3)![0]!);
 }
 
 export async function listChannels(tdb: TenantDb, user: UserPrincipal, opts: { includeArchived: boolean }): Promise<ChannelView[]> {

@@ -121,12 +121,18 @@ export class Report {
     this.failures.push(`${p.route} [${p.kind}] → ${got}: ${problem}`);
   }
 
-  /** Counts an answer; a 5xx is always a failure, with the body excerpt. */
+  /** Counts an answer; a 5xx is always a failure, with the body excerpt, and so is the database safety net's invalid_input. */
   count(p: Probe, a: Answer): boolean {
     this.cases++;
     if (a.status >= 500) {
       this.fiveXx++;
       this.fail(p, a, `server error: ${excerpt(a.text)}`);
+      return false;
+    }
+    // The database's safety net answered (a data exception turned into 400 invalid_input): the
+    // input got past the edge, which is the gap to close.
+    if (codeOf(a) === 'invalid_input') {
+      this.fail(p, a, 'the input reached the database before it was refused (validate it at the edge)');
       return false;
     }
     return true;
