@@ -12,9 +12,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { app } from '../src/app';
+import { routeTableChecks } from './route-table/inventory-check';
 import { crossTenantCases, type CrossCase } from './route-table/cross-tenant';
 import { changed, errorShapeProblem, fingerprint, leaksOf, Report, send, type Answer } from './route-table/harness';
-import { appRouteKeys, inventory, keyOf, TABLE } from './route-table/table';
+import { appRouteKeys, keyOf, TABLE } from './route-table/table';
 import { buildWorld, freshOwner, type World } from './route-table/world';
 
 let A: World;
@@ -36,17 +37,7 @@ afterAll(() => {
   );
 });
 
-describe('the route table', () => {
-  it('has exactly one entry per route of app.routes', () => {
-    const { missing, stale, duplicated } = inventory(app.routes);
-    expect({ missingFromTable: missing, notInAppRoutes: stale, duplicated }).toEqual({ missingFromTable: [], notInAppRoutes: [], duplicated: [] });
-  });
-
-  it('would report a new route without an entry, and an entry whose route is gone', () => {
-    const routes = [...app.routes.filter((r) => keyOf(r) !== 'GET /api/health'), { method: 'POST', path: '/api/brand-new' }];
-    expect(inventory(routes)).toMatchObject({ missing: ['POST /api/brand-new'], stale: ['GET /api/health'] });
-  });
-});
+routeTableChecks();
 
 async function judge(c: CrossCase, a: Answer | null, report: Report): Promise<void> {
   if (!a) {
