@@ -51,7 +51,10 @@ try {
     authorization: `Bearer ${BENCH_ADMIN_TOKEN}`,
   });
   if (created.status !== 201) throw new Error(`tenant: ${created.status} ${created.body}`);
-  const token = (JSON.parse(created.body) as { token: string }).token;
+  const { token, tenant } = JSON.parse(created.body) as { token: string; tenant: { id: string } };
+  // The runs open more rooms than the free plan's 5 channels: the operator moves it to enterprise.
+  const upgraded = await request(PORT, 'localhost', 'PUT', `/api/tenants/${tenant.id}`, { plan: 'enterprise' }, { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` });
+  if (upgraded.status !== 200) throw new Error(`plan: ${upgraded.status} ${upgraded.body}`);
   const auth = { authorization: `Bearer ${token}` };
 
   async function makeChannels(n: number, prefix: string): Promise<string[]> {
