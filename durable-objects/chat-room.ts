@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
-import { b64url } from '../src/auth/password';
+import { randomToken } from '../src/auth/tokens';
 import { configFor } from '../src/config';
 import { openDatabase, type Query } from '../src/db/client';
 import { isSessionRevoked, sqlState } from '../src/db/errors';
@@ -146,7 +146,7 @@ export class ChatRoom extends DurableObject<Env> {
   /** A short-lived, single-use ticket for a browser's WebSocket (browsers cannot set headers). */
   async issueTicket(context: RoomContext, user: RoomUser): Promise<{ ticket: string; expiresAt: string }> {
     this.adopt(context);
-    const ticket = randomToken();
+    const ticket = randomToken(24);
     const expires = Date.now() + TICKET_TTL_MS;
     const sql = this.ctx.storage.sql;
     sql.exec('DELETE FROM tickets WHERE expires < ?', Date.now());
@@ -558,8 +558,4 @@ function safeClose(ws: WebSocket, code: number, reason: string): void {
 
 function jsonError(status: number, code: string, message: string): Response {
   return Response.json({ error: { code, message } }, { status });
-}
-
-function randomToken(): string {
-  return b64url(crypto.getRandomValues(new Uint8Array(24)));
 }

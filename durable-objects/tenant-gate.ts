@@ -4,6 +4,8 @@ import { openDatabase } from '../src/db/client';
 import type { TenantSnapshot } from '../src/tenancy/snapshot';
 import { tenantEntitlements } from '../src/tenancy/snapshot';
 import { recordApiCallsQuery, recordUsageQueries } from '../src/usage/record';
+import { randomToken, sha256Hex } from '../src/auth/tokens';
+import type { UserRole } from '../src/db/schema';
 
 /**
  * One per tenant (`idFromName(tenantId)`), called once per tenant API request. It answers
@@ -30,6 +32,15 @@ export interface GateDecision {
 }
 
 const FLUSH_DELAY_MS = 30_000;
+/** How long a sign-in handoff code lives: a browser redirect, not a link to keep. */
+export const HANDOFF_TTL_MS = 60_000;
+
+/** Who a handoff code signs in: the session it starts is checked against the database when redeemed. */
+export interface HandoffUser {
+  userId: string;
+  role: UserRole;
+  sessionVersion: number;
+}
 /** Rooms told of a tenant change at once (a tenant with thousands of open rooms is told in waves). */
 const ROOM_PUSH_CONCURRENCY = 50;
 const MEASURE_INTERVAL_MS = 5 * 60_000;
@@ -59,6 +70,7 @@ export class TenantGate extends DurableObject<Env> {
       sql.exec('CREATE TABLE IF NOT EXISTS rate_window (id INTEGER PRIMARY KEY CHECK (id = 1), window_start INTEGER NOT NULL, count INTEGER NOT NULL)');
       sql.exec('CREATE TABLE IF NOT EXISTS api_calls (period TEXT NOT NULL, route TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (period, route))');
       sql.exec('CREATE TABLE IF NOT EXISTS watched_rooms (channel_id TEXT PRIMARY KEY, since INTEGER NOT NULL)');
+      sql.exec('CREATE TABLE IF NOT EXISTS handoffs (code_hash TEXT PRIMARY KEY, user_json TEXT NOT NULL, expires INTEGER NOT NULL)');
       const row = sql.exec<{ value: string }>("SELECT value FROM gate_meta WHERE key = 'snapshot'").toArray()[0];
       if (row) this.snapshot = JSON.parse(row.value) as TenantSnapshot;
     });
@@ -91,6 +103,31 @@ export class TenantGate extends DurableObject<Env> {
         }),
       );
     }
+  }
+
+  /**
+   * A single-use code that signs `user` in on one of this tenant's hosts within `ttlMs`: how a
+   * browser that signed up on the platform host arrives signed in at the new workspace (the
+   * session cookie is per host, so it cannot be set from the platform). Kept here, not in KV:
+   * the redeeming request may come to another location a moment later, and this object is one
+   * consistent place. Only the code's hash is stored.
+   */
+  async issueHandoff(user: HandoffUser, ttlMs = HANDOFF_TTL_MS): Promise<string> {
+    const code = randomToken(32);
+    const sql = this.ctx.storage.sql;
+    sql.exec('DELETE FROM handoffs WHERE expires < ?', Date.now());
+    sql.exec('INSERT INTO handoffs (code_hash, user_json, expires) VALUES (?, ?, ?)', await sha256Hex(code), JSON.stringify(user), Date.now() + ttlMs);
+    return code;
+  }
+
+  /** The user a handoff code signs in, once; null for an unknown, used or expired code. */
+  async redeemHandoff(code: string): Promise<HandoffUser | null> {
+    const sql = this.ctx.storage.sql;
+    const hash = await sha256Hex(code);
+    const row = sql.exec<{ user_json: string; expires: number }>('SELECT user_json, expires FROM handoffs WHERE code_hash = ?', hash).toArray()[0];
+    sql.exec('DELETE FROM handoffs WHERE code_hash = ?', hash); // single use, even if expired
+    if (!row || row.expires < Date.now()) return null;
+    return JSON.parse(row.user_json) as HandoffUser;
   }
 
   /** A room of this tenant has sockets open: tenant changes are pushed to it. Answers the current snapshot. */

@@ -3,7 +3,7 @@
  * unread counts, through the Worker as a client sees it. Every test uses fresh workspaces.
  */
 import { describe, expect, it } from 'vitest';
-import { chatWorkspace, deactivateInDatabase, openSocket, range, type ChatWorkspace, type Client } from './support/chat';
+import { chatWorkspace, deactivateInDatabase, openSocket, ownChannels, range, type ChatWorkspace, type Client } from './support/chat';
 import { api, bearer, database, tenantUrl } from './support/tenants';
 
 const UNKNOWN_UUID = '00000000-0000-4000-8000-000000000000';
@@ -61,8 +61,8 @@ describe('creating channels', () => {
   });
 
   it.each([
-    ['General', 'general'],
-    ['general', 'GENERAL'],
+    ['Team', 'team'],
+    ['team', 'TEAM'],
     ['Random', 'rAnDoM'],
   ])('refuses a duplicate name regardless of case (%s then %s): 409 channel_name_taken', async (first, second) => {
     const w = await chatWorkspace();
@@ -71,7 +71,7 @@ describe('creating channels', () => {
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('channel_name_taken');
     const list = await w.owner.get('/api/channels');
-    expect(list.body.channels).toHaveLength(1);
+    expect(ownChannels(list.body.channels)).toHaveLength(1);
   });
 
   it.each([
@@ -87,7 +87,7 @@ describe('creating channels', () => {
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('validation_failed');
     expect(res.body.error.details.issues.map((i: { path: string }) => i.path)).toContain('name');
-    expect((await w.owner.get('/api/channels')).body.channels).toEqual([]);
+    expect(ownChannels((await w.owner.get('/api/channels')).body.channels)).toEqual([]);
   });
 
   it('accepts a name of exactly 80 characters', async () => {
@@ -121,14 +121,14 @@ describe('creating channels', () => {
     const res = await guest.post('/api/channels', { name: 'guest-room', kind });
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('forbidden');
-    expect((await w.owner.get('/api/channels')).body.channels).toEqual([]);
+    expect(ownChannels((await w.owner.get('/api/channels')).body.channels)).toEqual([]);
   });
 
   it('without a session: 401', async () => {
     const w = await chatWorkspace();
     const res = await api(tenantUrl(w.t.slug, '/api/channels'), { method: 'POST', json: { name: 'anon' } });
     expect(res.status).toBe(401);
-    expect((await w.owner.get('/api/channels')).body.channels).toEqual([]);
+    expect(ownChannels((await w.owner.get('/api/channels')).body.channels)).toEqual([]);
   });
 });
 
@@ -157,13 +157,14 @@ describe('listing channels', () => {
     expect(byId.has(mine.id)).toBe(true);
     expect(byId.has(dm.body.channel.id)).toBe(true);
     expect(byId.has(bobsPrivate.id)).toBe(false);
-    expect(list.body.channels).toHaveLength(4);
+    // The four, and the workspace's own #general.
+    expect(list.body.channels).toHaveLength(5);
     // Member: a number; not a member: null.
     expect(byId.get(pub.id)).toMatchObject({ isMember: true, unreadCount: 0 });
     expect(byId.get(bobsPublic.id)).toMatchObject({ isMember: false, memberRole: null, lastReadSeq: null, unreadCount: null });
     expect(byId.get(dm.body.channel.id)).toMatchObject({ kind: 'direct', name: null, unreadCount: 0, dmWith: { id: bob.id, displayName: 'Bob Builder' } });
     // Channels first by name, then DMs.
-    expect(names(list.body.channels)).toEqual(['alpha', 'bravo', 'charlie', null]);
+    expect(names(list.body.channels)).toEqual(['alpha', 'bravo', 'charlie', 'general', null]);
     expect(JSON.stringify(list.body)).not.toContain('delta');
   });
 
@@ -192,8 +193,8 @@ describe('listing channels', () => {
     const ch = await w.owner.channel('old-stuff');
     await w.owner.channel('current');
     expect((await w.owner.post(`/api/channels/${ch.id}/archive`)).status).toBe(200);
-    expect(names((await w.owner.get('/api/channels')).body.channels)).toEqual(['current']);
-    expect(names((await w.owner.get('/api/channels?archived=true')).body.channels)).toEqual(['current', 'old-stuff']);
+    expect(names(ownChannels((await w.owner.get('/api/channels')).body.channels))).toEqual(['current']);
+    expect(names(ownChannels((await w.owner.get('/api/channels?archived=true')).body.channels))).toEqual(['current', 'old-stuff']);
   });
 });
 
@@ -332,7 +333,7 @@ describe('deleting a channel', () => {
     expect((await w.owner.get(`/api/messages/${m.id}`)).status).toBe(404);
     expect(await count(w.schema, 'nchat_messages', 'channel_id = $1', [ch.id])).toBe(0);
     expect(await count(w.schema, 'nchat_channel_members', 'channel_id = $1', [ch.id])).toBe(0);
-    expect((await w.owner.get('/api/channels')).body.channels).toEqual([]);
+    expect(ownChannels((await w.owner.get('/api/channels')).body.channels)).toEqual([]);
   });
 
   it.each([
@@ -532,7 +533,7 @@ describe('direct messages', () => {
     expect((await eve.get(`/api/channels/${dm.id}`)).status).toBe(404);
     expect((await eve.get(`/api/channels/${dm.id}/messages`)).status).toBe(404);
     expect((await eve.post(`/api/channels/${dm.id}/join`)).status).toBe(404);
-    expect((await eve.get('/api/channels')).body.channels).toEqual([]);
+    expect(ownChannels((await eve.get('/api/channels')).body.channels)).toEqual([]);
   });
 
   it.each([
@@ -575,7 +576,7 @@ describe('concurrent requests', () => {
     const results = await Promise.all(['race', 'RACE', 'Race', 'race'].map((name) => w.owner.post('/api/channels', { name })));
     expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
     for (const r of results.filter((x) => x.status === 409)) expect(r.body.error.code).toBe('channel_name_taken');
-    expect(names((await w.owner.get('/api/channels')).body.channels)).toEqual(['race']);
+    expect(names(ownChannels((await w.owner.get('/api/channels')).body.channels))).toEqual(['race']);
   });
 
   it('joining at once from many requests: one membership', async () => {
@@ -675,7 +676,7 @@ describe('a deactivated user’s old token', () => {
     const messages = (await w.owner.get(`/api/channels/${ch.id}/messages`)).body.messages;
     expect(messages).toEqual([expect.objectContaining({ id: msg.id, text: 'hello from bob', deleted: false, editedAt: null, reactions: [] })]);
     expect((await w.owner.get(`/api/channels/${ch.id}`)).body.channel).toMatchObject({ topic: '', memberCount: 2 });
-    expect(names((await w.owner.get('/api/channels')).body.channels)).toEqual(['team']);
+    expect(names(ownChannels((await w.owner.get('/api/channels')).body.channels))).toEqual(['team']);
   });
 
   it('cannot open the channel’s WebSocket: 401 session_revoked', async () => {

@@ -121,7 +121,7 @@ describe('POST /api/tenants/create: the quick start and the plans sign-up may ch
     const res = await signup({ name: 'Acme Corp', slug: s, ownerEmail: `owner@${s}.test`, ownerName: 'Owner', ownerPassword: 'securepass123', plan: 'free', trial: true });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     const { tenant, owner, token, url } = res.body as { tenant: Record<string, any>; owner: Record<string, any>; token: string; url: string };
-    expect(Object.keys(res.body).sort()).toEqual(['owner', 'tenant', 'token', 'url']);
+    expect(Object.keys(res.body).sort()).toEqual(['handoffUrl', 'owner', 'tenant', 'token', 'url']);
 
     expect(tenant).toMatchObject({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), name: 'Acme Corp', slug: s, status: 'trial', plan: 'pro', billingPlan: 'pro' });
     expect(tenant.trial).toEqual({ endsAt: expect.any(String), expired: false });

@@ -1,6 +1,7 @@
 import { and, desc, eq, gt, isNotNull, isNull, lte, sql as dsql, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '../audit/audit';
-import { b64url, hashPassword } from '../auth/password';
+import { hashPassword } from '../auth/password';
+import { randomToken, sha256Hex } from '../auth/tokens';
 import { passwordProblems } from '../auth/password-policy';
 import { toIsoTimestamp, type Query } from '../db/client';
 import { sqlState } from '../db/errors';
@@ -29,13 +30,10 @@ const TOKEN_BYTES = 32;
 const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;
 
 export function newInvitationToken(): string {
-  return b64url(crypto.getRandomValues(new Uint8Array(TOKEN_BYTES)));
+  return randomToken(TOKEN_BYTES);
 }
 
-export async function tokenHash(token: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token)));
-  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
+export const tokenHash = sha256Hex;
 
 export function acceptUrl(origin: string, token: string): string {
   return `${origin}/invite/${token}`;
@@ -352,6 +350,21 @@ function goneError(i: InvitationFields): DomainError | null {
   return null;
 }
 
+/**
+ * GET /api/invitations/:token/preview (no session): what the invitee is accepting — the address
+ * and role — so the accept page can say it. The same refusals as accepting: unknown (404),
+ * used, revoked or expired (410).
+ */
+export async function previewInvitation(tdb: TenantDb, token: string): Promise<{ email: string; role: InvitableRole; expiresAt: string }> {
+  if (!TOKEN_FORMAT.test(token)) throw invitationNotFound();
+  const hash = await tokenHash(token);
+  const [invitation] = await tdb.run((db) => db.select(invitationColumns).from(tenantInvitations).where(eq(tenantInvitations.tokenHash, hash)));
+  if (!invitation) throw invitationNotFound();
+  const gone = goneError(invitation);
+  if (gone) throw gone;
+  return { email: invitation.email, role: invitation.role, expiresAt: toDate(invitation.expiresAt).toISOString() };
+}
+
 export interface AcceptedInvitation {
   user: UserView;
   session: { id: string; role: UserRole; sessionVersion: number };
@@ -400,6 +413,11 @@ export async function acceptInvitation(tdb: TenantDb, token: string, input: Acce
       INSERT INTO nchat_users (id, email, display_name, password_hash, role)
       SELECT ${userP}::uuid, inv.email, ${p.add(input.displayName)}::text, ${p.add(passwordHash)}::text, inv.role FROM inv
       RETURNING ${USER_SQL_COLUMNS}
+    ), joined AS (
+      -- The workspace's auto-join channels (#general): history there is read, not unread.
+      INSERT INTO nchat_channel_members (channel_id, user_id, last_read_seq)
+      SELECT c.id, u.id, c.last_seq FROM nchat_channels c, u WHERE c.auto_join AND c.archived_at IS NULL
+      ON CONFLICT DO NOTHING
     ), audit AS (
       ${auditInsertFrom(p, spec, 'inv, u', {
         resourceId: 'inv.id::text',

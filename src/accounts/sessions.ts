@@ -61,6 +61,26 @@ export async function signIn(tdb: TenantDb, throttle: AttemptThrottle, input: Lo
 }
 
 /**
+ * Signs in the user a handoff code named (sign-up on the platform host → the new workspace).
+ * `tdb` is bound to the session the code carries, so a session ended in between (an owner who
+ * signed out or changed password within the minute) fails with NC401 like any other request.
+ */
+export async function continueSession(tdb: TenantDb, userId: string): Promise<SignedIn> {
+  // last_seen_at: signing in this way counts as being active this month, like a sign-in.
+  const [users, settings] = await tdb.batch((db) => [
+    db.update(nchatUsers).set({ lastSeenAt: new Date() }).where(eq(nchatUsers.id, userId)).returning({ ...userColumns, sessionVersion: nchatUsers.sessionVersion }),
+    accountSettingsQuery(db),
+  ]);
+  const user = users[0];
+  if (!user) throw new DomainError('session_revoked', 'This session has ended. Sign in again.');
+  return {
+    user: userView(user),
+    session: { id: user.id, role: user.role, sessionVersion: user.sessionVersion },
+    sessionTimeoutMinutes: accountSettings(settings).sessionTimeoutMinutes,
+  };
+}
+
+/**
  * Ends every session of the signed-in user, on every device: sessions are signed tokens with no
  * server-side record each, and the user's session version is the one thing all of them are
  * checked against. (Ending one device only would need a session table.) Returns the closing of

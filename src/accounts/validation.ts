@@ -14,6 +14,8 @@ const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https URL' }).m
 const secret = z.string().min(1, 'is required').max(PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`);
 
 export const loginSchema = z.object({ email: emailSchema, password: secret }).strict();
+/** A handoff code: 32 random bytes in unpadded base64url. */
+export const handoffSchema = z.object({ code: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'is not a sign-in code') }).strict();
 export type LoginInput = z.output<typeof loginSchema>;
 
 export const profileSchema = z

@@ -90,8 +90,13 @@ function nameTaken(err: unknown, name: string | undefined): never {
   throw err;
 }
 
-/** What the channel limit counts: public and private channels that are not archived. */
-const COUNTED_CHANNELS_SQL = `SELECT count(*)::int AS used FROM nchat_channels WHERE kind <> 'direct' AND archived_at IS NULL`;
+/**
+ * What the channel limit counts: public and private channels that are not archived, other than
+ * the workspace's own auto-join channel (#general, which the product creates and everyone is
+ * in): the plan's channels are the ones the team makes. Usage reports count the same
+ * (src/usage/measure.ts).
+ */
+const COUNTED_CHANNELS_SQL = `SELECT count(*)::int AS used FROM nchat_channels WHERE kind <> 'direct' AND archived_at IS NULL AND NOT auto_join`;
 
 /** Every change that adds a counted channel (create, unarchive) takes this lock first. */
 function channelLimitLockQuery(tdb: TenantDb): Query {
@@ -206,8 +211,8 @@ export async function unarchiveChannel(
   channelCap: Cap,
 ): Promise<ChannelView> {
   requireManager(access, user);
-  // Direct messages are not counted.
-  const cap = access.channel.kind === 'direct' ? null : channelCap.limit;
+  // Direct messages and #general are not counted.
+  const cap = access.channel.kind === 'direct' || access.channel.autoJoin ? null : channelCap.limit;
   const [, updated, rows, counted] = await tdb.transaction([
     channelLimitLockQuery(tdb),
     tdb.sql.query(

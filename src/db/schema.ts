@@ -206,6 +206,8 @@ export const nchatChannels = pgTable('nchat_channels', {
   lastSeq: bigint('last_seq', { mode: 'number' }).notNull().default(0),
   lastMessageAt: ts('last_message_at'),
   archivedAt: ts('archived_at'),
+  /** Joined by every new member on accepting an invitation (a new workspace's #general). */
+  autoJoin: boolean('auto_join').notNull().default(false),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });

@@ -29,6 +29,7 @@ export const ERROR_CODES = [
   'session_revoked',
   'invalid_credentials',
   'invalid_ticket',
+  'invalid_handoff',
   'wrong_password',
   'forbidden',
   'forbidden_field',

@@ -42,6 +42,7 @@ export const HTTP_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   session_revoked: 401,
   invalid_credentials: 401,
   invalid_ticket: 401,
+  invalid_handoff: 401,
   wrong_password: 403,
   forbidden: 403,
   forbidden_field: 403,

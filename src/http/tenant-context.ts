@@ -3,7 +3,7 @@ import { requireTenantUser, type Principal } from '../auth/principal';
 import { openDatabase } from '../db/client';
 import type { UserRole } from '../db/schema';
 import type { AppEnv } from '../env';
-import { TenantDb } from '../tenancy/tenant-db';
+import { TenantDb, type SessionRef } from '../tenancy/tenant-db';
 import { dispatchAfterCommit, type AfterCommit } from '../chat/after-commit';
 
 export type UserPrincipal = Extract<Principal, { kind: 'user' }>;
@@ -21,6 +21,11 @@ export function asMember(c: Context<AppEnv>, roles?: readonly UserRole[]): { use
   const user = requireTenantUser(c, roles);
   const tdb = TenantDb.forSession(openDatabase(c.get('config')), c.get('tenant'), { userId: user.userId, sessionVersion: user.sessionVersion });
   return { user, tdb };
+}
+
+/** TenantDb bound to a session the request carries other than by its token (a redeemed handoff code). */
+export function handedOffTenantDb(c: Context<AppEnv>, session: SessionRef): TenantDb {
+  return TenantDb.forSession(openDatabase(c.get('config')), c.get('tenant'), session);
 }
 
 /** TenantDb without a session, for the two routes whose caller is not signed in yet: sign-in and invitation acceptance. */

@@ -3,11 +3,13 @@ import { requestContext } from '../audit/audit';
 import { loginThrottle, passwordCheckThrottle } from '../accounts/attempt-throttle';
 import { smallBodies } from '../accounts/http';
 import { clearSessionCookie, startSession } from '../accounts/session-cookie';
-import { changePassword, getOwnAccount, signIn, signOut, updateProfile } from '../accounts/sessions';
-import { loginSchema, passwordChangeSchema, profileSchema } from '../accounts/validation';
+import { changePassword, continueSession, getOwnAccount, signIn, signOut, updateProfile } from '../accounts/sessions';
+import { DomainError } from '../domain/errors';
+import { gateStub } from '../tenancy/gate';
+import { handoffSchema, loginSchema, passwordChangeSchema, profileSchema } from '../accounts/validation';
 import type { AppEnv } from '../env';
 import { jsonBody } from '../http/body';
-import { afterCommit, signInTenantDb, asMember } from '../http/tenant-context';
+import { afterCommit, handedOffTenantDb, signInTenantDb, asMember } from '../http/tenant-context';
 import { tenantOnly } from '../tenancy/middleware';
 
 /**
@@ -21,6 +23,19 @@ authRoutes.post('/login', async (c) => {
   const input = await jsonBody(c, loginSchema);
   const tenant = c.get('tenant');
   const signedIn = await signIn(signInTenantDb(c), loginThrottle(c.env, tenant.id, input.email), input);
+  const token = await startSession(c, signedIn.session, signedIn.sessionTimeoutMinutes);
+  return c.json({ user: signedIn.user, token });
+});
+
+/**
+ * POST /api/auth/handoff {code}: the single-use code sign-up put in the new workspace's URL
+ * (its fragment: never sent to a server or a log) becomes this host's session cookie.
+ */
+authRoutes.post('/handoff', async (c) => {
+  const { code } = await jsonBody(c, handoffSchema);
+  const handed = await gateStub(c.env, c.get('tenant').id).redeemHandoff(code);
+  if (!handed) throw new DomainError('invalid_handoff', 'This sign-in link has expired or was already used. Sign in with your e-mail address and password.');
+  const signedIn = await continueSession(handedOffTenantDb(c, { userId: handed.userId, sessionVersion: handed.sessionVersion }), handed.userId);
   const token = await startSession(c, signedIn.session, signedIn.sessionTimeoutMinutes);
   return c.json({ user: signedIn.user, token });
 });

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { requestContext } from '../audit/audit';
 import { acting, smallBodies } from '../accounts/http';
 import { capOf } from '../tenancy/entitlements';
-import { acceptInvitation, acceptUrl, createInvitation, listInvitations, resendInvitation, revokeInvitation, type IssuedInvitation } from '../accounts/invitations';
+import { acceptInvitation, acceptUrl, createInvitation, listInvitations, previewInvitation, resendInvitation, revokeInvitation, type IssuedInvitation } from '../accounts/invitations';
 import { startSession } from '../accounts/session-cookie';
 import { acceptInvitationSchema, createInvitationSchema, listInvitationsQuery } from '../accounts/validation';
 import type { AppEnv } from '../env';
@@ -61,6 +61,13 @@ invitationsRoutes.post('/:id/resend', async (c) => {
 invitationsRoutes.delete('/:id', async (c) => {
   const { user, tdb } = asMember(c, MANAGER_ROLES);
   return c.json({ invitation: await revokeInvitation(tdb, acting(c, user), c.req.param('id')) });
+});
+
+/** No session: what the invitee is about to accept, for the accept page. */
+invitationsRoutes.get('/:token/preview', async (c) => {
+  const invitation = await previewInvitation(signInTenantDb(c), c.req.param('token'));
+  const { name, slug } = c.get('tenant');
+  return c.json({ invitation, workspace: { name, slug } });
 });
 
 /** No session: the invitee has no account yet. Creates it, then signs it in. */

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { z } from 'zod';
 import { and, desc, eq, gte, lt, lte, type SQL } from 'drizzle-orm';
 import { actorOf, auditInsert, changes, requestContext } from '../audit/audit';
 import { isSessionRevoked } from '../db/errors';
@@ -16,37 +17,52 @@ import { usagePeriod } from '../usage/period';
 import { exceededLimits, limitUses } from '../usage/report';
 import { liveUsage } from '../usage/tenant-report';
 import { auditQuery, settingsSchema } from '../tenancy/validation';
+import { TRIAL_DAYS } from '../tenancy/provisioning';
+import { sessionBootstrap } from '../accounts/bootstrap';
 
 /**
  * The current workspace, on its own host: its public configuration (what a UI's useTenant()
- * needs, no sign-in required), and for owners and admins its settings and audit log. All
- * tenant data is read and written through TenantDb, as the tenant's own database role.
+ * needs, no sign-in required; on the platform host, that there is none), and for owners and
+ * admins its settings and audit log (workspace hosts only). All tenant data is read and written
+ * through TenantDb, as the tenant's own database role.
  */
 export const tenantRoutes = new Hono<AppEnv>();
 
-tenantRoutes.use(tenantOnly());
+/**
+ * GET /api/tenant — what a UI needs to render this host, in one request (the web app's
+ * bootstrap). On a workspace host: its public configuration, no sign-in required and no database
+ * work; for a signed-in member also which caps it is past, and with `?include=session` the
+ * member's own account and channels (with unread counts), read in parallel with the caps. On the
+ * platform host there is no workspace: `{tenant: null, platform}` says what the platform offers.
+ */
+const bootstrapQuery = z.object({ include: z.enum(['session']).optional() });
 
 tenantRoutes.get('/', async (c) => {
+  const site = c.get('site');
+  if (site.kind === 'platform') {
+    return c.json({ tenant: null, platform: { baseDomain: c.get('config').BASE_DOMAIN, trialDays: TRIAL_DAYS } });
+  }
   const tenant = c.get('tenant');
   const config = publicTenantConfig(tenant);
-  // Anonymous callers get the public configuration only (no database round trip). Members also
-  // learn which caps the workspace is past — after a downgrade or a trial's end, what is over
-  // stays readable but nothing more can be added.
+  const withSession = queryParams(c, bootstrapQuery).include === 'session';
   const principal = c.get('principal');
-  if (principal.kind !== 'user' || principal.tenantId !== tenant.id) return c.json({ tenant: config });
-  const { tdb } = asMember(c);
-  const live = await liveUsage(tdb, usagePeriod(), { activity: false }).catch((err: unknown) => {
-    // A session ended since its token was issued counts as signed out here.
+  if (principal.kind !== 'user' || principal.tenantId !== tenant.id) return c.json({ tenant: config, ...(withSession ? { session: null } : {}) });
+  const { user, tdb } = asMember(c);
+  // A session ended since its token was issued counts as signed out here.
+  const signedOut = (err: unknown) => {
     if (isSessionRevoked(err)) return null;
     throw err;
-  });
-  if (!live) return c.json({ tenant: config });
-  const { figures } = live;
-  const uses = limitUses(figures, tenantEntitlements(tenant).limits);
-  return c.json({ tenant: { ...config, usage: uses, limitsExceeded: exceededLimits(uses) } });
+  };
+  const [live, session] = await Promise.all([
+    liveUsage(tdb, usagePeriod(), { activity: false }).catch(signedOut),
+    withSession ? sessionBootstrap(tdb, user).catch(signedOut) : Promise.resolve(undefined),
+  ]);
+  if (!live) return c.json({ tenant: config, ...(withSession ? { session: null } : {}) });
+  const uses = limitUses(live.figures, tenantEntitlements(tenant).limits);
+  return c.json({ tenant: { ...config, usage: uses, limitsExceeded: exceededLimits(uses) }, ...(withSession ? { session: session ?? null } : {}) });
 });
 
-tenantRoutes.get('/settings', async (c) => {
+tenantRoutes.get('/settings', tenantOnly(), async (c) => {
   const { tdb } = asMember(c, MANAGER_ROLES);
   // Row-level security limits the table to this tenant's row; no WHERE clause is needed, and
   // none could reach another tenant's row.
@@ -55,7 +71,7 @@ tenantRoutes.get('/settings', async (c) => {
   return c.json({ settings: settingsView(row) });
 });
 
-tenantRoutes.put('/settings', async (c) => {
+tenantRoutes.put('/settings', tenantOnly(), async (c) => {
   const { user, tdb } = asMember(c, MANAGER_ROLES);
   const patch = await jsonBody(c, settingsSchema);
   const tenant = c.get('tenant');
@@ -78,7 +94,7 @@ tenantRoutes.put('/settings', async (c) => {
   return c.json({ settings: settingsView(updated[0]!) });
 });
 
-tenantRoutes.get('/audit-logs', async (c) => {
+tenantRoutes.get('/audit-logs', tenantOnly(), async (c) => {
   const { tdb } = asMember(c, MANAGER_ROLES);
   requireFeature(c.get('tenant'), 'auditLog');
   const q = queryParams(c, auditQuery);

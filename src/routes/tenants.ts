@@ -19,10 +19,10 @@ import { publicTenantFields, snapshotFromRow } from '../tenancy/snapshot';
 import { ADMIN_ONLY_FIELDS, createTenantSchema, listTenantsQuery, suspendSchema, updateTenantSchema } from '../tenancy/validation';
 import { adminTenantView, ownerTenantView, workspaceUrl } from '../tenancy/views';
 import { normaliseHostname } from '../tenancy/host';
-import { slugFormatSchema } from '../tenancy/slug';
+import { RESERVED_SLUGS, slugFormatSchema } from '../tenancy/slug';
 import { z } from 'zod';
 import { TenantDb } from '../tenancy/tenant-db';
-import { pushToGate } from '../tenancy/gate';
+import { gateStub, pushToGate } from '../tenancy/gate';
 import { isUuid } from '../http/ids';
 
 /**
@@ -93,13 +93,18 @@ tenantsRoutes.post('/create', async (c) => {
   const created = await provisionTenant(database, input, await tenantMigrations(), requestContext(c));
   await service.publish({ database, directory: directoryFor(c), baseDomain: config.BASE_DOMAIN, files: c.env.FILES }, created.tenant);
   const token = await signSession(config.SESSION_SECRET, { sub: created.owner.id, tid: created.tenant.id, role: 'owner', sv: 1 });
+  // The browser signed up here, on the platform host; its session cookie belongs to the new
+  // workspace's host. A single-use code in the URL's fragment carries it across.
+  const handoff = await gateStub(c.env, created.tenant.id).issueHandoff({ userId: created.owner.id, role: 'owner', sessionVersion: 1 });
+  const url = workspaceUrl(c.req.url, c.req.header('host'), created.tenant.slug, config.BASE_DOMAIN);
   c.get('log').info('tenant_created', { tenantId: created.tenant.id, slug: created.tenant.slug, plan: created.tenant.billingPlan, status: created.tenant.status });
   return c.json(
     {
       tenant: ownerTenantView(created.tenant),
       owner: created.owner,
       token,
-      url: workspaceUrl(c.req.url, c.req.header('host'), created.tenant.slug, config.BASE_DOMAIN),
+      url,
+      handoffUrl: `${url}/welcome#handoff=${handoff}`,
     },
     201,
   );
@@ -117,6 +122,19 @@ tenantsRoutes.get('/by-slug', async (c) => {
   const row = await service.findTenantBy(openDatabase(c.get('config')), { slug });
   if (!row) throw new DomainError('tenant_not_found', `No workspace has the address "${slug}".`);
   return c.json({ tenant: c.get('principal').kind === 'platform_admin' ? adminTenantView(row) : publicTenantFields(row) });
+});
+
+/**
+ * Whether sign-up would accept a slug, for the form's live check: a malformed one is a 400 with
+ * the field's message (like POST /create); a well-formed one answers whether it is free, or
+ * why not (reserved, taken).
+ */
+tenantsRoutes.get('/slug-availability', async (c) => {
+  const { slug } = queryParams(c, z.object({ slug: slugFormatSchema }));
+  if (RESERVED_SLUGS.has(slug)) return c.json({ slug, available: false, reason: 'reserved', message: 'This address is reserved.' });
+  const taken = await service.findTenantBy(openDatabase(c.get('config')), { slug });
+  if (taken) return c.json({ slug, available: false, reason: 'taken', message: 'This address is taken.' });
+  return c.json({ slug, available: true });
 });
 
 tenantsRoutes.get('/by-domain', async (c) => {

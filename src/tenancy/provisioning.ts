@@ -13,6 +13,8 @@ import { tenantSchemaName } from './slug';
 import type { CreateTenantInput } from './validation';
 
 export const TRIAL_DAYS = 14;
+/** The channel a new workspace starts with. */
+export const GENERAL_CHANNEL = 'general';
 
 export interface ProvisionedTenant {
   tenant: TenantRow;
@@ -95,6 +97,12 @@ export async function provisionTenant(
     sql.query(
       `INSERT INTO ${quoteIdent(schema)}.nchat_users (id, email, display_name, password_hash, role) VALUES ($1, $2, $3, $4, 'owner')`,
       [ownerId, input.ownerEmail, input.ownerName, passwordHash],
+    ),
+    // #general: where the team meets; everyone who accepts an invitation joins it.
+    sql.query(
+      `WITH ch AS (INSERT INTO ${quoteIdent(schema)}.nchat_channels (kind, name, topic, created_by, auto_join) VALUES ('public', $1, $2, $3, true) RETURNING id)
+       INSERT INTO ${quoteIdent(schema)}.nchat_channel_members (channel_id, user_id, role) SELECT id, $3, 'owner' FROM ch`,
+      [GENERAL_CHANNEL, 'Company-wide announcements and work-based matters', ownerId],
     ),
     sql`INSERT INTO public.tenant_settings (tenant_id) VALUES (${id})`,
     asNeonQuery(

@@ -44,7 +44,7 @@ export function measureSql(schema: string | null, options: { activity: boolean }
     (SELECT count(*) FROM ${t('nchat_users')} WHERE status = 'active')::int AS users_total,
     (SELECT count(*) FROM public.tenant_invitations
       WHERE tenant_id = $1::uuid AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now())::int AS invitations_pending,
-    (SELECT count(*) FROM ${t('nchat_channels')} WHERE kind <> 'direct' AND archived_at IS NULL)::int AS channels,
+    (SELECT count(*) FROM ${t('nchat_channels')} WHERE kind <> 'direct' AND archived_at IS NULL AND NOT auto_join)::int AS channels,
     ${activity}`;
 }
 

@@ -185,6 +185,14 @@ function onlyTenantKeys(keys: string[]) {
   };
 }
 
+/** GET /api/tenant for someone who is not a member here: public fields, and no session (or none asked for). */
+function publicBootstrap(body: unknown, ctx: CheckContext): string | null {
+  const b = body as { tenant?: unknown; session?: unknown; platform?: unknown } | null;
+  if (b?.tenant === null) return b.platform && !('session' in b) ? null : 'the platform host answered more than `platform`';
+  if (b && 'session' in b && b.session !== null && !(ctx.kind === 'spoof-headers')) return 'a session for someone who is not a member here';
+  return onlyTenantKeys(TENANT_CONFIG_KEYS)(body, ctx);
+}
+
 // ---- the table ----
 
 export const TABLE: RouteEntry[] = [
@@ -241,6 +249,22 @@ export const TABLE: RouteEntry[] = [
     writes: false,
     query: { slug: { kind: 'format', valid: (o) => o.t.slug, required: true } },
     public2xx: { why: 'public fields of a workspace, for a login page', check: onlyTenantKeys(PUBLIC_TENANT_KEYS) },
+  },
+  {
+    method: 'GET',
+    path: '/api/tenants/slug-availability',
+    site: 'platform',
+    access: 'public',
+    writes: false,
+    query: { slug: { kind: 'format', valid: (o) => o.t.slug, required: true } },
+    public2xx: {
+      why: 'whether sign-up would take a slug: yes or no and why, nothing about the workspace',
+      check: (body: unknown) => {
+        const keys = Object.keys((body as Record<string, unknown> | null) ?? {});
+        const extra = keys.filter((k) => !['slug', 'available', 'reason', 'message'].includes(k));
+        return extra.length ? `fields beyond the answer: ${extra.join(', ')}` : null;
+      },
+    },
   },
   {
     method: 'GET',
@@ -339,11 +363,13 @@ export const TABLE: RouteEntry[] = [
   {
     method: 'GET',
     path: '/api/tenant',
-    site: 'tenant',
+    site: 'both',
     access: 'public',
     writes: false,
-    // Members of the workspace also get `usage` and `limitsExceeded`; nobody here is one.
-    public2xx: { why: "the workspace's public configuration (what a login page needs)", check: onlyTenantKeys(TENANT_CONFIG_KEYS) },
+    // The web app's bootstrap: `include=session` adds the member's own account and channels.
+    query: { include: { kind: 'enum', valid: 'session', send: true } },
+    // Members of the workspace also get `usage`, `limitsExceeded` and their session; nobody here is one.
+    public2xx: { why: "the workspace's public configuration (what a login page needs), and no session", check: publicBootstrap },
   },
   { method: 'GET', path: '/api/tenant/settings', site: 'tenant', access: 'manager', writes: false },
   {
@@ -426,6 +452,15 @@ export const TABLE: RouteEntry[] = [
       bodyFrom: { default: 'A', 'b-ids-on-a': 'B', 'spoof-headers': 'B' },
     },
   },
+  {
+    method: 'POST',
+    path: '/api/auth/handoff',
+    site: 'tenant',
+    access: 'public',
+    writes: true,
+    // The code is the credential; the suites hold none that is valid (a sign-up issues it once), so every case must be refused.
+    body: json({ code: { kind: 'format', required: true } }, () => ({ code: 'x'.repeat(43) })),
+  },
   { method: 'POST', path: '/api/auth/logout', site: 'tenant', access: 'member', writes: true, endsSession: true },
   { method: 'GET', path: '/api/me', site: 'tenant', access: 'member', writes: false },
   {
@@ -488,6 +523,28 @@ export const TABLE: RouteEntry[] = [
   },
   { method: 'POST', path: '/api/invitations/:id/resend', site: 'tenant', access: 'manager', writes: true, params: { id: uuid((o) => o.invitationId) } },
   { method: 'DELETE', path: '/api/invitations/:id', site: 'tenant', access: 'manager', writes: true, params: { id: uuid((o) => o.doomedInvitationId) } },
+  {
+    method: 'GET',
+    path: '/api/invitations/:token/preview',
+    site: 'tenant',
+    access: 'invite_token',
+    writes: false,
+    params: { token: { kind: 'token', of: (o) => o.inviteToken } },
+    cross: {
+      skip: {
+        // As for accepting: B's token on B's host is a valid preview, whoever asks.
+        'a-session': "B's own token on B's host is a valid preview",
+        'no-session': "B's own token on B's host is a valid preview",
+        'forged-token': "B's own token on B's host is a valid preview (the session is not read)",
+        revoked: "B's own token on B's host is a valid preview (the session is not read)",
+        deactivated: "B's own token on B's host is a valid preview (the session is not read)",
+        demoted: "B's own token on B's host is a valid preview (the session is not read)",
+        'host-upper': 'resolves to B: a valid preview',
+        'host-dot-port': 'resolves to B: a valid preview',
+        'host-custom-domain': 'resolves to B: a valid preview',
+      },
+    },
+  },
   {
     method: 'POST',
     path: '/api/invitations/:token/accept',

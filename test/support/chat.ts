@@ -2,6 +2,7 @@ import { signSession } from '../../src/auth/session';
 import { nchatUsers, type UserRole } from '../../src/db/schema';
 import { TenantDb } from '../../src/tenancy/tenant-db';
 import { TEST_SESSION_SECRET } from './constants';
+import { GENERAL_CHANNEL } from '../../src/tenancy/provisioning';
 import { openSocket, type TestSocket } from './sockets';
 import { api, bearer, createTenant, database, schemaOf, tenantUrl, type ApiResult, type CreateOptions, type CreatedTenant } from './tenants';
 
@@ -99,6 +100,14 @@ export async function chatWorkspace(options: CreateOptions = {}): Promise<ChatWo
       return Object.assign(new Client(t, token), { id, token, email, displayName });
     },
   };
+}
+
+/**
+ * The channels of a list other than the #general every new workspace starts with (and its owner
+ * is in): for tests about channels they create themselves.
+ */
+export function ownChannels<T extends { name: string | null }>(channels: T[]): T[] {
+  return channels.filter((c) => c.name !== GENERAL_CHANNEL);
 }
 
 /** Deactivates a user the way the users route will: status and session version in one statement. */

@@ -64,7 +64,7 @@ export async function counts(t: Pick<CreatedTenant, 'id' | 'slug'>): Promise<{ a
     `SELECT (SELECT count(*) FROM ${s}.nchat_users WHERE status = 'active')::int AS active_users,
             (SELECT count(*) FROM ${s}.nchat_users)::int AS users,
             (SELECT count(*) FROM public.tenant_invitations WHERE tenant_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now())::int AS open_invitations,
-            (SELECT count(*) FROM ${s}.nchat_channels WHERE kind <> 'direct' AND archived_at IS NULL)::int AS channels,
+            (SELECT count(*) FROM ${s}.nchat_channels WHERE kind <> 'direct' AND archived_at IS NULL AND NOT auto_join)::int AS channels,
             (SELECT count(*) FROM ${s}.nchat_attachments WHERE deleted_at IS NULL)::int AS attachments`,
     [t.id],
   );

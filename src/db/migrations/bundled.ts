@@ -6,6 +6,7 @@ import users from '../../../migrations/tenant/0001_users.sql';
 import chat from '../../../migrations/tenant/0002_chat.sql';
 import usage from '../../../migrations/tenant/0003_usage.sql';
 import messageAdmission from '../../../migrations/tenant/0004_message_admission.sql';
+import autoJoin from '../../../migrations/tenant/0005_auto_join_channels.sql';
 import { prepareMigrations, type Migration, type MigrationFile } from './migration';
 
 export const TENANT_MIGRATION_FILES: MigrationFile[] = [
@@ -13,6 +14,7 @@ export const TENANT_MIGRATION_FILES: MigrationFile[] = [
   { version: '0002', name: 'chat', sql: chat },
   { version: '0003', name: 'usage', sql: usage },
   { version: '0004', name: 'message_admission', sql: messageAdmission },
+  { version: '0005', name: 'auto_join_channels', sql: autoJoin },
 ];
 
 let prepared: Promise<Migration[]> | undefined;
