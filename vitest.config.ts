@@ -1,6 +1,9 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import { TEST_BASE_DOMAIN, TEST_DATABASE_URL, TEST_PLATFORM_ADMIN_TOKEN, TEST_SESSION_SECRET, TEST_STRIPE_SECRET_KEY, TEST_STRIPE_WEBHOOK_SECRET } from './test/support/constants.ts';
+
+/** CI (.ci/run) sets NCHAT_TEST_REPORT to a path prefix: each suite writes its JSON report beside it. */
+const report = process.env.NCHAT_TEST_REPORT;
 
 export default defineConfig({
   plugins: [
@@ -33,8 +36,12 @@ export default defineConfig({
     })),
   ],
   test: {
+    reporters: report ? ['default', 'json'] : ['default'],
+    ...(report ? { outputFile: { json: `${report}.worker.json` } } : {}),
     globalSetup: ['./test/global-setup.ts'],
     include: ['test/**/*.test.ts'],
+    // The browser suite runs in Node against the real stack: vitest.browser.config.ts.
+    exclude: [...configDefaults.exclude, 'test/browser/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

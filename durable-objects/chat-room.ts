@@ -5,7 +5,7 @@ import { openDatabase, type Query } from '../src/db/client';
 import { isSessionRevoked, sqlState } from '../src/db/errors';
 import type { ChannelKind } from '../src/db/schema';
 import type { DomainError } from '../src/domain/errors';
-import { admitMessage, CHAT_PATH, notStored, storeRefusal } from '../src/chat/admission';
+import { admitMessage, CHAT_PATH, notStored, storeRefusal, type MessageCandidate } from '../src/chat/admission';
 import { MESSAGE_COLUMNS, mentionHandles, messageFromRow, type ChatMessage } from '../src/chat/message-model';
 import { afterGroupStatements, insertMessageStatement, sequenceGuardStatement, type NewMessage } from '../src/chat/post-message';
 import { markReadStatement } from '../src/chat/read-position';
@@ -117,7 +117,7 @@ export class ChatRoom extends DurableObject<Env> {
   async post(context: RoomContext, message: NewMessage): Promise<PostResult> {
     this.adopt(context);
     try {
-      const refusal = await this.admission(message.parentId);
+      const refusal = await this.admission({ parentId: message.parentId, attachments: message.attachmentIds.length });
       if (refusal) return { ok: false, error: refusal.toInfo() };
       return { ok: true, message: await this.enqueue(message) };
     } catch (err) {
@@ -241,9 +241,9 @@ export class ChatRoom extends DurableObject<Env> {
         case 'message': {
           const clientId = frame.clientId ?? null;
           const parentId = frame.parentId ?? null;
-          const refusal = await this.admission(parentId);
+          const refusal = await this.admission({ parentId, attachments: frame.attachmentIds.length });
           if (refusal) return send(ws, { type: 'error', ...refusal.toInfo(), clientId });
-          const message = { userId: info.userId, sessionVersion: info.sessionVersion, text: frame.text, parentId, clientId, mentions: mentionHandles(frame.text) };
+          const message = { userId: info.userId, sessionVersion: info.sessionVersion, text: frame.text, parentId, clientId, mentions: mentionHandles(frame.text), attachmentIds: frame.attachmentIds };
           await this.enqueue(message).catch((err: unknown) => {
             const refused = storeRefusal(err);
             if (refused?.code === 'session_revoked') return this.refuseAndClose(ws, refused, CLOSE_CODES.sessionEnded, clientId);
@@ -296,10 +296,10 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   /** What admitMessage says of a message to this channel (the channel's kind is loaded once). */
-  private async admission(parentId: number | null): Promise<DomainError | null> {
+  private async admission(candidate: MessageCandidate): Promise<DomainError | null> {
     await this.ensureChannel();
     if (!this.snapshot) return null; // only before any caller has told us the tenant: the Worker has just checked it
-    return admitMessage(this.snapshot, { kind: this.channelKind! }, { parentId });
+    return admitMessage(this.snapshot, { kind: this.channelKind! }, candidate);
   }
 
   /** Tells the TenantGate this room has sockets, so tenant writes reach it; takes the gate's snapshot if newer. */

@@ -37,7 +37,7 @@ async function adminView(t: CreatedTenant): Promise<Record<string, any>> {
 
 /** A workspace with one message in a channel the owner belongs to. */
 async function furnished(w: ChatWorkspace) {
-  const ch = await w.owner.channel('general');
+  const ch = await w.owner.channel('lounge');
   const msg = await w.owner.say(ch.id, 'the quarterly kumquat report');
   return { ch, msg };
 }

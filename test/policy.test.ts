@@ -35,7 +35,7 @@ async function messageTexts(w: ChatWorkspace, channelId: string): Promise<string
 /** An open socket of the owner in a new public channel with one top-level message. */
 async function openRoom(options: Parameters<typeof chatWorkspace>[0] = {}) {
   const w = await chatWorkspace(options);
-  const ch = await w.owner.channel('general');
+  const ch = await w.owner.channel('lounge');
   const msg = await w.owner.say(ch.id, 'the parent');
   const socket = await w.owner.socket(ch.id);
   await socket.next((f) => f.type === 'ready');
@@ -153,7 +153,7 @@ describe('effects after a commit never fail the request', () => {
   it.each(['leave', 'removal by a manager', 'edit', 'read position'] as const)('%s commits and answers 2xx with every room unreachable', async (what) => {
     const w = await chatWorkspace();
     const bob = await w.user('member');
-    const ch = await w.owner.channel('general');
+    const ch = await w.owner.channel('lounge');
     await bob.join(ch.id);
     const msg = await bob.say(ch.id, 'hello');
     const auth = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
@@ -176,7 +176,7 @@ describe('effects after a commit never fail the request', () => {
 describe('odd input is a 4xx with the JSON error, never a 500', () => {
   it('a NUL byte in message text, a channel topic, a search, and the anonymous by-domain lookup', async () => {
     const w = await chatWorkspace({ trial: true });
-    const ch = await w.owner.channel('general');
+    const ch = await w.owner.channel('lounge');
     expectError(await w.owner.post(`/api/channels/${ch.id}/messages`, { text: 'a\u0000b' }), 400, 'validation_failed');
     expectError(await w.owner.patch(`/api/channels/${ch.id}`, { topic: 'x\u0000' }), 400, 'validation_failed');
     expectError(await w.owner.get('/api/search?q=%00'), 400, 'validation_failed');
@@ -187,7 +187,7 @@ describe('odd input is a 4xx with the JSON error, never a 500', () => {
 
   it('a lone UTF-16 surrogate in JSON text', async () => {
     const w = await chatWorkspace();
-    const ch = await w.owner.channel('general');
+    const ch = await w.owner.channel('lounge');
     const res = await api(tenantUrl(w.t.slug, `/api/channels/${ch.id}/messages`), {
       method: 'POST',
       headers: { authorization: `Bearer ${w.owner.token}`, 'content-type': 'application/json' },
@@ -210,7 +210,7 @@ describe('odd input is a 4xx with the JSON error, never a 500', () => {
 
   it('a malformed user id when removing a channel member', async () => {
     const w = await chatWorkspace();
-    const ch = await w.owner.channel('general');
+    const ch = await w.owner.channel('lounge');
     expectError(await w.owner.del(`/api/channels/${ch.id}/members/not-a-uuid`), 404, 'user_not_found');
   });
 

@@ -13,7 +13,7 @@ import { api, bearer, tenantUrl } from './support/tenants';
 async function room(): Promise<{ w: ChatWorkspace; bob: Client & { id: string }; ch: Record<string, any> }> {
   const w = await chatWorkspace();
   const bob = await w.user('member');
-  const ch = await w.owner.channel('general');
+  const ch = await w.owner.channel('lounge');
   await bob.join(ch.id);
   return { w, bob, ch };
 }

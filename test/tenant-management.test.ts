@@ -825,9 +825,11 @@ describe('GET /api/tenant', () => {
     expect(res.body.tenant).toMatchObject({ status: 'active', plan: 'free', trial: null, limits: { users: 10 }, features: { search: false } });
   });
 
-  it('is not served on the platform host', async () => {
+  it('on the platform host there is no workspace: {tenant: null, platform}', async () => {
     const res = await api(`${PLATFORM}/api/tenant`);
-    expect(res.status).toBe(404);
+    expect(res.status).toBe(200);
+    expect(res.body.tenant).toBeNull();
+    expect(res.body.platform).toEqual({ baseDomain: expect.any(String), trialDays: 14 });
   });
 });
 

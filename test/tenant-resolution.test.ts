@@ -121,10 +121,13 @@ describe('host rules through the Worker', () => {
     },
   );
 
-  it('the platform host has no /api/tenant (404 not_found, not a tenant)', async () => {
-    const res = await api<ErrorBody>(`${PLATFORM}/api/tenant`);
-    expect(res.status).toBe(404);
-    expect(res.body.error.code).toBe('not_found');
+  it('the platform host has no tenant: /api/tenant answers {tenant: null}, and /api/tenant/settings is 404', async () => {
+    const res = await api<{ tenant: unknown }>(`${PLATFORM}/api/tenant`);
+    expect(res.status).toBe(200);
+    expect(res.body.tenant).toBeNull();
+    const settings = await api<ErrorBody>(`${PLATFORM}/api/tenant/settings`);
+    expect(settings.status).toBe(404);
+    expect(settings.body.error.code).toBe('not_found');
   });
 
   it("a tenant subdomain serves GET /api/tenant with that tenant's config, and its health checks its schema", async () => {
@@ -407,9 +410,9 @@ describe('spoofed X-Tenant-* headers change nothing', () => {
 
   it('the platform host stays the platform', async () => {
     const b = await createTenant();
-    const tenant = await api<ErrorBody>(`${PLATFORM}/api/tenant`, { headers: spoof(b) });
-    expect(tenant.status).toBe(404);
-    expect(tenant.body.error.code).toBe('not_found');
+    const tenant = await api<{ tenant: unknown }>(`${PLATFORM}/api/tenant`, { headers: spoof(b) });
+    expect(tenant.status).toBe(200);
+    expect(tenant.body.tenant).toBeNull();
     expect(JSON.stringify(tenant.body)).not.toContain(b.id);
 
     const health = await api(`${PLATFORM}/api/health`, { headers: spoof(b) });

@@ -11,19 +11,22 @@ import { BASE_CTES, usagePeriod } from './usage';
  *    `releaseChannelStorageQuery(tdb, channelId)` in the same transaction, before the DELETE,
  *    so the tenant's storage totals drop by what the channel held; after the commit, call
  *    `deleteChannelFiles(bucket, tenantId, channelId)`.
+ *  - Deleting a message: `releaseMessageStorageQuery(tdb, messageId)` in its transaction, then
+ *    the returned `keys` deleted after the commit.
  *  - Purging a tenant: `deleteTenantFiles(bucket, tenantId)` (its usage rows go with the tenant).
  */
 
 /**
- * One statement: soft-deletes the channel's live attachments and subtracts their bytes and
- * count from the month's usage row (carrying the latest earlier row forward if the month has
- * none yet). Returns `files` and `bytes` released.
+ * One statement: soft-deletes the live attachments of a channel (or of one message) and
+ * subtracts their bytes and count from the month's usage row (carrying the latest earlier row
+ * forward if the month has none yet). Returns `files`, `bytes` and the R2 `keys` released (to
+ * delete after the commit).
  */
-const RELEASE_CHANNEL_SQL = `
+const releaseSql = (owner: 'channel_id = $3::uuid' | 'message_id = $3::bigint') => `
 WITH gone AS (
   UPDATE nchat_attachments SET deleted_at = now()
-  WHERE channel_id = $3::uuid AND deleted_at IS NULL
-  RETURNING size_bytes
+  WHERE ${owner} AND deleted_at IS NULL
+  RETURNING size_bytes, r2_key
 ),
 released AS (
   SELECT count(*)::int AS files, coalesce(sum(size_bytes), 0)::bigint AS bytes FROM gone
@@ -42,10 +45,18 @@ counted AS (
         updated_at = now()
   RETURNING u.storage_bytes
 )
-SELECT files, bytes FROM released`;
+SELECT files, bytes, coalesce((SELECT json_agg(r2_key) FROM gone), '[]'::json) AS keys FROM released`;
+
+const RELEASE_CHANNEL_SQL = releaseSql('channel_id = $3::uuid');
+const RELEASE_MESSAGE_SQL = releaseSql('message_id = $3::bigint');
 
 export function releaseChannelStorageQuery(tdb: TenantDb, channelId: string, period = usagePeriod()): Query {
   return tdb.sql.query(RELEASE_CHANNEL_SQL, [tdb.tenant.id, period, channelId]) as Query;
+}
+
+/** The same for the files attached to one message (deleted with it). */
+export function releaseMessageStorageQuery(tdb: TenantDb, messageId: number, period = usagePeriod()): Query {
+  return tdb.sql.query(RELEASE_MESSAGE_SQL, [tdb.tenant.id, period, messageId]) as Query;
 }
 
 /**

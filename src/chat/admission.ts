@@ -14,11 +14,13 @@ import { tenantRefusal } from '../tenancy/suspension';
  * (`nchat_admit_message`, tenant migration 0004), whose refusals `storeRefusal` names.
  *
  *   the workspace's status      suspended, cancelled or pending refuses, as on the API
- *   the plan's features         threads (a reply), direct messages, private/public channels
+ *   the plan's features         threads (a reply), direct messages, private/public channels,
+ *                               file uploads (a message with files)
  *   the author's session        still valid: not signed out, deactivated, demoted   (database)
  *   membership                  members only: join a public channel first            (database)
  *   the channel                 not archived (nor deleted)                          (database)
  *   a reply's parent            a live top-level message of this channel            (database)
+ *   its files                   the author's own uploads to this channel, unattached (database)
  *
  * Plans put no cap on the number of messages; what they cap (users, channels, storage) is
  * enforced where those are added.
@@ -38,6 +40,8 @@ const CHANNEL_FEATURE: Record<ChannelKind, Feature> = {
 
 export interface MessageCandidate {
   parentId: number | null;
+  /** How many files go with it. */
+  attachments: number;
 }
 
 /** The refusal of a new message that needs no database, or null when it may go on to be stored. */
@@ -45,7 +49,8 @@ export function admitMessage(tenant: TenantSnapshot, channel: { kind: ChannelKin
   return (
     tenantRefusal(tenant, CHAT_PATH) ??
     featureRefusal(tenant, CHANNEL_FEATURE[channel.kind], now) ??
-    (message.parentId !== null ? featureRefusal(tenant, 'threads', now) : null)
+    (message.parentId !== null ? featureRefusal(tenant, 'threads', now) : null) ??
+    (message.attachments > 0 ? featureRefusal(tenant, 'fileUploads', now) : null)
   );
 }
 
@@ -65,6 +70,8 @@ export function storeRefusal(err: unknown): DomainError | null {
       return new DomainError('channel_archived', 'The channel is archived.');
     case 'NC422':
       return new DomainError('invalid_parent', 'Replies go to a message of this channel that is not itself a reply.');
+    case 'NC424':
+      return new DomainError('invalid_attachment', 'A message can carry only files you uploaded to this channel that are not attached to another message.');
     default:
       return null;
   }

@@ -20,7 +20,9 @@ export type AfterCommit =
   /** Close every socket of the channel (deleted). */
   | { kind: 'close_room'; channelId: string; reason: string }
   /** Remove the channel's files from R2 (its rows went with it). */
-  | { kind: 'delete_channel_files'; channelId: string };
+  | { kind: 'delete_channel_files'; channelId: string }
+  /** Remove these objects from R2 (their rows were soft-deleted and their storage released). */
+  | { kind: 'delete_files'; keys: string[] };
 
 export interface AfterCommitDeps {
   env: AppBindings;
@@ -59,9 +61,21 @@ function runs(deps: AfterCommitDeps, effect: AfterCommit): (() => Promise<unknow
       return [() => room(effect.channelId).closeAll(effect.reason)];
     case 'delete_channel_files':
       return [() => deleteChannelFiles(deps.env.FILES, deps.tenant.id, effect.channelId)];
+    case 'delete_files': {
+      // Never outside this tenant's prefix, whatever a row said.
+      const keys = effect.keys.filter((k) => k.startsWith(`${deps.tenant.id}/`));
+      return keys.length ? [() => deps.env.FILES.delete(keys)] : [];
+    }
   }
 }
 
 function target(effect: AfterCommit): Record<string, unknown> {
-  return effect.kind === 'close_user' ? { userId: effect.userId, channels: effect.channelIds.length } : { channelId: effect.channelId };
+  switch (effect.kind) {
+    case 'close_user':
+      return { userId: effect.userId, channels: effect.channelIds.length };
+    case 'delete_files':
+      return { files: effect.keys.length };
+    default:
+      return { channelId: effect.channelId };
+  }
 }

@@ -17,6 +17,17 @@ export interface ChatMessage {
   createdAt: string;
   mentions: string[];
   reactions: ReactionSummary[];
+  /** Files attached to it (none on a deleted message). */
+  attachments: MessageAttachment[];
+}
+
+export interface MessageAttachment {
+  id: string;
+  filename: string;
+  contentType: string;
+  sizeBytes: number;
+  /** Where to download it (members of the channel only). */
+  url: string;
 }
 
 export interface ReactionSummary {
@@ -36,7 +47,9 @@ export const MESSAGE_COLUMNS = `m.id, m.channel_id, m.seq, m.user_id, m.parent_i
   coalesce((SELECT json_agg(json_build_object('emoji', r.emoji, 'count', r.n, 'users', r.users) ORDER BY r.first)
             FROM (SELECT emoji, count(*)::int AS n, json_agg(user_id ORDER BY created_at) AS users, min(created_at) AS first
                   FROM nchat_reactions WHERE message_id = m.id GROUP BY emoji) r), '[]'::json) AS reactions,
-  coalesce((SELECT json_agg(user_id ORDER BY user_id) FROM nchat_mentions WHERE message_id = m.id), '[]'::json) AS mentions`;
+  coalesce((SELECT json_agg(user_id ORDER BY user_id) FROM nchat_mentions WHERE message_id = m.id), '[]'::json) AS mentions,
+  coalesce((SELECT json_agg(json_build_object('id', a.id, 'filename', a.filename, 'contentType', a.content_type, 'sizeBytes', a.size_bytes) ORDER BY a.created_at, a.id)
+            FROM nchat_attachments a WHERE a.message_id = m.id AND a.deleted_at IS NULL), '[]'::json) AS attachments`;
 
 /** Maps a row selected with MESSAGE_COLUMNS (or RETURNING the same names) to a ChatMessage. */
 export function messageFromRow(r: Record<string, unknown>): ChatMessage {
@@ -58,6 +71,7 @@ export function messageFromRow(r: Record<string, unknown>): ChatMessage {
     createdAt: toIsoTimestamp(r.created_at as string)!,
     mentions: (r.mentions as string[] | undefined) ?? [],
     reactions: (r.reactions as ReactionSummary[] | undefined) ?? [],
+    attachments: deletedAt ? [] : ((r.attachments as Omit<MessageAttachment, 'url'>[] | undefined) ?? []).map((a) => ({ ...a, sizeBytes: Number(a.sizeBytes), url: `/api/attachments/${a.id}` })),
   };
 }
 

@@ -6,6 +6,7 @@ import { channelNotFound, requireMember, requireNotArchived, type ChannelAccess 
 import { admitReaction } from './admission';
 import { broadcast, type AfterCommit } from './after-commit';
 import type { TenantSnapshot } from '../tenancy/snapshot';
+import { releaseMessageStorageQuery } from '../attachments/cleanup';
 import { MESSAGE_COLUMNS, mentionHandles, messageFromRow, type ChatMessage, type ReactionSummary } from './message-model';
 
 /** Reading and changing stored messages (new messages go through the channel's ChatRoom). */
@@ -105,10 +106,19 @@ export async function deleteMessage(tdb: TenantDb, user: UserPrincipal, found: {
     tdb.sql.query(`UPDATE nchat_messages SET text = '', deleted_at = now(), deleted_by = $2 WHERE id = $1`, [message.id, user.userId]) as Query,
     tdb.sql.query(`DELETE FROM nchat_mentions WHERE message_id = $1`, [message.id]) as Query,
     tdb.sql.query(`DELETE FROM nchat_reactions WHERE message_id = $1`, [message.id]) as Query,
+    // Its files go with it: their storage is given back now, the objects after the commit.
+    releaseMessageStorageQuery(tdb, message.id),
     tdb.sql.query(`SELECT ${MESSAGE_COLUMNS} FROM nchat_messages m WHERE m.id = $1`, [message.id]) as Query,
   ]);
-  const deleted = messageFromRow(results[3]![0]!);
-  return { message: deleted, events: [broadcast(access.channel.id, { type: 'message.deleted', messageId: deleted.id, seq: deleted.seq, deletedAt: deleted.deletedAt! })] };
+  const deleted = messageFromRow(results[4]![0]!);
+  const keys = (results[3]![0]?.keys as string[] | undefined) ?? [];
+  return {
+    message: deleted,
+    events: [
+      broadcast(access.channel.id, { type: 'message.deleted', messageId: deleted.id, seq: deleted.seq, deletedAt: deleted.deletedAt! }),
+      ...(keys.length ? [{ kind: 'delete_files', keys } as const] : []),
+    ],
+  };
 }
 
 export async function listThread(tdb: TenantDb, parent: ChatMessage, q: { after?: number; limit: number }): Promise<{ parent: ChatMessage; replies: ChatMessage[]; hasMore: boolean }> {

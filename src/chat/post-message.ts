@@ -10,11 +10,14 @@ export interface NewMessage {
   parentId: number | null;
   clientId: string | null;
   mentions: string[];
+  /** Files the author uploaded to this channel for it (linked in the same statement). */
+  attachmentIds: string[];
 }
 
 /**
  * The statement that stores one message with sequence number `seq`, if nchat_admit_message lets
- * it (the author's session, membership, the reply's parent; it raises otherwise): the row, its mentions
+ * it (the author's session, membership, the reply's parent, the attachments; it raises
+ * otherwise): the row, its attached files, its mentions
  * (handles resolved to active users by e-mail local part or display name without spaces) and,
  * for a thread reply, the parent's reply count and last reply time. Returns the message in
  * MESSAGE_COLUMNS shape (without reactions, which a new message cannot have yet).
@@ -23,8 +26,11 @@ export function insertMessageStatement(tdb: TenantDb, channelId: string, seq: nu
   return tdb.sql.query(
     `WITH m AS (
        INSERT INTO nchat_messages (channel_id, seq, user_id, parent_id, text, client_id)
-       SELECT $1::uuid, $2::bigint, $3::uuid, $4::bigint, $5::text, $6::text WHERE nchat_admit_message($1::uuid, $3::uuid, $8::int, $4::bigint)
+       SELECT $1::uuid, $2::bigint, $3::uuid, $4::bigint, $5::text, $6::text WHERE nchat_admit_message($1::uuid, $3::uuid, $8::int, $4::bigint, $9::uuid[])
        RETURNING id, channel_id, seq, user_id, parent_id, text, client_id, reply_count, last_reply_at, edited_at, deleted_at, created_at
+     ), att AS (
+       UPDATE nchat_attachments a SET message_id = m.id FROM m WHERE a.id = ANY($9::uuid[])
+       RETURNING a.id, a.filename, a.content_type, a.size_bytes, a.created_at
      ), parent AS (
        UPDATE nchat_messages p SET reply_count = p.reply_count + 1, last_reply_at = m.created_at
        FROM m WHERE p.id = m.parent_id
@@ -37,9 +43,10 @@ export function insertMessageStatement(tdb: TenantDb, channelId: string, seq: nu
        RETURNING user_id
      )
      SELECT m.*, coalesce((SELECT json_agg(user_id ORDER BY user_id) FROM men), '[]'::json) AS mentions, '[]'::json AS reactions,
+            coalesce((SELECT json_agg(json_build_object('id', id, 'filename', filename, 'contentType', content_type, 'sizeBytes', size_bytes) ORDER BY created_at, id) FROM att), '[]'::json) AS attachments,
             (SELECT reply_count FROM parent) AS parent_reply_count, (SELECT last_reply_at FROM parent) AS parent_last_reply_at
      FROM m`,
-    [channelId, seq, m.userId, m.parentId, m.text, m.clientId, m.mentions, m.sessionVersion],
+    [channelId, seq, m.userId, m.parentId, m.text, m.clientId, m.mentions, m.sessionVersion, m.attachmentIds],
   ) as Query;
 }
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ErrorCode, ErrorInfo } from '../domain/errors';
 import type { TenantSnapshot } from '../tenancy/snapshot';
 import type { ChatMessage } from './message-model';
-import { MESSAGE_MAX_LENGTH } from './message-model';
+import { newMessageFields, notEmpty } from './validation';
 
 /**
  * Who a room belongs to, and the workspace as the caller knows it. Always built by the Worker
@@ -58,12 +58,7 @@ export type RoomEvent =
 
 /** Frames a client may send. */
 export const clientFrameSchema = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('message'),
-    text: z.string().trim().min(1, 'is empty').max(MESSAGE_MAX_LENGTH, `is longer than ${MESSAGE_MAX_LENGTH} characters`),
-    parentId: z.number().int().positive().nullable().optional(),
-    clientId: z.string().min(1).max(64).nullable().optional(),
-  }),
+  z.object({ type: z.literal('message'), ...newMessageFields }).superRefine(notEmpty),
   z.object({ type: z.literal('typing') }),
   z.object({ type: z.literal('read'), seq: z.number().int().nonnegative() }),
   z.object({ type: z.literal('ping') }),

@@ -35,13 +35,30 @@ export const readSchema = z.object({ seq: z.number().int().nonnegative() }).stri
 
 export const messageText = z.string().trim().min(1, 'is empty').max(MESSAGE_MAX_LENGTH, `is longer than ${MESSAGE_MAX_LENGTH} characters`);
 
-export const postMessageSchema = z
-  .object({
-    text: messageText,
-    parentId: z.number().int().positive().nullable().optional(),
-    clientId: z.string().min(1).max(64).nullable().optional(),
-  })
-  .strict();
+export const MAX_ATTACHMENTS = 10;
+
+/**
+ * A new message, as REST takes it and as a socket's `message` frame carries it: text (which may
+ * be empty when files go with it), an optional thread parent, the client's own id for
+ * optimistic display, and files uploaded to the channel beforehand.
+ */
+export const newMessageFields = {
+  text: z.string().trim().max(MESSAGE_MAX_LENGTH, `is longer than ${MESSAGE_MAX_LENGTH} characters`),
+  parentId: z.number().int().positive().nullable().optional(),
+  clientId: z.string().min(1).max(64).nullable().optional(),
+  attachmentIds: z
+    .array(z.uuid())
+    .max(MAX_ATTACHMENTS, `at most ${MAX_ATTACHMENTS} files`)
+    .default([])
+    .transform((ids) => [...new Set(ids)]),
+};
+
+/** Text or files: a message with neither is empty. */
+export function notEmpty(m: { text: string; attachmentIds: string[] }, ctx: z.RefinementCtx): void {
+  if (m.text === '' && m.attachmentIds.length === 0) ctx.addIssue({ code: 'custom', path: ['text'], message: 'is empty' });
+}
+
+export const postMessageSchema = z.object(newMessageFields).strict().superRefine(notEmpty);
 
 export const editMessageSchema = z.object({ text: messageText }).strict();
 export const reactionSchema = z.object({ emoji: z.string().regex(EMOJI, 'must be an emoji or a :shortcode:') }).strict();

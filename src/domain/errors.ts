@@ -49,6 +49,7 @@ export const ERROR_CODES = [
   'channel_archived',
   'message_deleted',
   'invalid_parent',
+  'invalid_attachment',
   'already_member',
   'already_invited',
   'user_deactivated',

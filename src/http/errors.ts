@@ -60,6 +60,7 @@ export const HTTP_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   channel_archived: 409,
   message_deleted: 409,
   invalid_parent: 400,
+  invalid_attachment: 400,
   already_member: 409,
   already_invited: 409,
   user_deactivated: 409,

@@ -33,6 +33,7 @@ channelMessagesRoutes.post('/:id/messages', async (c) => {
     parentId: input.parentId ?? null,
     clientId: input.clientId ?? null,
     mentions: mentionHandles(input.text),
+    attachmentIds: input.attachmentIds,
   });
   // The RPC stub's types widen the literal `ok` and make `details` unknown: narrow by hand.
   if ('error' in result) throw DomainError.from(result.error as ErrorInfo);

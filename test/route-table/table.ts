@@ -636,7 +636,7 @@ export const TABLE: RouteEntry[] = [
     writes: true,
     params: channel,
     body: json(
-      { text: { kind: 'text', required: true }, parentId: { kind: 'int', nullable: true, ref: true }, clientId: { kind: 'text', nullable: true } },
+      { text: { kind: 'text', required: true }, parentId: { kind: 'int', nullable: true, ref: true }, clientId: { kind: 'text', nullable: true }, attachmentIds: { kind: 'uuids', ref: true } },
       (o) => ({ text: 'posted by a route probe', parentId: Number(o.messageId), clientId: 'probe-1' }),
     ),
   },

@@ -7,6 +7,7 @@ import chat from '../../../migrations/tenant/0002_chat.sql';
 import usage from '../../../migrations/tenant/0003_usage.sql';
 import messageAdmission from '../../../migrations/tenant/0004_message_admission.sql';
 import autoJoin from '../../../migrations/tenant/0005_auto_join_channels.sql';
+import messageAttachments from '../../../migrations/tenant/0006_message_attachments.sql';
 import { prepareMigrations, type Migration, type MigrationFile } from './migration';
 
 export const TENANT_MIGRATION_FILES: MigrationFile[] = [
@@ -15,6 +16,7 @@ export const TENANT_MIGRATION_FILES: MigrationFile[] = [
   { version: '0003', name: 'usage', sql: usage },
   { version: '0004', name: 'message_admission', sql: messageAdmission },
   { version: '0005', name: 'auto_join_channels', sql: autoJoin },
+  { version: '0006', name: 'message_attachments', sql: messageAttachments },
 ];
 
 let prepared: Promise<Migration[]> | undefined;

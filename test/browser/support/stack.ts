@@ -1,0 +1,246 @@
+/**
+ * The real stack for browser tests and bench/web.ts, started the way `npm run dev` runs it, but
+ * private to this run: free ports, a temp directory for everything it writes (the built app, the
+ * Worker's local KV/Durable Object state), and nothing read from or written to the developer's
+ * `.dev.vars`, `.data/` or `dist/web`.
+ *
+ *   1. the web app built once with src/web/vite.config.ts (Vite's JS API) into <tmp>/web;
+ *   2. the database gateway (PGlite in memory, or the PostgreSQL server in DATABASE_URL) with the
+ *      migrations applied (bench/worker-harness.ts startBenchGateway);
+ *   3. the Stripe fake (scripts/stripe-fake), its webhook events sent to the Worker;
+ *   4. `wrangler dev` with BASE_DOMAIN=localhost, fixed test secrets, the fake's URL and prices,
+ *      and PLAN_LIMITS_ENFORCED left at its default (on: the product's real behaviour);
+ *   5. ready once GET /api/health answers 200.
+ * `stop()` ends wrangler's whole process group (wrangler and its workerd), then the fake and the
+ * gateway, and removes the temp directory.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BENCH_CONNECTION, request, startBenchGateway } from '../../../bench/worker-harness';
+import { openDatabase, type Database } from '../../../src/db/client';
+import { dropStatements } from '../../../src/tenancy/schema-ops';
+import { ROOT, STRIPE_FAKE_PRICE_VARS, readWranglerVars } from '../../../scripts/lib/dev-vars';
+import { startStripeFake } from '../../../scripts/stripe-fake';
+import type { Gateway } from '../../../scripts/gateway';
+import { BROWSER_BASE_DOMAIN, BROWSER_PLATFORM_ADMIN_TOKEN, BROWSER_SESSION_SECRET, BROWSER_STRIPE_SECRET_KEY, BROWSER_STRIPE_WEBHOOK_SECRET } from './constants';
+import type { StackInfo } from './stack-info';
+
+export interface Stack {
+  info: StackInfo;
+  /** The gateway in this process (round-trip counters: gateway.stats). */
+  gateway: Gateway;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** Default: process.env.DATABASE_URL; absent means PGlite in memory. */
+  databaseUrl?: string;
+  log?: (line: string) => void;
+  /** The Vite config to build the app with; default src/web/vite.config.ts (env NCHAT_WEB_VITE_CONFIG overrides). */
+  webConfigFile?: string;
+  /** How long `wrangler dev` may take to answer /api/health. */
+  readyTimeoutMs?: number;
+}
+
+const WRANGLER_ENV = { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', X_LOCAL_OBSERVABILITY: 'false' };
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const databaseUrl = options.databaseUrl ?? process.env.DATABASE_URL;
+  const started = performance.now();
+  const since = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+  const tmp = mkdtempSync(join(tmpdir(), 'nchat-browser-'));
+  const removeTmp = () => rmSync(tmp, { recursive: true, force: true });
+  // Should this process end without stop() (Ctrl-C in vitest), still leave no temp directory.
+  process.once('exit', removeTmp);
+  const cleanups: (() => Promise<unknown>)[] = [async () => (process.removeListener('exit', removeTmp), removeTmp())];
+  const stopAll = async () => {
+    for (const fn of cleanups.splice(0).reverse()) await fn().catch((err: unknown) => log(`[stack] cleanup: ${(err as Error).message}`));
+  };
+
+  try {
+    const webDir = join(tmp, 'web');
+    await buildWeb(webDir, options.webConfigFile);
+    log(`[stack] web app built into ${webDir} (${since()})`);
+
+    const gateway = await startBenchGateway(databaseUrl ? { databaseUrl } : {});
+    cleanups.push(() => gateway.close());
+    const database = gateway.backend.kind === 'postgres' ? 'postgres' : 'pglite';
+    const open = () => openDatabase({ DATABASE_URL: BENCH_CONNECTION, NEON_FETCH_ENDPOINT: gateway.sqlEndpoint, DB_QUERY_TIMEOUT_MS: 60_000 });
+    if (database === 'postgres') {
+      // Tenant roles are cluster-wide and outlive a database: drop the tenants this run made.
+      const before = new Set(await tenantIds(open()));
+      cleanups.push(() => dropTenantsExcept(open(), before));
+    }
+    log(`[stack] database: ${database === 'postgres' ? `PostgreSQL (${new URL(databaseUrl!).host})` : 'PGlite in memory'}, migrated, gateway ${gateway.url} (${since()})`);
+
+    const port = await freePort();
+    const stripeFake = await startStripeFake({
+      webhookSecret: BROWSER_STRIPE_WEBHOOK_SECRET,
+      webhookUrl: `http://localhost:${port}/api/billing/webhook`,
+      log: (line) => log(`[stripe fake] ${line}`),
+    });
+    cleanups.push(() => stripeFake.close());
+
+    const worker = await startWranglerDev({
+      port,
+      dir: tmp,
+      webDir,
+      readyTimeoutMs: options.readyTimeoutMs ?? 90_000,
+      secrets: {
+        DATABASE_URL: BENCH_CONNECTION,
+        SESSION_SECRET: BROWSER_SESSION_SECRET,
+        PLATFORM_ADMIN_TOKEN: BROWSER_PLATFORM_ADMIN_TOKEN,
+        STRIPE_SECRET_KEY: BROWSER_STRIPE_SECRET_KEY,
+        STRIPE_WEBHOOK_SECRET: BROWSER_STRIPE_WEBHOOK_SECRET,
+      },
+      vars: {
+        // wrangler.toml's own values first, so a .dev.vars override of one can never leak in.
+        ...readWranglerVars(),
+        BASE_DOMAIN: BROWSER_BASE_DOMAIN,
+        LOG_LEVEL: 'warn',
+        NEON_FETCH_ENDPOINT: gateway.sqlEndpoint,
+        STRIPE_API_URL: stripeFake.url,
+        ...STRIPE_FAKE_PRICE_VARS,
+      },
+    });
+    cleanups.push(() => worker.stop());
+    log(`[stack] wrangler dev on port ${port}, /api/health 200 (${since()})`);
+
+    return {
+      gateway,
+      info: {
+        port,
+        platformUrl: `http://${BROWSER_BASE_DOMAIN}:${port}`,
+        baseDomain: BROWSER_BASE_DOMAIN,
+        workspaceUrlPattern: `http://{slug}.${BROWSER_BASE_DOMAIN}:${port}`,
+        adminToken: BROWSER_PLATFORM_ADMIN_TOKEN,
+        stripeFakeUrl: stripeFake.url,
+        database,
+        webDir,
+      },
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** `vite build` of src/web (its own vite.config.ts) into `outDir` instead of dist/web. */
+export async function buildWeb(outDir: string, configFile = process.env.NCHAT_WEB_VITE_CONFIG || join(ROOT, 'src', 'web', 'vite.config.ts')): Promise<void> {
+  const { build } = await import('vite');
+  await build({
+    configFile,
+    logLevel: 'warn',
+    build: { outDir, emptyOutDir: true },
+  });
+}
+
+/** A port nothing listens on right now (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface WranglerOptions {
+  port: number;
+  dir: string;
+  webDir: string;
+  secrets: Record<string, string>;
+  vars: Record<string, string>;
+  readyTimeoutMs: number;
+}
+
+/**
+ * `wrangler dev` as bench/worker-harness.ts startWorker runs it, plus what a private run needs
+ * and startWorker cannot pass yet: `--assets` (our build, not dist/web) and `--env-file` (our
+ * secrets; wrangler then does not read .dev.vars at all), a SIGKILL fallback, and failing at
+ * once if wrangler exits before it is ready.
+ */
+async function startWranglerDev(o: WranglerOptions): Promise<{ stop(): Promise<void> }> {
+  const envFile = join(o.dir, 'worker.env');
+  writeFileSync(envFile, Object.entries(o.secrets).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
+  const args = [
+    'dev',
+    '--port', String(o.port),
+    '--infer-origin-from-routes=false',
+    '--persist-to', join(o.dir, 'wrangler-state'),
+    '--assets', o.webDir,
+    '--env-file', envFile,
+    '--show-interactive-dev-session=false',
+    '--log-level', 'warn',
+  ];
+  for (const [k, v] of Object.entries(o.vars)) args.push('--var', `${k}:${v}`);
+  const child: ChildProcess = spawn(join(ROOT, 'node_modules', '.bin', 'wrangler'), args, {
+    cwd: ROOT,
+    stdio: ['ignore', process.env.NCHAT_BROWSER_WORKER_LOG ? 'inherit' : 'ignore', 'inherit'],
+    detached: true, // its own process group: one kill reaches wrangler and every workerd it started
+    env: { ...process.env, ...WRANGLER_ENV },
+  });
+  const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? `code ${code}`)));
+  const killGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      /* gone */
+    }
+  };
+  // If this process ends without calling stop(), never leave workerd behind.
+  const onExit = () => killGroup('SIGKILL');
+  process.once('exit', onExit);
+  const stop = async () => {
+    process.removeListener('exit', onExit);
+    if (child.exitCode === null && child.signalCode === null) {
+      killGroup('SIGTERM');
+      const forced = setTimeout(() => killGroup('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(forced);
+    }
+    killGroup('SIGKILL'); // anything left in the group
+  };
+
+  let early: string | undefined;
+  void exited.then((how) => (early = how));
+  const deadline = Date.now() + o.readyTimeoutMs;
+  for (;;) {
+    if (early) throw new Error(`wrangler dev exited (${early}) before it answered /api/health; see its output above`);
+    try {
+      const res = await request(o.port, BROWSER_BASE_DOMAIN, 'GET', '/api/health');
+      if (res.status === 200) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`wrangler dev did not answer /api/health with 200 within ${o.readyTimeoutMs / 1000} s`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { stop };
+}
+
+async function tenantIds(database: Database): Promise<string[]> {
+  const rows = (await database.sql`SELECT id FROM public.tenants`) as { id: string }[];
+  return rows.map((r) => String(r.id));
+}
+
+async function dropTenantsExcept(database: Database, keep: Set<string>): Promise<void> {
+  const rows = (await database.sql`SELECT id, schema_name, role_name FROM public.tenants`) as { id: string; schema_name: string; role_name: string }[];
+  for (const r of rows) {
+    if (keep.has(String(r.id))) continue;
+    await database.transaction(dropStatements(database, r.schema_name, r.role_name));
+    await database.sql`DELETE FROM public.tenants WHERE id = ${r.id}`;
+  }
+}
