@@ -22,6 +22,7 @@ import {
 import { tenantRefusal } from '../src/tenancy/suspension';
 import type { TenantSnapshot } from '../src/tenancy/snapshot';
 import { TenantDb } from '../src/tenancy/tenant-db';
+import type { StreamNotice } from '../src/chat/stream-protocol';
 
 /**
  * One per tenant channel (`idFromName(tenantId + ':' + channelId)`): the channel's only message
@@ -96,6 +97,8 @@ export class ChatRoom extends DurableObject<Env> {
       const sql = this.ctx.storage.sql;
       sql.exec('CREATE TABLE IF NOT EXISTS room_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
       sql.exec('CREATE TABLE IF NOT EXISTS tickets (ticket TEXT PRIMARY KEY, user_json TEXT NOT NULL, expires INTEGER NOT NULL)');
+      // The members whose PersonStream listens here (they have the app open somewhere).
+      sql.exec('CREATE TABLE IF NOT EXISTS stream_subscribers (user_id TEXT PRIMARY KEY)');
       for (const row of sql.exec<{ key: string; value: string }>("SELECT key, value FROM room_meta WHERE key IN ('context', 'snapshot')")) {
         if (row.key === 'context') this.context = identityOf(JSON.parse(row.value) as RoomIdentity);
         else this.snapshot = JSON.parse(row.value) as TenantSnapshot;
@@ -137,10 +140,35 @@ export class ChatRoom extends DurableObject<Env> {
     return { sockets: this.ctx.getWebSockets().length };
   }
 
-  /** Broadcasts an event the Worker caused (edit, delete, reaction, read) after its commit. */
+  /**
+   * Broadcasts an event the Worker caused (edit, delete, reaction, read, channel change) after
+   * its commit; a read position also reaches the reader's own stream (their other devices), a
+   * channel change every subscribed member's.
+   */
   async publish(context: RoomContext, event: RoomEvent): Promise<void> {
     this.adopt(context);
     this.broadcast(event);
+    const channelId = this.context!.channelId;
+    if (event.type === 'read') this.notifyStreams(() => [], new Map([[event.userId, [{ kind: 'read', channelId, lastReadSeq: event.seq }]]]));
+    if (event.type === 'channel.updated') this.notifyStreams(() => [{ kind: 'channel_changed', channelId, change: 'updated' }]);
+  }
+
+  /** A member's stream listens here from now on (until it unsubscribes, or stops answering). */
+  async subscribeStream(tenant: RoomIdentity['tenant'], channelId: string, userId: string): Promise<void> {
+    if (!this.context) this.adoptIdentity({ tenant, channelId });
+    this.ctx.storage.sql.exec('INSERT OR IGNORE INTO stream_subscribers (user_id) VALUES (?)', userId);
+  }
+
+  async unsubscribeStream(userId: string): Promise<void> {
+    this.ctx.storage.sql.exec('DELETE FROM stream_subscribers WHERE user_id = ?', userId);
+  }
+
+  /** `userId` is no longer a member (left, removed): their sockets close, their stream stops listening and hears of it. */
+  async removeMember(userId: string, reason: string): Promise<void> {
+    await this.closeUser(userId, reason);
+    const subscribed = this.ctx.storage.sql.exec<{ n: number }>('SELECT count(*) AS n FROM stream_subscribers WHERE user_id = ?', userId).one().n > 0;
+    this.ctx.storage.sql.exec('DELETE FROM stream_subscribers WHERE user_id = ?', userId);
+    if (subscribed && this.context) await this.stream(userId).deliver([{ kind: 'channel_removed', channelId: this.context.channelId }]).catch(() => undefined);
   }
 
   /** A short-lived, single-use ticket for a browser's WebSocket (browsers cannot set headers). */
@@ -163,11 +191,13 @@ export class ChatRoom extends DurableObject<Env> {
     return sockets.length;
   }
 
-  /** Closes every socket (channel deleted). */
+  /** Closes every socket (channel deleted); the members' streams hear the channel is gone. */
   async closeAll(reason: string): Promise<void> {
     this.ctx.storage.sql.exec('DELETE FROM tickets');
     this.lastSeq = null;
     for (const ws of this.ctx.getWebSockets()) safeClose(ws, CLOSE_CODES.channelDeleted, reason);
+    if (this.context) this.notifyStreams(() => [{ kind: 'channel_removed', channelId: this.context!.channelId }]);
+    this.ctx.storage.sql.exec('DELETE FROM stream_subscribers');
   }
 
   // ---- WebSockets ----
@@ -279,13 +309,16 @@ export class ChatRoom extends DurableObject<Env> {
 
   /** Remembers which tenant and channel this room is (for after hibernation), and the newest snapshot. */
   private adopt(context: RoomContext): void {
-    const identity = identityOf({ tenant: context.tenant, channelId: context.channelId });
-    if (!this.context || this.context.channelId !== identity.channelId || this.context.tenant.id !== identity.tenant.id) {
-      if (this.context) throw new Error('room context mismatch');
-      this.context = identity;
-      this.ctx.storage.sql.exec("INSERT OR REPLACE INTO room_meta (key, value) VALUES ('context', ?)", JSON.stringify(identity));
-    }
+    this.adoptIdentity({ tenant: context.tenant, channelId: context.channelId });
     this.adoptSnapshot(context.tenant);
+  }
+
+  private adoptIdentity(named: RoomIdentity): void {
+    const identity = identityOf(named);
+    if (this.context && this.context.channelId === identity.channelId && this.context.tenant.id === identity.tenant.id) return;
+    if (this.context) throw new Error('room context mismatch');
+    this.context = identity;
+    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO room_meta (key, value) VALUES ('context', ?)", JSON.stringify(identity));
   }
 
   private adoptSnapshot(snapshot: TenantSnapshot | null): void {
@@ -300,6 +333,31 @@ export class ChatRoom extends DurableObject<Env> {
     await this.ensureChannel();
     if (!this.snapshot) return null; // only before any caller has told us the tenant: the Worker has just checked it
     return admitMessage(this.snapshot, { kind: this.channelKind! }, candidate);
+  }
+
+  /**
+   * Sends each subscribed member's stream what `noticesFor(userId)` gives (plus `extra` for some),
+   * without holding up the caller: a stream that says nobody listens is forgotten; one that
+   * cannot be reached is logged and kept (it resubscribes on its next connection anyway).
+   */
+  private notifyStreams(noticesFor: (userId: string) => StreamNotice[], extra = new Map<string, StreamNotice[]>()): void {
+    const subscribers = this.ctx.storage.sql.exec<{ user_id: string }>('SELECT user_id FROM stream_subscribers').toArray().map((r) => r.user_id);
+    for (const userId of subscribers) {
+      const notices = [...noticesFor(userId), ...(extra.get(userId) ?? [])];
+      if (!notices.length) continue;
+      this.ctx.waitUntil(
+        this.stream(userId)
+          .deliver(notices)
+          .then(({ listening }) => {
+            if (!listening) this.ctx.storage.sql.exec('DELETE FROM stream_subscribers WHERE user_id = ?', userId);
+          })
+          .catch((err: unknown) => console.warn(JSON.stringify({ level: 'warn', msg: 'stream_notify_failed', userId, error: String(err) }))),
+      );
+    }
+  }
+
+  private stream(userId: string) {
+    return this.env.PERSON_STREAM.get(this.env.PERSON_STREAM.idFromName(`${this.context!.tenant.id}:${userId}`));
   }
 
   /** Tells the TenantGate this room has sockets, so tenant writes reach it; takes the gate's snapshot if newer. */
@@ -387,7 +445,7 @@ export class ChatRoom extends DurableObject<Env> {
       const last = before + group.length;
       const results = await tdb.transaction([sequenceGuardStatement(tdb, context.channelId, before), ...inserts, ...afterGroupStatements(tdb, context.channelId, last, authors)]);
       this.lastSeq = last;
-      group.forEach((p, i) => {
+      const committed = group.map((p, i) => {
         const row = results[i + 1]![0]!;
         const message = messageFromRow(row);
         p.resolve(message);
@@ -395,7 +453,15 @@ export class ChatRoom extends DurableObject<Env> {
         if (message.parentId !== null) {
           this.broadcast({ type: 'thread.reply', parentId: message.parentId, replyCount: Number(row.parent_reply_count ?? 0), lastReplyAt: message.createdAt, message });
         }
+        return message;
       });
+      // Members with the app open elsewhere: one call per stream for the whole group.
+      this.notifyStreams((userId) =>
+        committed.map((m) => ({
+          kind: 'activity' as const,
+          event: { type: 'activity' as const, channelId: m.channelId, messageId: m.id, messageSeq: m.seq, authorId: m.userId, parentId: m.parentId, at: m.createdAt, mention: m.mentions.includes(userId) },
+        })),
+      );
     } catch (err) {
       this.lastSeq = null; // reload from the database before the next attempt
       const code = sqlState(err);

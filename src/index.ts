@@ -16,6 +16,7 @@ import { recordDailyUsage } from './usage/daily';
 export { TenantGate } from '../durable-objects/tenant-gate';
 export { ChatRoom } from '../durable-objects/chat-room';
 export { RateLimiter } from '../durable-objects/rate-limiter';
+export { PersonStream } from '../durable-objects/person-stream';
 
 export default {
   // X-Tenant-* headers from clients are removed before the app sees the request: the tenant

@@ -3,7 +3,7 @@ import type { AppBindings } from '../env';
 import type { Logger } from '../http/logger';
 import type { TenantSnapshot } from '../tenancy/snapshot';
 import type { RoomEvent } from './room-protocol';
-import { roomStub } from './rooms';
+import { personStreamStub, roomStub } from './rooms';
 
 /**
  * What a committed change still has to tell the world: a use case returns these with its
@@ -15,8 +15,12 @@ import { roomStub } from './rooms';
 export type AfterCommit =
   /** Broadcast to the channel's sockets (an edit, a deletion, a reaction, a read position). */
   | { kind: 'broadcast'; channelId: string; event: RoomEvent }
-  /** Close a user's sockets in these channels (removed, left, deactivated, sessions ended). */
+  /** Their sessions ended (signed out, deactivated, password or role changed): close their sockets in these channels and their stream. */
   | { kind: 'close_user'; userId: string; channelIds: string[]; reason: string }
+  /** They joined or were added (a new channel, a DM): their stream shows it and listens to it. */
+  | { kind: 'membership_started'; channelId: string; userIds: string[] }
+  /** They left or were removed: their sockets there close, their stream drops it. */
+  | { kind: 'membership_ended'; channelId: string; userId: string; reason: string }
   /** Close every socket of the channel (deleted). */
   | { kind: 'close_room'; channelId: string; reason: string }
   /** Remove the channel's files from R2 (its rows went with it). */
@@ -35,7 +39,15 @@ export function broadcast(channelId: string, event: RoomEvent): AfterCommit {
 }
 
 export function closeUser(userId: string, channelIds: string[], reason: string): AfterCommit[] {
-  return channelIds.length ? [{ kind: 'close_user', userId, channelIds, reason }] : [];
+  return [{ kind: 'close_user', userId, channelIds, reason }];
+}
+
+export function membershipStarted(channelId: string, userIds: string[]): AfterCommit[] {
+  return userIds.length ? [{ kind: 'membership_started', channelId, userIds }] : [];
+}
+
+export function membershipEnded(channelId: string, userId: string, reason: string): AfterCommit {
+  return { kind: 'membership_ended', channelId, userId, reason };
 }
 
 /** Runs every effect (all of them, whatever fails), logging failures; never throws. */
@@ -56,7 +68,14 @@ function runs(deps: AfterCommitDeps, effect: AfterCommit): (() => Promise<unknow
     case 'broadcast':
       return [() => room(effect.channelId).publish({ tenant: deps.tenant, channelId: effect.channelId }, effect.event)];
     case 'close_user':
-      return effect.channelIds.map((channelId) => () => room(channelId).closeUser(effect.userId, effect.reason));
+      return [
+        ...effect.channelIds.map((channelId) => () => room(channelId).closeUser(effect.userId, effect.reason)),
+        () => personStreamStub(deps.env, deps.tenant.id, effect.userId).closeAll(effect.reason),
+      ];
+    case 'membership_started':
+      return effect.userIds.map((userId) => () => personStreamStub(deps.env, deps.tenant.id, userId).deliver([{ kind: 'channel_changed', channelId: effect.channelId, change: 'added' }]));
+    case 'membership_ended':
+      return [() => room(effect.channelId).removeMember(effect.userId, effect.reason)];
     case 'close_room':
       return [() => room(effect.channelId).closeAll(effect.reason)];
     case 'delete_channel_files':
@@ -75,6 +94,10 @@ function target(effect: AfterCommit): Record<string, unknown> {
       return { userId: effect.userId, channels: effect.channelIds.length };
     case 'delete_files':
       return { files: effect.keys.length };
+    case 'membership_started':
+      return { channelId: effect.channelId, users: effect.userIds.length };
+    case 'membership_ended':
+      return { channelId: effect.channelId, userId: effect.userId };
     default:
       return { channelId: effect.channelId };
   }

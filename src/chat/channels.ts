@@ -6,7 +6,7 @@ import { DomainError } from '../domain/errors';
 import type { UserPrincipal } from '../http/tenant-context';
 import type { TenantDb } from '../tenancy/tenant-db';
 import { requireMember, requireNotArchived, type ChannelAccess } from './access';
-import { broadcast, closeUser, type AfterCommit } from './after-commit';
+import { broadcast, membershipEnded, membershipStarted, type AfterCommit } from './after-commit';
 import { isUuid } from '../http/ids';
 import { releaseChannelStorageQuery } from '../attachments/cleanup';
 import { capExceeded, type Cap } from '../tenancy/entitlements';
@@ -118,7 +118,7 @@ export async function createChannel(
   user: UserPrincipal,
   input: { name: string; kind: 'public' | 'private'; topic: string; description: string; memberIds: string[] },
   cap: Cap,
-): Promise<ChannelView> {
+): Promise<{ channel: ChannelView; events: AfterCommit[] }> {
   const limit = cap.limit;
   if (user.role === 'guest') throw new DomainError('forbidden', 'Guests cannot create channels.');
   const id = crypto.randomUUID();
@@ -152,7 +152,8 @@ export async function createChannel(
     }
     throw capExceeded(cap, Number(results.at(-2)![0]!.used));
   }
-  return channelViewFromRow(results.at(-3)![0]!);
+  // Everyone in it (the creator's other devices too) sees it appear.
+  return { channel: channelViewFromRow(results.at(-3)![0]!), events: membershipStarted(id, [user.userId, ...others]) };
 }
 
 export async function listChannels(tdb: TenantDb, user: UserPrincipal, opts: { includeArchived: boolean }): Promise<ChannelView[]> {
@@ -168,6 +169,19 @@ export async function listChannels(tdb: TenantDb, user: UserPrincipal, opts: { i
   return rows!.map(channelViewFromRow);
 }
 
+/** The ids of the channels `userId` is a member of (their stream listens to these rooms). */
+export async function memberChannelIds(tdb: TenantDb, userId: string): Promise<string[]> {
+  const [rows] = await tdb.transaction([tdb.sql.query('SELECT channel_id FROM nchat_channel_members WHERE user_id = $1', [userId]) as Query]);
+  return (rows ?? []).map((r) => String(r.channel_id));
+}
+
+/** The channel as `userId` sees it, if they are a member (a person's stream reads it for them); null otherwise. */
+export async function memberChannelView(tdb: TenantDb, userId: string, channelId: string): Promise<ChannelView | null> {
+  const [rows] = await tdb.transaction([viewQuery(tdb, 'c.id = $2 AND m.user_id IS NOT NULL', [channelId], userId)]);
+  const row = rows?.[0];
+  return row ? channelViewFromRow(row) : null;
+}
+
 export async function getChannel(tdb: TenantDb, user: UserPrincipal, channelId: string): Promise<ChannelView & { memberCount: number }> {
   const [rows, count] = await tdb.transaction([
     viewQuery(tdb, 'c.id = $2', [channelId], user.userId),
@@ -176,7 +190,17 @@ export async function getChannel(tdb: TenantDb, user: UserPrincipal, channelId: 
   return { ...channelViewFromRow(rows![0]!), memberCount: Number(count![0]!.n) };
 }
 
-export async function updateChannel(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess, patch: { name?: string; topic?: string; description?: string }): Promise<ChannelView> {
+/** A channel and the notice its members get (renamed, archived, ...): their sidebars follow. */
+export interface ChannelChange {
+  channel: ChannelView;
+  events: AfterCommit[];
+}
+
+function changed(channel: ChannelView): ChannelChange {
+  return { channel, events: [broadcast(channel.id, { type: 'channel.updated', channelId: channel.id })] };
+}
+
+export async function updateChannel(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess, patch: { name?: string; topic?: string; description?: string }): Promise<ChannelChange> {
   requireManager(access, user);
   if (access.channel.kind === 'direct' && patch.name !== undefined) throw new DomainError('validation_failed', 'Direct messages have no name.', { issues: [{ path: 'name', message: 'direct messages have no name' }] });
   const [, rows] = await tdb
@@ -188,16 +212,16 @@ export async function updateChannel(tdb: TenantDb, user: UserPrincipal, access: 
       viewQuery(tdb, 'c.id = $2', [access.channel.id], user.userId),
     ])
     .catch((err: unknown) => nameTaken(err, patch.name));
-  return channelViewFromRow(rows![0]!);
+  return changed(channelViewFromRow(rows![0]!));
 }
 
-export async function archiveChannel(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess): Promise<ChannelView> {
+export async function archiveChannel(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess): Promise<ChannelChange> {
   requireManager(access, user);
   const [, rows] = await tdb.transaction([
     tdb.sql.query(`UPDATE nchat_channels SET archived_at = coalesce(archived_at, now()), updated_at = now() WHERE id = $1`, [access.channel.id]) as Query,
     viewQuery(tdb, 'c.id = $2', [access.channel.id], user.userId),
   ]);
-  return channelViewFromRow(rows![0]!);
+  return changed(channelViewFromRow(rows![0]!));
 }
 
 /**
@@ -209,7 +233,7 @@ export async function unarchiveChannel(
   user: UserPrincipal,
   access: ChannelAccess,
   channelCap: Cap,
-): Promise<ChannelView> {
+): Promise<ChannelChange> {
   requireManager(access, user);
   // Direct messages and #general are not counted.
   const cap = access.channel.kind === 'direct' || access.channel.autoJoin ? null : channelCap.limit;
@@ -226,7 +250,7 @@ export async function unarchiveChannel(
   ]);
   const channel = channelViewFromRow(rows![0]!);
   if (updated!.length === 0 && channel.archivedAt !== null && cap !== null) throw capExceeded(channelCap, Number(counted![0]!.used));
-  return channel;
+  return changed(channel);
 }
 
 /**
@@ -242,7 +266,7 @@ export async function deleteChannel(tdb: TenantDb, user: UserPrincipal, access: 
   ];
 }
 
-export async function joinChannel(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess): Promise<void> {
+export async function joinChannel(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess): Promise<AfterCommit[]> {
   if (access.channel.kind !== 'public') throw new DomainError('forbidden', 'Only public channels can be joined; ask a member to add you.');
   if (user.role === 'guest') throw new DomainError('forbidden', 'Guests are added to channels by a member.');
   requireNotArchived(access);
@@ -253,6 +277,7 @@ export async function joinChannel(tdb: TenantDb, user: UserPrincipal, access: Ch
       [access.channel.id, user.userId],
     ) as Query,
   ]);
+  return membershipStarted(access.channel.id, [user.userId]);
 }
 
 async function deleteMembership(tdb: TenantDb, channelId: string, userId: string): Promise<boolean> {
@@ -265,7 +290,7 @@ export async function leaveChannel(tdb: TenantDb, user: UserPrincipal, access: C
   if (access.channel.kind === 'direct') throw new DomainError('bad_request', 'You cannot leave a direct message.');
   requireMember(access);
   await deleteMembership(tdb, access.channel.id, user.userId);
-  return closeUser(user.userId, [access.channel.id], 'left the channel');
+  return [membershipEnded(access.channel.id, user.userId, 'left the channel')];
 }
 
 /** Removes `targetId` from the channel (oneself, or anyone for its managers); removed means removed now: their sockets close. */
@@ -274,19 +299,19 @@ export async function removeMember(tdb: TenantDb, user: UserPrincipal, access: C
   if (!isUuid(targetId)) throw notAMember();
   if (targetId !== user.userId) requireManager(access, user);
   if (!(await deleteMembership(tdb, access.channel.id, targetId))) throw notAMember();
-  return closeUser(targetId, [access.channel.id], 'removed from the channel');
+  return [membershipEnded(access.channel.id, targetId, 'removed from the channel')];
 }
 
 function notAMember(): DomainError {
   return new DomainError('user_not_found', 'That user is not a member of this channel.');
 }
 
-export async function addMember(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess, userId: string): Promise<void> {
+export async function addMember(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess, userId: string): Promise<AfterCommit[]> {
   if (access.channel.kind === 'direct') throw new DomainError('bad_request', 'Direct messages are between two people.');
   if (access.channel.kind === 'private' ? !access.member : false) throw new DomainError('not_a_member', 'Only members can add people to a private channel.');
   if (access.channel.kind === 'public' && !access.member && !canManage(access, user)) throw new DomainError('not_a_member', 'Join the channel first.');
   if (user.role === 'guest') throw new DomainError('forbidden', 'Guests cannot add members.');
-  const [, target] = await tdb.transaction([
+  const [added, target] = await tdb.transaction([
     tdb.sql.query(
       `INSERT INTO nchat_channel_members (channel_id, user_id, last_read_seq)
        SELECT c.id, u.id, c.last_seq FROM nchat_channels c, nchat_users u WHERE c.id = $1 AND u.id = $2 AND u.status = 'active'
@@ -299,6 +324,7 @@ export async function addMember(tdb: TenantDb, user: UserPrincipal, access: Chan
   if (!status) throw new DomainError('user_not_found', 'No such user in this workspace.');
   if (status !== 'active') throw new DomainError('user_deactivated', 'That user is deactivated.');
   // Already a member: adding again changes nothing.
+  return added!.length ? membershipStarted(access.channel.id, [userId]) : [];
 }
 
 export async function listMembers(tdb: TenantDb, channelId: string) {
@@ -321,7 +347,7 @@ export async function listMembers(tdb: TenantDb, channelId: string) {
 }
 
 /** The direct-message channel between the caller and `otherId`, created on first use. */
-export async function openDirectChannel(tdb: TenantDb, user: UserPrincipal, otherId: string): Promise<{ channel: ChannelView; created: boolean }> {
+export async function openDirectChannel(tdb: TenantDb, user: UserPrincipal, otherId: string): Promise<{ channel: ChannelView; created: boolean; events: AfterCommit[] }> {
   if (otherId === user.userId) throw new DomainError('bad_request', 'A direct message needs another person.');
   const key = [user.userId, otherId].sort().join(':');
   const id = crypto.randomUUID();
@@ -339,7 +365,10 @@ export async function openDirectChannel(tdb: TenantDb, user: UserPrincipal, othe
   if (!status) throw new DomainError('user_not_found', 'No such user in this workspace.');
   const row = results[2]![0];
   if (!row) throw new DomainError('user_deactivated', 'That user is deactivated.');
-  return { channel: channelViewFromRow(row), created: results[1]!.length > 0 };
+  const channel = channelViewFromRow(row);
+  const created = results[1]!.length > 0;
+  // A new DM appears in both people's sidebars at once.
+  return { channel, created, events: created ? membershipStarted(channel.id, [user.userId, otherId]) : [] };
 }
 
 /** Moves the caller's read position forward; their other devices hear of it. */

@@ -52,6 +52,8 @@ export type RoomEvent =
   | { type: 'typing'; userId: string }
   | { type: 'presence'; online: string[] }
   | { type: 'read'; userId: string; seq: number }
+  /** Renamed, topic changed, archived or unarchived: reload it (GET /api/channels/:id). */
+  | { type: 'channel.updated'; channelId: string }
   | { type: 'replay.truncated'; fromSeq: number; toSeq: number }
   | { type: 'pong' }
   | { type: 'error'; code: ErrorCode | 'bad_frame' | 'replay_failed'; message: string; details?: unknown; clientId?: string | null };

@@ -9,3 +9,8 @@ import type { AppBindings } from '../env';
 export function roomStub(env: AppBindings, tenantId: string, channelId: string) {
   return env.CHAT_ROOM.get(env.CHAT_ROOM.idFromName(`${tenantId}:${channelId}`));
 }
+
+/** One PersonStream Durable Object per tenant user: their event stream across channels. */
+export function personStreamStub(env: AppBindings, tenantId: string, userId: string) {
+  return env.PERSON_STREAM.get(env.PERSON_STREAM.idFromName(`${tenantId}:${userId}`));
+}

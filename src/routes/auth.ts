@@ -8,7 +8,11 @@ import { DomainError } from '../domain/errors';
 import { gateStub } from '../tenancy/gate';
 import { handoffSchema, loginSchema, passwordChangeSchema, profileSchema } from '../accounts/validation';
 import type { AppEnv } from '../env';
-import { jsonBody } from '../http/body';
+import { jsonBody, queryParams } from '../http/body';
+import { z } from 'zod';
+import { memberChannelIds } from '../chat/channels';
+import { personStreamStub } from '../chat/rooms';
+import { STREAM_CONTEXT_HEADER, type StreamContext } from '../chat/stream-protocol';
 import { afterCommit, handedOffTenantDb, signInTenantDb, asMember } from '../http/tenant-context';
 import { tenantOnly } from '../tenancy/middleware';
 
@@ -63,6 +67,25 @@ meRoutes.patch('/', async (c) => {
   const { user, tdb } = asMember(c);
   const patch = await jsonBody(c, profileSchema);
   return c.json({ user: await updateProfile(tdb, user, patch) });
+});
+
+/**
+ * GET /api/me/stream — the person's event stream (WebSocket): unread activity, new DMs and
+ * mentions across their channels, channels added or removed, reads on other devices
+ * (src/chat/stream-protocol.ts). The session (cookie or bearer) is checked here with the
+ * channels it is in; `?since=<seq>` resumes.
+ */
+meRoutes.get('/stream', async (c) => {
+  if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') throw new DomainError('upgrade_required', 'This endpoint speaks WebSocket.');
+  const { user, tdb } = asMember(c);
+  const { since } = queryParams(c, z.object({ since: z.string().regex(/^\d{1,15}$/, 'must be a sequence number').optional() }));
+  const channelIds = await memberChannelIds(tdb, user.userId);
+  const { id, schemaName, roleName } = c.get('tenant');
+  const context: StreamContext = { tenant: { id, schemaName, roleName }, userId: user.userId, sessionVersion: user.sessionVersion, channelIds };
+  // A fresh request: only our header reaches the object, whatever the client sent.
+  const forward = new URL('https://stream.internal/');
+  if (since !== undefined) forward.searchParams.set('since', since);
+  return personStreamStub(c.env, id, user.userId).fetch(new Request(forward, { headers: { upgrade: 'websocket', [STREAM_CONTEXT_HEADER]: JSON.stringify(context) } }));
 });
 
 /** Ends every session (including this one, and their sockets) and returns a fresh token for the caller. */

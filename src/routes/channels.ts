@@ -32,7 +32,9 @@ channelsRoutes.post('/', async (c) => {
   const input = await jsonBody(c, createChannelSchema);
   const tenant = c.get('tenant');
   requireFeature(tenant, input.kind === 'private' ? 'privateChannels' : 'publicChannels');
-  return c.json({ channel: await channels.createChannel(tdb, user, input, capOf(tenant, 'channels')) }, 201);
+  const { channel, events } = await channels.createChannel(tdb, user, input, capOf(tenant, 'channels'));
+  await afterCommit(c, events);
+  return c.json({ channel }, 201);
 });
 
 channelsRoutes.get('/', async (c) => {
@@ -50,19 +52,25 @@ channelsRoutes.patch('/:id', async (c) => {
   const { user, tdb } = asMember(c);
   const patch = await jsonBody(c, updateChannelSchema);
   const access = await channelForUser(tdb, c.req.param('id'), user);
-  return c.json({ channel: await channels.updateChannel(tdb, user, access, patch) });
+  const { channel, events } = await channels.updateChannel(tdb, user, access, patch);
+  await afterCommit(c, events);
+  return c.json({ channel });
 });
 
 channelsRoutes.post('/:id/archive', async (c) => {
   const { user, tdb } = asMember(c);
   const access = await channelForUser(tdb, c.req.param('id'), user);
-  return c.json({ channel: await channels.archiveChannel(tdb, user, access) });
+  const { channel, events } = await channels.archiveChannel(tdb, user, access);
+  await afterCommit(c, events);
+  return c.json({ channel });
 });
 
 channelsRoutes.post('/:id/unarchive', async (c) => {
   const { user, tdb } = asMember(c);
   const access = await channelForUser(tdb, c.req.param('id'), user);
-  return c.json({ channel: await channels.unarchiveChannel(tdb, user, access, capOf(c.get('tenant'), 'channels')) });
+  const { channel, events } = await channels.unarchiveChannel(tdb, user, access, capOf(c.get('tenant'), 'channels'));
+  await afterCommit(c, events);
+  return c.json({ channel });
 });
 
 channelsRoutes.delete('/:id', async (c) => {
@@ -75,7 +83,7 @@ channelsRoutes.delete('/:id', async (c) => {
 channelsRoutes.post('/:id/join', async (c) => {
   const { user, tdb } = asMember(c);
   const access = await channelForUser(tdb, c.req.param('id'), user);
-  await channels.joinChannel(tdb, user, access);
+  await afterCommit(c, await channels.joinChannel(tdb, user, access));
   return c.json({ channel: await channels.getChannel(tdb, user, access.channel.id) });
 });
 
@@ -96,7 +104,7 @@ channelsRoutes.post('/:id/members', async (c) => {
   const { user, tdb } = asMember(c);
   const { userId } = await jsonBody(c, addMemberSchema);
   const access = await channelForUser(tdb, c.req.param('id'), user);
-  await channels.addMember(tdb, user, access, userId);
+  await afterCommit(c, await channels.addMember(tdb, user, access, userId));
   return c.json({ members: await channels.listMembers(tdb, access.channel.id) }, 201);
 });
 
@@ -172,6 +180,7 @@ dmRoutes.post('/', async (c) => {
   const { user, tdb } = asMember(c);
   requireFeature(c.get('tenant'), 'directMessages');
   const { userId } = await jsonBody(c, dmSchema);
-  const { channel, created } = await channels.openDirectChannel(tdb, user, userId);
+  const { channel, created, events } = await channels.openDirectChannel(tdb, user, userId);
+  await afterCommit(c, events);
   return c.json({ channel }, created ? 201 : 200);
 });

@@ -27,6 +27,8 @@ export type SystemPurpose =
   | 'health-check'
   /** A chat room committing messages it has admitted (each one's session is checked in the commit). */
   | 'chat-room'
+  /** A person's event stream reading the channel views it sends them (their own channels only). */
+  | 'person-stream'
   /** Tests and scripts setting up or inspecting data. */
   | 'tooling';
 

@@ -132,7 +132,7 @@ export interface RouteEntry {
   query?: Record<string, QueryParam>;
   body?: Body;
   writes: boolean;
-  /** GET /api/channels/:id/ws: requests carry `Upgrade: websocket` (a plain GET is a 426). */
+  /** GET /api/channels/:id/ws, /api/me/stream: requests carry `Upgrade: websocket` (a plain GET is a 426). */
   websocket?: true;
   /** A success ends the caller's sessions (the suites sign in again afterwards). */
   endsSession?: true;
@@ -463,6 +463,17 @@ export const TABLE: RouteEntry[] = [
   },
   { method: 'POST', path: '/api/auth/logout', site: 'tenant', access: 'member', writes: true, endsSession: true },
   { method: 'GET', path: '/api/me', site: 'tenant', access: 'member', writes: false },
+  {
+    method: 'GET',
+    path: '/api/me/stream',
+    site: 'tenant',
+    access: 'member',
+    writes: false,
+    websocket: true,
+    query: { since: { kind: 'seq', valid: '0' } },
+    // It names no object: A's session on A's host opens A's own stream, whatever headers name B.
+    cross: { allow2xx: { 'spoof-headers': { why: "A's own stream on A's own host (the route takes no id that could name B's)" } } },
+  },
   {
     method: 'PATCH',
     path: '/api/me',
