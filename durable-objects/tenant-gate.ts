@@ -32,6 +32,18 @@ export interface GateDecision {
 }
 
 const FLUSH_DELAY_MS = 30_000;
+
+/**
+ * Who a request is from, as far as the plan's limits go. API clients (a token in
+ * `Authorization`) are what the plan's requests-a-minute and API-calls-a-month measure. The web
+ * app's own requests (the browser's session cookie, or a same-origin browser request before
+ * sign-in) are people using the product: they count against neither, only against a per-person
+ * (or, before sign-in, per-address) ceiling that stops a runaway client, not a team.
+ */
+export type Caller = { kind: 'api' } | { kind: 'app'; key: string };
+
+/** The web app's ceilings, per minute: a signed-in person, and a browser not signed in yet (per address). */
+export const APP_REQUESTS_PER_MINUTE = { person: 300, anonymous: 120 } as const;
 /** How long a sign-in handoff code lives: a browser redirect, not a link to keep. */
 export const HANDOFF_TTL_MS = 60_000;
 
@@ -71,6 +83,7 @@ export class TenantGate extends DurableObject<Env> {
       sql.exec('CREATE TABLE IF NOT EXISTS api_calls (period TEXT NOT NULL, route TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (period, route))');
       sql.exec('CREATE TABLE IF NOT EXISTS watched_rooms (channel_id TEXT PRIMARY KEY, since INTEGER NOT NULL)');
       sql.exec('CREATE TABLE IF NOT EXISTS handoffs (code_hash TEXT PRIMARY KEY, user_json TEXT NOT NULL, expires INTEGER NOT NULL)');
+      sql.exec('CREATE TABLE IF NOT EXISTS app_windows (key TEXT PRIMARY KEY, window_start INTEGER NOT NULL, count INTEGER NOT NULL)');
       const row = sql.exec<{ value: string }>("SELECT value FROM gate_meta WHERE key = 'snapshot'").toArray()[0];
       if (row) this.snapshot = JSON.parse(row.value) as TenantSnapshot;
     });
@@ -145,7 +158,7 @@ export class TenantGate extends DurableObject<Env> {
    * Decides on one API request and counts it. `known` is the snapshot the Worker resolved
    * (possibly older than ours); `route` is the route group for the per-endpoint counters.
    */
-  async admit(known: TenantSnapshot, route: string, now = Date.now()): Promise<GateDecision> {
+  async admit(known: TenantSnapshot, route: string, now = Date.now(), caller: Caller = { kind: 'api' }): Promise<GateDecision> {
     this.adopt(known);
     const tenant = this.snapshot!;
     const period = monthPeriod(now);
@@ -160,6 +173,8 @@ export class TenantGate extends DurableObject<Env> {
     if (tenant.status === 'suspended' || tenant.status === 'cancelled') {
       return { ...base, allowed: false, reason: tenant.status === 'suspended' ? 'tenant_suspended' : 'tenant_cancelled', rateLimit: { limit: limits.requestsPerMinute, remaining: null, resetSeconds } };
     }
+
+    if (caller.kind === 'app') return this.admitApp(base, caller.key, windowStart, resetSeconds);
 
     const rpm = limits.requestsPerMinute;
     const current = sql.exec<{ window_start: number; count: number }>('SELECT window_start, count FROM rate_window WHERE id = 1').toArray()[0];
@@ -179,6 +194,22 @@ export class TenantGate extends DurableObject<Env> {
       allowed: true,
       rateLimit: { limit: rpm, remaining: rpm === null ? null : rpm - inWindow - 1, resetSeconds },
     };
+  }
+
+  /** The web app's request: its own per-key minute window; not an API call, so neither the plan's rate nor its quota counts it. */
+  private admitApp(base: Pick<GateDecision, 'snapshot' | 'quota'>, key: string, windowStart: number, resetSeconds: number): GateDecision {
+    const sql = this.ctx.storage.sql;
+    const limit = key.startsWith('user:') ? APP_REQUESTS_PER_MINUTE.person : APP_REQUESTS_PER_MINUTE.anonymous;
+    const row = sql.exec<{ window_start: number; count: number }>('SELECT window_start, count FROM app_windows WHERE key = ?', key).toArray()[0];
+    const used = row && row.window_start === windowStart ? row.count : 0;
+    if (used >= limit) return { ...base, allowed: false, reason: 'rate_limited', rateLimit: { limit, remaining: 0, resetSeconds } };
+    if (!row || row.window_start !== windowStart) sql.exec('DELETE FROM app_windows WHERE window_start < ?', windowStart); // once a minute per key: old windows go
+    sql.exec(
+      'INSERT INTO app_windows (key, window_start, count) VALUES (?, ?, 1) ON CONFLICT (key) DO UPDATE SET window_start = excluded.window_start, count = CASE WHEN app_windows.window_start = excluded.window_start THEN app_windows.count + 1 ELSE 1 END',
+      key,
+      windowStart,
+    );
+    return { ...base, allowed: true, rateLimit: { limit, remaining: limit - used - 1, resetSeconds } };
   }
 
   /** Counters as they stand (tests, diagnostics). */

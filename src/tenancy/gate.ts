@@ -1,4 +1,8 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { SESSION_COOKIE } from '../auth/session';
+import type { Caller } from '../../durable-objects/tenant-gate';
+import { clientIp } from '../http/rate-limit';
 import type { Config } from '../config';
 import type { AppBindings, AppEnv } from '../env';
 import { DomainError } from '../domain/errors';
@@ -20,6 +24,20 @@ export function gateApplies(path: string, config: Pick<Config, 'PLAN_LIMITS_ENFO
 }
 
 /**
+ * API client or the web app (see Caller): a token in `Authorization` is an API client; the
+ * session cookie is the app, per person; a same-origin browser request before sign-in is the
+ * app, per address. Anything else (curl without a token) counts as API traffic.
+ */
+export function callerOf(c: Context<AppEnv>): Caller {
+  if (c.req.header('authorization')) return { kind: 'api' };
+  const principal = c.get('principal');
+  if (principal.kind === 'user' && getCookie(c, SESSION_COOKIE)) return { kind: 'app', key: `user:${principal.userId}` };
+  const site = c.req.header('sec-fetch-site');
+  if (site === 'same-origin' || site === 'none') return { kind: 'app', key: `ip:${clientIp(c)}` };
+  return { kind: 'api' };
+}
+
+/**
  * One TenantGate call per tenant API request (not the health check): status, per-plan rate
  * limit and monthly quota, with RateLimit-* headers on every answer. The gate's snapshot is
  * authoritative (every tenant write pushes it there): when it is newer than the copy this
@@ -35,7 +53,8 @@ export function tenantGate(): MiddlewareHandler<AppEnv> {
     const path = c.req.path;
     if (site.kind !== 'tenant' || !gateApplies(path, c.get('config'))) return next();
     const route = path.split('/')[2] ?? 'api';
-    const decision = await gateStub(c.env, site.tenant.id).admit(site.tenant, route);
+    const caller = callerOf(c);
+    const decision = await gateStub(c.env, site.tenant.id).admit(site.tenant, route, Date.now(), caller);
     const { rateLimit, quota } = decision;
     const headers: Record<string, string> = { 'RateLimit-Reset': String(rateLimit.resetSeconds) };
     if (rateLimit.limit !== null) {
@@ -55,7 +74,11 @@ export function tenantGate(): MiddlewareHandler<AppEnv> {
       throw new DomainError('quota_exceeded', `This workspace has used its ${quota.limit} API calls for ${quota.period}. The count resets on ${quota.resetsAt}.`, { limit: quota.limit, used: quota.used, resetsAt: quota.resetsAt, retryAfterSeconds });
     }
     if (decision.reason === 'rate_limited') {
-      throw new DomainError('rate_limited', `Too many requests: this plan allows ${rateLimit.limit} a minute.`, { limit: rateLimit.limit, retryAfterSeconds: rateLimit.resetSeconds });
+      const message =
+        caller.kind === 'app'
+          ? `Too many requests from this browser: at most ${rateLimit.limit} a minute. Trying again in ${rateLimit.resetSeconds} seconds works.`
+          : `Too many requests: this plan allows ${rateLimit.limit} a minute.`;
+      throw new DomainError('rate_limited', message, { limit: rateLimit.limit, retryAfterSeconds: rateLimit.resetSeconds });
     }
     await next();
     // Again on the handler's response: one it built itself (a download, an upgrade) has not got them.
