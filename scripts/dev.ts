@@ -8,11 +8,13 @@
  *   4. the local Stripe fake (scripts/stripe-fake) on STRIPE_FAKE_PORT (12111), sending its
  *      webhook events to the Worker, unless STRIPE_FAKE=false or .dev.vars points
  *      STRIPE_API_URL elsewhere;
- *   5. `wrangler dev` on PORT (default 8787), pointed at the gateway and the Stripe fake.
+ *   5. the web app (src/web) built into dist/web, then rebuilt on every change (`vite build --watch`);
+ *   6. `wrangler dev` on PORT (default 8787), pointed at the gateway and the Stripe fake, serving
+ *      the app as static assets.
  * Ctrl-C or SIGTERM stops everything it started (wrangler and its workerd run in their own
  * process group, which is killed as a whole), leaving no orphan.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { ConfigError, formatConfigProblems, parseConfig } from '../src/config';
 import { openDatabase } from '../src/db/client';
@@ -93,6 +95,20 @@ if (stripePlan.use) {
   if (stripePlan.webhookSecretMissing) say('Note: .dev.vars has no STRIPE_WEBHOOK_SECRET; the Stripe fake signs with whsec_local, which the Worker cannot verify until you set it.');
 }
 
+// The web app: built once before wrangler starts (its [assets] directory must exist), then
+// rebuilt on change; wrangler serves the new files on the next load.
+say('Building the web app (src/web → dist/web)...');
+const firstBuild = spawnSync(join(ROOT, 'node_modules', '.bin', 'vite'), ['build', '--config', 'src/web/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+if (firstBuild.status !== 0) {
+  await stripeFake?.close().catch(() => undefined);
+  await gateway.close();
+  fail('the web app did not build; see the errors above.');
+}
+const webWatch: ChildProcess = spawn(join(ROOT, 'node_modules', '.bin', 'vite'), ['build', '--config', 'src/web/vite.config.ts', '--watch', '--logLevel', 'warn'], {
+  cwd: ROOT,
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
+
 const wranglerArgs = [
   'dev',
   '--port', String(PORT),
@@ -131,6 +147,7 @@ async function stop(code: number): Promise<never> {
     if (wrangler.exitCode === null && wrangler.signalCode === null) await new Promise((resolve) => wrangler.once('exit', resolve));
     clearTimeout(forced);
     killWrangler('SIGKILL'); // anything left in the group
+    webWatch.kill('SIGTERM');
     await stripeFake?.close().catch(() => undefined);
     await gateway.close().catch(() => undefined);
   }
@@ -141,7 +158,10 @@ process.on('SIGINT', () => void stop(130));
 process.on('SIGTERM', () => void stop(143));
 process.on('SIGHUP', () => void stop(129));
 // Last resort if this process dies some other way: never leave workerd behind.
-process.on('exit', () => killWrangler('SIGKILL'));
+process.on('exit', () => {
+  killWrangler('SIGKILL');
+  webWatch.kill('SIGKILL');
+});
 // If whoever started us (npm, a terminal, a CI step) goes away without a signal, we are
 // re-parented; treat that as a stop too.
 const parentPid = process.ppid;
@@ -173,7 +193,7 @@ while (!stopping && Date.now() < deadline) {
 if (ready) {
   say('');
   say('nchat is running:');
-  say(`  Platform (sign-up, platform API):  ${base}`);
+  say(`  Platform (sign up here):           ${base}`);
   say(`  Health:                            ${base}/api/health`);
   say(`  A workspace, e.g. slug "acme":     http://acme.${BASE_DOMAIN}:${PORT}`);
   say(`  Database gateway:                  ${gateway.url} (${gateway.description})`);
