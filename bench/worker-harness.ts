@@ -2,15 +2,14 @@
  * Runs the Worker under `wrangler dev` against an in-process gateway, for benchmarks that need
  * the real request path (HTTP in, Hono, KV, Durable Objects, Neon driver, gateway, Postgres).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../src/db/client';
 import { openBackend, startGateway, type BackendChoice, type Gateway } from '../scripts/gateway';
 import { migrateAll } from '../scripts/lib/migrate-all';
-import { ROOT } from '../scripts/lib/dev-vars';
+import { startWranglerDev } from '../scripts/lib/wrangler-dev';
 
 export const BENCH_CONNECTION = 'postgresql://bench:bench@bench.db.localhost/nchat';
 export const BENCH_ADMIN_TOKEN = 'bench-platform-admin-token-0123456789';
@@ -27,48 +26,29 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-/** `wrangler dev` with its own empty local state (KV, Durable Objects) in a temp directory. */
+/** `wrangler dev` with its own empty local state (KV, Durable Objects) in a temp directory, removed at stop. */
 export async function startWorker(gateway: Gateway, port: number, extraVars: Record<string, string> = {}): Promise<RunningWorker> {
-  const persist = mkdtempSync(join(tmpdir(), 'nchat-bench-'));
-  const vars: Record<string, string> = {
-    BASE_DOMAIN: BENCH_BASE_DOMAIN,
-    NEON_FETCH_ENDPOINT: gateway.sqlEndpoint,
-    DATABASE_URL: BENCH_CONNECTION,
-    SESSION_SECRET: 'bench-session-secret-0123456789abcdef0123',
-    PLATFORM_ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
-    STRIPE_SECRET_KEY: 'sk_test_bench',
-    STRIPE_WEBHOOK_SECRET: 'whsec_bench',
-    LOG_LEVEL: 'warn',
-    ...extraVars,
-  };
-  const args = ['dev', '--port', String(port), '--infer-origin-from-routes=false', '--persist-to', persist, '--show-interactive-dev-session=false', '--log-level', 'warn'];
-  for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
-  const child: ChildProcess = spawn(join(ROOT, 'node_modules', '.bin', 'wrangler'), args, {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    detached: true,
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', X_LOCAL_OBSERVABILITY: 'false' },
+  const dir = mkdtempSync(join(tmpdir(), 'nchat-bench-'));
+  const worker = await startWranglerDev({
+    port,
+    dir,
+    secrets: {
+      DATABASE_URL: BENCH_CONNECTION,
+      SESSION_SECRET: 'bench-session-secret-0123456789abcdef0123',
+      PLATFORM_ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
+      STRIPE_SECRET_KEY: 'sk_test_bench',
+      STRIPE_WEBHOOK_SECRET: 'whsec_bench',
+    },
+    vars: { BASE_DOMAIN: BENCH_BASE_DOMAIN, NEON_FETCH_ENDPOINT: gateway.sqlEndpoint, LOG_LEVEL: 'warn', ...extraVars },
+  }).catch((err: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
   });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      const res = await request(port, 'localhost', 'GET', '/api/health');
-      if (res.status === 200) break;
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() > deadline) throw new Error('wrangler dev did not start within 60 s');
-    await new Promise((r) => setTimeout(r, 250));
-  }
   return {
     port,
     async stop() {
-      try {
-        process.kill(-child.pid!, 'SIGTERM');
-      } catch {
-        /* gone */
-      }
-      await new Promise((r) => child.once('exit', r));
+      await worker.stop();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

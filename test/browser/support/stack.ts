@@ -14,12 +14,12 @@
  * `stop()` ends wrangler's whole process group (wrangler and its workerd), then the fake and the
  * gateway, and removes the temp directory.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_CONNECTION, request, startBenchGateway } from '../../../bench/worker-harness';
+import { BENCH_CONNECTION, startBenchGateway } from '../../../bench/worker-harness';
+import { startWranglerDev } from '../../../scripts/lib/wrangler-dev';
 import { openDatabase, type Database } from '../../../src/db/client';
 import { dropStatements } from '../../../src/tenancy/schema-ops';
 import { ROOT, STRIPE_FAKE_PRICE_VARS, readWranglerVars } from '../../../scripts/lib/dev-vars';
@@ -44,8 +44,6 @@ export interface StackOptions {
   /** How long `wrangler dev` may take to answer /api/health. */
   readyTimeoutMs?: number;
 }
-
-const WRANGLER_ENV = { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', X_LOCAL_OBSERVABILITY: 'false' };
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const log = options.log ?? ((line: string) => console.log(line));
@@ -90,6 +88,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       dir: tmp,
       webDir,
       readyTimeoutMs: options.readyTimeoutMs ?? 90_000,
+      host: BROWSER_BASE_DOMAIN,
+      showOutput: Boolean(process.env.NCHAT_BROWSER_WORKER_LOG),
       secrets: {
         DATABASE_URL: BENCH_CONNECTION,
         SESSION_SECRET: BROWSER_SESSION_SECRET,
@@ -152,83 +152,6 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-interface WranglerOptions {
-  port: number;
-  dir: string;
-  webDir: string;
-  secrets: Record<string, string>;
-  vars: Record<string, string>;
-  readyTimeoutMs: number;
-}
-
-/**
- * `wrangler dev` as bench/worker-harness.ts startWorker runs it, plus what a private run needs
- * and startWorker cannot pass yet: `--assets` (our build, not dist/web) and `--env-file` (our
- * secrets; wrangler then does not read .dev.vars at all), a SIGKILL fallback, and failing at
- * once if wrangler exits before it is ready.
- */
-async function startWranglerDev(o: WranglerOptions): Promise<{ stop(): Promise<void> }> {
-  const envFile = join(o.dir, 'worker.env');
-  writeFileSync(envFile, Object.entries(o.secrets).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
-  const args = [
-    'dev',
-    '--port', String(o.port),
-    '--infer-origin-from-routes=false',
-    '--persist-to', join(o.dir, 'wrangler-state'),
-    '--assets', o.webDir,
-    '--env-file', envFile,
-    '--show-interactive-dev-session=false',
-    '--log-level', 'warn',
-  ];
-  for (const [k, v] of Object.entries(o.vars)) args.push('--var', `${k}:${v}`);
-  const child: ChildProcess = spawn(join(ROOT, 'node_modules', '.bin', 'wrangler'), args, {
-    cwd: ROOT,
-    stdio: ['ignore', process.env.NCHAT_BROWSER_WORKER_LOG ? 'inherit' : 'ignore', 'inherit'],
-    detached: true, // its own process group: one kill reaches wrangler and every workerd it started
-    env: { ...process.env, ...WRANGLER_ENV },
-  });
-  const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? `code ${code}`)));
-  const killGroup = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, signal);
-    } catch {
-      /* gone */
-    }
-  };
-  // If this process ends without calling stop(), never leave workerd behind.
-  const onExit = () => killGroup('SIGKILL');
-  process.once('exit', onExit);
-  const stop = async () => {
-    process.removeListener('exit', onExit);
-    if (child.exitCode === null && child.signalCode === null) {
-      killGroup('SIGTERM');
-      const forced = setTimeout(() => killGroup('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(forced);
-    }
-    killGroup('SIGKILL'); // anything left in the group
-  };
-
-  let early: string | undefined;
-  void exited.then((how) => (early = how));
-  const deadline = Date.now() + o.readyTimeoutMs;
-  for (;;) {
-    if (early) throw new Error(`wrangler dev exited (${early}) before it answered /api/health; see its output above`);
-    try {
-      const res = await request(o.port, BROWSER_BASE_DOMAIN, 'GET', '/api/health');
-      if (res.status === 200) break;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`wrangler dev did not answer /api/health with 200 within ${o.readyTimeoutMs / 1000} s`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { stop };
 }
 
 async function tenantIds(database: Database): Promise<string[]> {
