@@ -6,7 +6,7 @@
  *       wrangler dev, gateway, Stripe fake): navigation start → load event of the platform page
  *       and a workspace page, p50/p90 over 10 loads, cold (a fresh browser context each time)
  *       and warm (reloads in one context);
- *   (c) flow timings: the measureFlows() hook below, empty until the chat UI exists.
+ *   (c) flow timings: sign-in to the first message list, and a message from one browser to another.
  * The app is built with src/web/vite.config.ts exactly as `npm run build:web` builds dist/web,
  * but into a temp directory (dist/web is left alone). DATABASE_URL picks PostgreSQL, as in tests.
  */
@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import type { Browser } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { percentile, printTable } from './stats';
 import { launchBrowser } from '../test/browser/support/browser';
 import { ensureChromium } from '../test/browser/support/chromium';
@@ -128,26 +128,90 @@ export interface FlowFigure {
   p99: number;
 }
 
+const SIGN_INS = Number(process.env.SIGN_INS ?? 10);
+
 /**
- * ==== HOOK: flow timings (to be written once the chat UI exists) ====
- * Gets the running stack (stack.info: URLs, admin token; `api` creates workspaces, signs in,
- * posts messages) and the launched Chromium; returns figures to print. Planned:
- *   1. "sign-in → first message list": a workspace with a channel and ~50 messages (api);
- *      a fresh context opens workspaceUrl(slug, '/login'), fills in the owner's email and
- *      password, submits; time from the submit click until the message list's last message is
- *      visible (a locator on the list), over ~10 runs;
- *   2. "message in one browser → shown in another": two contexts signed in (cookie from
- *      api.signIn) on the same channel; A types and sends a unique text; time from A's send
- *      until B's page shows it (page.waitForSelector on the text, timed in Node, or a
- *      MutationObserver in B reporting performance.timeOrigin + now), 100 messages one after
- *      another, p50/p99.
- * Until then it measures nothing.
+ * Runs in each page (as a string: tsx would wrap a function's inner helpers in its own __name,
+ * which the page does not have): stamps, with the shared wall clock, when Enter went down in the
+ * composer and when a stored message first appeared in the channel.
+ */
+const STAMP_MESSAGES = `(() => {
+  const now = () => performance.timeOrigin + performance.now();
+  window.__sent = {};
+  window.__seen = {};
+  const root = document.querySelector('.channel-pane');
+  root.addEventListener('keydown', (e) => { if (e.key === 'Enter') window.__sent[e.target.value] = now(); }, true);
+  new MutationObserver(() => {
+    for (const el of root.querySelectorAll('article.message:not(.pending) .message-text')) {
+      const t = el.textContent || '';
+      if (t.startsWith('latency ') && !(t in window.__seen)) window.__seen[t] = now();
+    }
+  }).observe(root, { childList: true, subtree: true, characterData: true });
+})()`;
+const LATENCY_MESSAGES = Number(process.env.LATENCY_MESSAGES ?? 100);
+
+/** A browser context signed in on a workspace: the session cookie the API set for `token`. */
+async function signedInContext(browser: Browser, stack: Stack, slug: string, token: string): Promise<BrowserContext> {
+  const context = await browser.newContext();
+  await context.addCookies([{ name: 'nchat_session', value: token, url: workspaceUrlOf(stack.info, slug, '/'), httpOnly: true, secure: true, sameSite: 'Lax' }]);
+  return context;
+}
+
+/**
+ * The two flows the issue budgets, as a person meets them:
+ *   1. sign-in → first message list: a fresh browser on the sign-in page, the form filled, the
+ *      chat's code already fetched (as it is while a person types); from the click on "Sign in"
+ *      until the channel's newest message is on screen (budget 1 s);
+ *   2. a message sent in one browser → shown in another: two people on #general; each page
+ *      stamps with the shared clock when Enter went down and when the stored message appeared;
+ *      one message after another (budget p50 100 ms).
  */
 export async function measureFlows(stack: Stack, browser: Browser, api: NchatApi): Promise<FlowFigure[]> {
-  void stack;
-  void browser;
-  void api;
-  return [];
+  const ws = await api.createWorkspace({ name: 'Bench Flows', plan: 'pro', trial: true });
+  const bob = await api.addMember(ws, { name: 'Bob Bench' });
+  const channels = (await api.workspace(ws.slug, 'GET', '/api/channels', { token: ws.token })).body.channels as { id: string; name: string }[];
+  const general = channels.find((c) => c.name === 'general')!.id;
+  for (let i = 1; i <= 50; i++) await api.workspace(ws.slug, 'POST', `/api/channels/${general}/messages`, { token: i % 2 ? ws.token : bob.token, body: { text: `seed message ${i}` } });
+
+  const signIns: number[] = [];
+  for (let i = 0; i < SIGN_INS; i++) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(workspaceUrlOf(stack.info, ws.slug, '/'));
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByLabel('Email').fill(bob.email);
+    await page.getByLabel('Password').fill(bob.password);
+    await page.waitForLoadState('networkidle');
+    const t0 = performance.now();
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('.message-text', { hasText: 'seed message 50' }).waitFor();
+    signIns.push(performance.now() - t0);
+    await context.close();
+  }
+
+  const [ada, bobs] = await Promise.all([signedInContext(browser, stack, ws.slug, ws.token), signedInContext(browser, stack, ws.slug, bob.token)]);
+  const [adaPage, bobPage] = await Promise.all([ada.newPage(), bobs.newPage()]);
+  for (const page of [adaPage, bobPage]) {
+    await page.goto(workspaceUrlOf(stack.info, ws.slug, `/c/${general}`));
+    await page.locator('.message-text', { hasText: 'seed message 50' }).waitFor();
+    await page.evaluate(STAMP_MESSAGES);
+  }
+  const box = adaPage.getByRole('textbox', { name: /^Message / });
+  for (let i = 0; i < LATENCY_MESSAGES; i++) {
+    const text = `latency ${i}`;
+    await box.fill(text);
+    await box.press('Enter');
+    await bobPage.locator('article.message:not(.pending) .message-text', { hasText: new RegExp(`^${text}$`) }).waitFor();
+  }
+  const sent = (await adaPage.evaluate('window.__sent')) as Record<string, number>;
+  const seen = (await bobPage.evaluate('window.__seen')) as Record<string, number>;
+  const latencies = Object.keys(sent).filter((t) => t in seen).map((t) => seen[t]! - sent[t]!).sort((a, b) => a - b);
+  await Promise.all([ada.close(), bobs.close()]);
+  signIns.sort((a, b) => a - b);
+  return [
+    { name: 'sign-in click → first message list (budget 1000 ms)', samples: signIns.length, p50: percentile(signIns, 50), p99: percentile(signIns, 99) },
+    { name: 'message: Enter in one browser → shown in the other (budget p50 100 ms)', samples: latencies.length, p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
+  ];
 }
 
 // ---- main ----
@@ -179,8 +243,7 @@ async function main(): Promise<void> {
 
     const flows = await measureFlows(stack, browser, api);
     console.log('\n(c) flows:');
-    if (flows.length === 0) console.log('none measured yet (hook: measureFlows in bench/web.ts, to be filled in with the chat UI)');
-    else printTable(['flow', 'n', 'p50 ms', 'p99 ms'], flows.map((f) => [f.name, String(f.samples), f.p50, f.p99]));
+    printTable(['flow', 'n', 'p50 ms', 'p99 ms'], flows.map((f) => [f.name, String(f.samples), f.p50, f.p99]));
   } finally {
     await stop();
   }

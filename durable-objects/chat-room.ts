@@ -247,12 +247,16 @@ export class ChatRoom extends DurableObject<Env> {
     const info = ws.deserializeAttachment() as SocketInfo | null;
     if (!info) return safeClose(ws, 1011, 'unknown socket');
     let frame;
+    let raw: unknown;
     try {
-      frame = clientFrameSchema.parse(JSON.parse(typeof data === 'string' ? data : new TextDecoder().decode(data)));
+      raw = JSON.parse(typeof data === 'string' ? data : new TextDecoder().decode(data));
+      frame = clientFrameSchema.parse(raw);
     } catch (err) {
-      // A malformed frame is the sender's problem: answer it, keep the room.
+      // A malformed frame is the sender's problem: answer it (naming its clientId when it has
+      // one, so the client knows which send failed), keep the room.
       const message = err instanceof SyntaxError ? 'Frames must be JSON.' : `Invalid frame: ${(err as Error).message.slice(0, 300)}`;
-      return send(ws, { type: 'error', code: 'bad_frame', message });
+      const clientId = (raw as { clientId?: unknown } | undefined)?.clientId;
+      return send(ws, { type: 'error', code: 'bad_frame', message, ...(typeof clientId === 'string' && clientId.length <= 64 ? { clientId } : {}) });
     }
     try {
       // Sockets opened before a suspension (or a cancellation) stop with it.

@@ -20,8 +20,8 @@ beforeAll(async () => {
   workspace = await api.createWorkspace({ name: 'Smoke Test' });
 });
 
-/** Loads `url` and checks the HTML, every script it runs, the title and that React rendered into #root. */
-async function expectAppLoads(person: Person, url: string): Promise<void> {
+/** Loads `url` and checks the HTML, every script it runs, the title (once the app has its bootstrap) and that React rendered into #root. */
+async function expectAppLoads(person: Person, url: string, title: RegExp): Promise<void> {
   const { page } = person;
   const scripts: { url: string; status: number }[] = [];
   page.on('response', (res) => {
@@ -30,8 +30,8 @@ async function expectAppLoads(person: Person, url: string): Promise<void> {
   const res = await page.goto(url, { waitUntil: 'load' });
   expect(res?.status(), `GET ${url}`).toBe(200);
   expect(res?.headers()['content-type']).toMatch(/^text\/html/);
-  expect(await page.title()).toBe('nchat');
   await expect.poll(() => page.locator('#root > *').count(), { message: '#root gets content' }).toBeGreaterThan(0);
+  await expect.poll(() => page.title(), { message: 'the title names the site' }).toMatch(title);
   expect(scripts.length, 'the page loads its JavaScript').toBeGreaterThan(0);
   for (const s of scripts) expect(s.status, s.url).toBe(200);
 }
@@ -39,14 +39,15 @@ async function expectAppLoads(person: Person, url: string): Promise<void> {
 describe.each<ViewportName>(['desktop', 'mobile'])('at %s width', (viewport) => {
   test('the platform host serves the app', async () => {
     const visitor = await newPerson('visitor', { viewport });
-    await expectAppLoads(visitor, platformUrl('/'));
+    await expectAppLoads(visitor, platformUrl('/'), /nchat/);
     await screenshot(visitor.page, `platform-${viewport}`);
     visitor.expectNoErrors({ ignore: [apiRefusals] });
   });
 
   test('a workspace host serves the app', async () => {
     const member = await newPerson('member', { viewport });
-    await expectAppLoads(member, workspaceUrl(workspace.slug, '/'));
+    // The workspace's own name, not the platform's: the app has read its bootstrap.
+    await expectAppLoads(member, workspaceUrl(workspace.slug, '/'), /Smoke Test/);
     await screenshot(member.page, `workspace-${viewport}`);
     member.expectNoErrors({ ignore: [apiRefusals] });
   });

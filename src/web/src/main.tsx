@@ -1,12 +1,13 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-
-function App() {
-  return <main><h1>nchat</h1></main>;
-}
+import { App } from './App';
+import { TenantProvider } from './tenant/TenantProvider';
+import './styles/base.css';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App />
+    <TenantProvider>
+      <App />
+    </TenantProvider>
   </StrictMode>,
 );

@@ -1,0 +1,220 @@
+/**
+ * The public API's shapes, as the web app sees them (README "API so far" and the contract the
+ * Worker answers with). Written out here on purpose: the app never imports Worker code.
+ */
+
+export type Role = 'owner' | 'admin' | 'member' | 'guest';
+
+export interface UserView {
+  id: string;
+  email: string;
+  displayName: string;
+  role: Role;
+  status: string;
+  avatarUrl: string | null;
+  statusText: string | null;
+  lastSeenAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type FeatureName =
+  | 'publicChannels'
+  | 'privateChannels'
+  | 'directMessages'
+  | 'threads'
+  | 'reactions'
+  | 'fileUploads'
+  | 'search'
+  | 'analytics'
+  | 'auditLog'
+  | 'customBranding'
+  | 'customDomains'
+  | 'apiAccess'
+  | 'sso'
+  | 'prioritySupport';
+
+export type LimitName = 'users' | 'channels' | 'storageBytes' | 'apiCallsPerMonth' | 'requestsPerMinute' | 'uploadBytes';
+
+export interface Branding {
+  appName?: string;
+  logoUrl?: string;
+  primaryColor?: string;
+  accentColor?: string;
+}
+
+export type PlanId = 'free' | 'pro' | 'enterprise' | 'custom';
+export type TenantStatus = 'pending' | 'trial' | 'active' | 'suspended' | 'cancelled';
+
+export interface LimitUse {
+  used: number;
+  limit: number | null;
+  percent: number | null;
+  state: string;
+}
+
+export interface Tenant {
+  id: string;
+  name: string;
+  slug: string;
+  status: TenantStatus;
+  branding: Branding;
+  plan: PlanId;
+  billingPlan: PlanId;
+  billingInterval: 'monthly' | 'yearly' | null;
+  trial: { endsAt: string; expired: boolean } | null;
+  features: Record<FeatureName, boolean>;
+  limits: Record<LimitName, number | null>;
+  usage?: Record<string, LimitUse>;
+  limitsExceeded?: { resource: string; used: number; limit: number }[];
+}
+
+export interface PlatformInfo {
+  baseDomain: string;
+  trialDays: number;
+}
+
+export type ChannelKind = 'public' | 'private' | 'direct';
+
+export interface ChannelView {
+  id: string;
+  kind: ChannelKind;
+  name: string;
+  topic: string;
+  description: string;
+  createdBy: string | null;
+  lastSeq: number;
+  lastMessageAt: string | null;
+  archivedAt: string | null;
+  createdAt: string;
+  isMember: boolean;
+  memberRole: 'owner' | 'member' | null;
+  lastReadSeq: number | null;
+  unreadCount: number | null;
+  dmWith?: { id: string; displayName: string } | null;
+}
+
+export interface SessionBootstrap {
+  user: UserView;
+  channels: ChannelView[];
+}
+
+/** GET /api/tenant?include=session on a workspace host, or on the platform host. */
+export interface TenantResponse {
+  tenant: Tenant | null;
+  platform?: PlatformInfo;
+  /** Absent when the server does not know `include=session`; null when signed out. */
+  session?: SessionBootstrap | null;
+}
+
+export interface AttachmentView {
+  id: string;
+  channelId: string;
+  messageId: number | null;
+  uploaderId: string;
+  filename: string;
+  contentType: string;
+  sizeBytes: number;
+  createdAt: string;
+  url: string;
+}
+
+export interface ReactionSummary {
+  emoji: string;
+  count: number;
+  users: string[];
+}
+
+export interface ChatMessage {
+  id: number;
+  channelId: string;
+  seq: number;
+  userId: string;
+  parentId: number | null;
+  text: string;
+  clientId: string | null;
+  replyCount: number;
+  lastReplyAt: string | null;
+  editedAt: string | null;
+  deleted: boolean;
+  deletedAt: string | null;
+  createdAt: string;
+  mentions: string[];
+  reactions: ReactionSummary[];
+  /** Files attached to the message (servers before attachments-on-messages leave it out). */
+  attachments?: AttachmentView[];
+}
+
+export interface MessagePage {
+  messages: ChatMessage[];
+  hasMore: boolean;
+  order: 'newest_first' | 'oldest_first';
+}
+
+export interface ThreadPage {
+  parent: ChatMessage;
+  replies: ChatMessage[];
+  hasMore: boolean;
+}
+
+export interface SearchResult {
+  message: ChatMessage;
+  channelName: string | null;
+  rank: number;
+  highlight: string;
+}
+
+export interface InvitationView {
+  id: string;
+  email: string;
+  role: Role;
+  status: string;
+  expiresAt: string;
+}
+
+export interface InvitationPreview {
+  invitation: { email: string; role: Role; expiresAt: string };
+  workspace: { name: string; slug: string };
+}
+
+export type SlugAvailability =
+  | { slug: string; available: true }
+  | { slug: string; available: false; reason: 'taken' | 'reserved' | 'invalid'; message: string };
+
+export interface CreatedTenant {
+  tenant: { id: string; slug: string; name: string };
+  owner: UserView;
+  token: string;
+  url: string;
+  handoffUrl?: string;
+}
+
+/** Frames a channel's room sends (docs/chat.md). */
+export type RoomFrame =
+  | { type: 'ready'; userId: string; lastSeq: number; online: string[] }
+  | { type: 'message.created'; message: ChatMessage; replay?: true }
+  | { type: 'message.updated'; message: ChatMessage }
+  | { type: 'message.deleted'; messageId: number; seq: number; deletedAt: string }
+  | { type: 'thread.reply'; parentId: number; replyCount: number; lastReplyAt: string | null; message: ChatMessage }
+  | { type: 'reaction.added' | 'reaction.removed'; messageId: number; emoji: string; userId: string }
+  | { type: 'typing'; userId: string }
+  | { type: 'presence'; online: string[] }
+  | { type: 'read'; userId: string; seq: number }
+  | { type: 'replay.truncated'; fromSeq: number; toSeq: number }
+  | { type: 'pong' }
+  | { type: 'error'; code: string; message: string; details?: unknown; clientId?: string | null };
+
+/** Frames of the per-person stream (/api/me/stream): its events carry the stream's own seq. */
+export type StreamFrame =
+  | ({ seq: number } & (
+      | { type: 'activity'; channelId: string; messageId: number; messageSeq: number; authorId: string; parentId: number | null; at: string; mention: boolean }
+      | { type: 'channel.added'; channel: ChannelView }
+      | { type: 'channel.updated'; channel: ChannelView }
+      | { type: 'channel.removed'; channelId: string }
+      | { type: 'read'; channelId: string; lastReadSeq: number }
+      | { type: 'ready' }
+      /** Away too long for the events since `?since=` to be kept: read the bootstrap again. */
+      | { type: 'resync' }
+    ))
+  | { type: 'pong' }
+  | { type: 'error'; code: string; message: string };

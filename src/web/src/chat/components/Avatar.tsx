@@ -1,0 +1,26 @@
+import type { UserView } from '../../api/types';
+
+const PALETTE = ['#1d4ed8', '#7c3aed', '#b91c1c', '#047857', '#b45309', '#0e7490', '#be185d', '#4338ca'];
+
+function colourFor(id: string): string {
+  let h = 0;
+  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) | 0;
+  return PALETTE[Math.abs(h) % PALETTE.length]!;
+}
+
+/** A person's picture, or their initials on a colour of their own (white on it reads at AA). */
+export function Avatar({ userId, user, size = 36, online }: { userId: string; user: UserView | undefined; size?: number; online?: boolean }) {
+  const name = user?.displayName ?? '';
+  const initials = name
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((w) => w[0]!.toUpperCase())
+    .join('');
+  return (
+    <span className="avatar" style={{ width: size, height: size, fontSize: size * 0.4 }} aria-hidden="true">
+      {user?.avatarUrl ? <img src={user.avatarUrl} alt="" width={size} height={size} /> : <span style={{ background: colourFor(userId) }}>{initials || '?'}</span>}
+      {online ? <i className="presence-dot" /> : null}
+    </span>
+  );
+}

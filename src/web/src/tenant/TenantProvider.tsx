@@ -1,0 +1,74 @@
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import type { FeatureName, SessionBootstrap, Tenant } from '../api/types';
+import { applyBranding } from './branding';
+import { loadBootstrap, type BootState } from './bootstrap';
+import { preloadChat } from '../pages/chatChunk';
+
+/**
+ * The seed's client API: a TenantProvider that loads `GET /api/tenant` once per page load,
+ * `useTenant()` → `{tenant, isLoading}` and `useTenantFeature(name)` → boolean. It also carries
+ * the session the same request brought (`useSession()`), and applies the workspace's branding.
+ */
+
+interface TenantContextValue {
+  state: BootState;
+  /** Loads the bootstrap again (after signing in, on a stream's `resync`, after a 4403). */
+  reload(): Promise<void>;
+  setSession(session: SessionBootstrap | null): void;
+}
+
+const TenantContext = createContext<TenantContextValue | null>(null);
+
+export function TenantProvider({ children }: { children: ReactNode }) {
+  const [state, setState] = useState<BootState>({ kind: 'loading' });
+
+  const reload = useCallback(async () => {
+    const next = await loadBootstrap();
+    // Signed in: the chat's code is needed next; ask for it before React renders anything.
+    if (next.kind === 'workspace' && next.session) preloadChat();
+    setState(next);
+  }, []);
+
+  useEffect(() => {
+    void reload();
+  }, [reload]);
+
+  const setSession = useCallback((session: SessionBootstrap | null) => {
+    setState((s) => (s.kind === 'workspace' ? { ...s, session, notice: null } : s));
+  }, []);
+
+  useEffect(() => {
+    if (state.kind === 'workspace') applyBranding(state.tenant.branding, state.tenant.branding.appName ?? state.tenant.name);
+    else if (state.kind === 'platform') applyBranding(undefined, 'nchat');
+  }, [state]);
+
+  const value = useMemo(() => ({ state, reload, setSession }), [state, reload, setSession]);
+  return <TenantContext.Provider value={value}>{children}</TenantContext.Provider>;
+}
+
+export function useBoot(): TenantContextValue {
+  const ctx = useContext(TenantContext);
+  if (!ctx) throw new Error('useBoot outside TenantProvider');
+  return ctx;
+}
+
+export function useTenant(): { tenant: Tenant | null; isLoading: boolean } {
+  const { state } = useBoot();
+  return { tenant: state.kind === 'workspace' ? state.tenant : null, isLoading: state.kind === 'loading' };
+}
+
+export function useTenantFeature(name: FeatureName): boolean {
+  const { tenant } = useTenant();
+  return tenant?.features[name] ?? false;
+}
+
+export function useSession(): SessionBootstrap | null {
+  const { state } = useBoot();
+  return state.kind === 'workspace' ? state.session : null;
+}
+
+/** The name people see: the branding's app name, else the workspace's. */
+export function useAppName(): string {
+  const { tenant } = useTenant();
+  return tenant ? (tenant.branding.appName ?? tenant.name) : 'nchat';
+}
