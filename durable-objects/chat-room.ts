@@ -53,7 +53,8 @@ const TICKET_TTL_MS = 60_000;
 
 interface Pending {
   message: NewMessage;
-  resolve: (m: ChatMessage) => void;
+  /** `earlier`: the message was already stored (a resend of one whose answer was lost). */
+  resolve: (stored: { message: ChatMessage; earlier: boolean }) => void;
   reject: (e: Error) => void;
   attempts: number;
 }
@@ -122,7 +123,7 @@ export class ChatRoom extends DurableObject<Env> {
     try {
       const refusal = await this.admission({ parentId: message.parentId, attachments: message.attachmentIds.length });
       if (refusal) return { ok: false, error: refusal.toInfo() };
-      return { ok: true, message: await this.enqueue(message) };
+      return { ok: true, message: (await this.enqueue(message)).message };
     } catch (err) {
       return { ok: false, error: (storeRefusal(err) ?? logged('room_post_failed', err, notStored())).toInfo() };
     }
@@ -278,11 +279,18 @@ export class ChatRoom extends DurableObject<Env> {
           const refusal = await this.admission({ parentId, attachments: frame.attachmentIds.length });
           if (refusal) return send(ws, { type: 'error', ...refusal.toInfo(), clientId });
           const message = { userId: info.userId, sessionVersion: info.sessionVersion, text: frame.text, parentId, clientId, mentions: mentionHandles(frame.text), attachmentIds: frame.attachmentIds };
-          await this.enqueue(message).catch((err: unknown) => {
+          await this.enqueue(message).then(
+            // A resend of a message stored before (its answer was lost with the old socket):
+            // the sender hears it again; everyone else heard it when it was stored.
+            ({ message: stored, earlier }) => {
+              if (earlier) send(ws, { type: 'message.created', message: stored });
+            },
+            (err: unknown) => {
             const refused = storeRefusal(err);
             if (refused?.code === 'session_revoked') return this.refuseAndClose(ws, refused, CLOSE_CODES.sessionEnded, clientId);
             send(ws, { type: 'error', ...(refused ?? logged('room_post_failed', err, notStored())).toInfo(), clientId });
-          });
+            },
+          );
           return;
         }
       }
@@ -412,7 +420,7 @@ export class ChatRoom extends DurableObject<Env> {
     return this.lastSeq;
   }
 
-  private enqueue(message: NewMessage): Promise<ChatMessage> {
+  private enqueue(message: NewMessage): Promise<{ message: ChatMessage; earlier: boolean }> {
     return new Promise((resolve, reject) => {
       this.queue.push({ message, resolve, reject, attempts: 0 });
       if (!this.flushing && !this.timer) {
@@ -452,7 +460,7 @@ export class ChatRoom extends DurableObject<Env> {
       const committed = group.map((p, i) => {
         const row = results[i + 1]![0]!;
         const message = messageFromRow(row);
-        p.resolve(message);
+        p.resolve({ message, earlier: false });
         this.broadcast({ type: 'message.created', message });
         if (message.parentId !== null) {
           this.broadcast({ type: 'thread.reply', parentId: message.parentId, replyCount: Number(row.parent_reply_count ?? 0), lastReplyAt: message.createdAt, message });
@@ -476,12 +484,27 @@ export class ChatRoom extends DurableObject<Env> {
         return;
       }
       const p = group[0]!;
+      if (code === 'NC208') return this.answerWithStored(p, err);
       // A sequence conflict (NC409 guard, 23505 unique) is retried after reloading.
       if ((code === 'NC409' || code === '23505') && p.attempts < 2) {
         p.attempts += 1;
         return this.commitGroup(group);
       }
       for (const q of group) q.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /** A resend refused as already stored (NC208, the stored id in DETAIL): the writer gets the stored message. */
+  private async answerWithStored(p: Pending, err: unknown): Promise<void> {
+    const id = Number((err as { detail?: unknown }).detail);
+    try {
+      const tdb = this.tenantDb();
+      const [rows] = await tdb.transaction([tdb.sql.query(`SELECT ${MESSAGE_COLUMNS} FROM nchat_messages m WHERE m.id = $1 AND m.channel_id = $2`, [id, this.context!.channelId]) as Query]);
+      const row = rows?.[0];
+      if (!row) throw new Error(`stored message ${id} not found`);
+      p.resolve({ message: messageFromRow(row), earlier: true });
+    } catch (e) {
+      p.reject(e instanceof Error ? e : new Error(String(e)));
     }
   }
 
@@ -497,7 +520,11 @@ export class ChatRoom extends DurableObject<Env> {
       throw err;
     }
     const row = rows?.[0];
-    if (row) this.broadcast({ type: 'read', userId: info.userId, seq: Number(row.last_read_seq) });
+    if (!row) return;
+    const lastReadSeq = Number(row.last_read_seq);
+    this.broadcast({ type: 'read', userId: info.userId, seq: lastReadSeq });
+    // The reader's other devices (their stream), like a read over REST.
+    this.notifyStreams(() => [], new Map([[info.userId, [{ kind: 'read', channelId: this.context!.channelId, lastReadSeq }]]]));
   }
 
   /** Sends what a reconnecting socket missed (seq > since), then what arrived meanwhile. */

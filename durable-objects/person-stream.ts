@@ -3,7 +3,7 @@ import { memberChannelView } from '../src/chat/channels';
 import { CLOSE_CODES } from '../src/chat/room-protocol';
 import { STREAM_CONTEXT_HEADER, type StreamContext, type StreamEvent, type StreamFrame, type StreamNotice } from '../src/chat/stream-protocol';
 import { configFor } from '../src/config';
-import { openDatabase } from '../src/db/client';
+import { openDatabase, type Query } from '../src/db/client';
 import { TenantDb } from '../src/tenancy/tenant-db';
 
 /**
@@ -25,6 +25,7 @@ import { TenantDb } from '../src/tenancy/tenant-db';
 const KEEP_EVENTS = 1000;
 const GRACE_MS = 5 * 60_000;
 const SUBSCRIBE_CONCURRENCY = 25;
+const SESSION_CHECK_MS = 60_000;
 
 interface SocketInfo {
   sessionVersion: number;
@@ -37,6 +38,8 @@ interface Identity {
 
 export class PersonStream extends DurableObject<Env> {
   private identity: Identity | null = null;
+  /** When the sockets' sessions were last checked against the database (0: not since waking). */
+  private sessionCheckedAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -110,11 +113,45 @@ export class PersonStream extends DurableObject<Env> {
    */
   async deliver(notices: StreamNotice[]): Promise<{ listening: boolean }> {
     if (!this.listening()) return { listening: false };
+    if (!(await this.sessionsStillValid())) return { listening: this.listening() };
     for (const notice of notices) {
+      // A room's news only for channels this stream listens to: a notice sent before a removal
+      // reached the room must not follow the person out of the channel.
+      if ((notice.kind === 'activity' || notice.kind === 'read') && !this.subscribedTo(notice.kind === 'activity' ? notice.event.channelId : notice.channelId)) continue;
       const event = await this.eventOf(notice);
       if (event) this.emit(event);
     }
     return { listening: true };
+  }
+
+  private subscribedTo(channelId: string): boolean {
+    return this.ctx.storage.sql.exec<{ n: number }>('SELECT count(*) AS n FROM rooms WHERE channel_id = ?', channelId).one().n > 0;
+  }
+
+  /**
+   * The sessions the sockets were opened with, re-checked at most once a SESSION_CHECK_MS: the
+   * Worker closes the stream when sessions end, but that call can fail; this is the backstop.
+   * Sockets of an ended session close (4401); with none left the stream stops listening.
+   */
+  private async sessionsStillValid(now = Date.now()): Promise<boolean> {
+    if (now - this.sessionCheckedAt < SESSION_CHECK_MS || !this.identity) return true;
+    this.sessionCheckedAt = now;
+    const tdb = this.tenantDb();
+    const [rows] = await tdb.transaction([tdb.sql.query("SELECT session_version FROM nchat_users WHERE id = $1 AND status = 'active'", [this.identity.userId]) as Query]);
+    const current = rows?.[0] ? Number(rows[0].session_version) : null;
+    let ended = 0;
+    for (const ws of this.ctx.getWebSockets()) {
+      const info = ws.deserializeAttachment() as SocketInfo | null;
+      if (current === null || info?.sessionVersion !== current) {
+        safeClose(ws, CLOSE_CODES.sessionEnded, 'this session has ended: sign in again');
+        ended++;
+      }
+    }
+    if (ended && ended === this.ctx.getWebSockets().length) {
+      await this.unsubscribeAll();
+      return false;
+    }
+    return true;
   }
 
   /** The person's sessions ended (signed out, deactivated, password or role changed): close and stop listening. */
@@ -228,7 +265,11 @@ export class PersonStream extends DurableObject<Env> {
     const sql = this.ctx.storage.sql;
     const rooms = sql.exec<{ channel_id: string }>('SELECT channel_id FROM rooms').toArray().map((r) => r.channel_id);
     sql.exec('DELETE FROM rooms');
-    sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('gap_after', ?)", String(this.lastSeq()));
+    // From here on nothing is recorded: the sequence moves past the gap, so a client that comes
+    // back with the last seq it saw is behind it and gets `resync`.
+    const gap = this.lastSeq() + 1;
+    sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('seq', ?)", String(gap));
+    sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('gap_after', ?)", String(gap));
     await this.ctx.storage.deleteAlarm();
     if (!this.identity) return;
     await Promise.all(rooms.map((id) => this.room(id).unsubscribeStream(this.identity!.userId).catch(() => undefined)));

@@ -4,9 +4,11 @@
  * mentions across channels, DMs and channels appearing and going, reads from other devices,
  * resuming by sequence number, and nothing of a channel they are not in.
  */
+import { runDurableObjectAlarm } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { chatWorkspace, openSocket, sleep, type ChatWorkspace, type Client, type TestSocket } from './support/chat';
-import { bearer, createTenant, tenantUrl } from './support/tenants';
+import { bearer, createTenant, database, tenantUrl } from './support/tenants';
 
 async function stream(who: Client, query = ''): Promise<TestSocket> {
   const res = await openSocket(who.url(`/api/me/stream${query}`), bearer(who.token));
@@ -143,5 +145,49 @@ describe('GET /api/me/stream', () => {
     expect(foreign.status).toBe(401);
     const anonymous = await openSocket(tenantUrl(w.t.slug, '/api/me/stream'));
     expect(anonymous.status).toBe(401);
+  });
+});
+
+describe('GET /api/me/stream: the edges', () => {
+  it('away longer than the grace period: coming back with ?since gets resync (nothing was recorded meanwhile)', async () => {
+    const { w, bob, ch } = await team();
+    const s = await stream(bob);
+    await w.owner.say(ch.id, 'before');
+    const last = await s.next((f) => f.type === 'activity');
+    s.close();
+    await s.closed;
+    // The grace period ends: the alarm runs (as it would 5 minutes later).
+    const id = env.PERSON_STREAM.idFromName(`${w.t.id}:${bob.id}`);
+    expect(await runDurableObjectAlarm(env.PERSON_STREAM.get(id))).toBe(true);
+    await w.owner.say(ch.id, 'while away');
+    const res = await openSocket(bob.url(`/api/me/stream?since=${last.seq}`), bearer(bob.token));
+    const ready = await res.socket!.next((f) => f.type === 'ready');
+    expect(ready.seq).toBeGreaterThan(last.seq);
+    expect(await res.socket!.next((f) => f.type === 'resync')).toMatchObject({ type: 'resync' });
+    // Listening again from here on.
+    await w.owner.say(ch.id, 'after');
+    expect(await res.socket!.next((f) => f.type === 'activity')).toMatchObject({ messageSeq: 3 });
+    res.socket!.close();
+  });
+
+  it('a read marked over a room socket reaches the reader’s stream (their other devices)', async () => {
+    const { w, bob, ch } = await team();
+    await w.owner.say(ch.id, 'one');
+    const s = await stream(bob);
+    const room = await bob.socket(ch.id);
+    await room.next((f) => f.type === 'ready');
+    room.send({ type: 'read', seq: 1 });
+    expect(await s.next((f) => f.type === 'read')).toMatchObject({ channelId: ch.id, lastReadSeq: 1 });
+    room.close();
+    s.close();
+  });
+
+  it('a session that ended behind the Worker’s back is noticed at the next event: the stream closes (4401) and hears nothing more', async () => {
+    const { w, bob, ch } = await team();
+    const s = await stream(bob);
+    await database().sql.query(`UPDATE "${w.schema}".nchat_users SET session_version = session_version + 1 WHERE id = $1`, [bob.id]);
+    await w.owner.say(ch.id, 'not for an ended session');
+    expect((await s.closed).code).toBe(4401);
+    expect(s.frames.filter((f) => f.type === 'activity')).toEqual([]);
   });
 });

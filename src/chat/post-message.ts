@@ -26,7 +26,7 @@ export function insertMessageStatement(tdb: TenantDb, channelId: string, seq: nu
   return tdb.sql.query(
     `WITH m AS (
        INSERT INTO nchat_messages (channel_id, seq, user_id, parent_id, text, client_id)
-       SELECT $1::uuid, $2::bigint, $3::uuid, $4::bigint, $5::text, $6::text WHERE nchat_admit_message($1::uuid, $3::uuid, $8::int, $4::bigint, $9::uuid[])
+       SELECT $1::uuid, $2::bigint, $3::uuid, $4::bigint, $5::text, $6::text WHERE nchat_admit_message($1::uuid, $3::uuid, $8::int, $4::bigint, $9::uuid[], $6::text)
        RETURNING id, channel_id, seq, user_id, parent_id, text, client_id, reply_count, last_reply_at, edited_at, deleted_at, created_at
      ), att AS (
        UPDATE nchat_attachments a SET message_id = m.id FROM m WHERE a.id = ANY($9::uuid[])

@@ -3,8 +3,8 @@ import type { AppEnv } from '../env';
 import { DomainError } from '../domain/errors';
 
 /**
- * Refuses state-changing requests that a browser made on behalf of another origin, unless they
- * carry `Authorization` (which a page of another origin cannot add without a CORS preflight this
+ * Refuses state-changing requests (and WebSocket upgrades) that a browser made on behalf of
+ * another origin, unless they carry `Authorization` (which a page of another origin cannot add without a CORS preflight this
  * app never grants). SameSite=Lax keeps the session cookie off cross-site requests, but every
  * workspace subdomain of BASE_DOMAIN is the *same site* as every other: a page served from
  * evil.<base> could otherwise post a form to acme.<base> with acme's cookie (deactivate a user,
@@ -18,7 +18,11 @@ import { DomainError } from '../domain/errors';
 export function sameOriginWrites(): MiddlewareHandler<AppEnv> {
   return async function sameOriginWritesMiddleware(c, next) {
     const method = c.req.method;
-    if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS' || c.req.header('authorization')) return next();
+    // A WebSocket upgrade is a GET, but what it opens reads and writes (a room's messages, a
+    // person's stream) with the cookie the browser attaches: another site's page must not open
+    // one (cross-site WebSocket hijacking). Browsers always send Origin on the handshake.
+    const upgrade = c.req.header('upgrade')?.toLowerCase() === 'websocket';
+    if ((!upgrade && (method === 'GET' || method === 'HEAD' || method === 'OPTIONS')) || c.req.header('authorization')) return next();
     const site = c.req.header('sec-fetch-site');
     const origin = c.req.header('origin');
     if ((site && site !== 'same-origin' && site !== 'none') || (origin && origin !== new URL(c.req.url).origin)) {

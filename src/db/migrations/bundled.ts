@@ -8,6 +8,7 @@ import usage from '../../../migrations/tenant/0003_usage.sql';
 import messageAdmission from '../../../migrations/tenant/0004_message_admission.sql';
 import autoJoin from '../../../migrations/tenant/0005_auto_join_channels.sql';
 import messageAttachments from '../../../migrations/tenant/0006_message_attachments.sql';
+import messageResend from '../../../migrations/tenant/0007_message_resend.sql';
 import { prepareMigrations, type Migration, type MigrationFile } from './migration';
 
 export const TENANT_MIGRATION_FILES: MigrationFile[] = [
@@ -17,6 +18,7 @@ export const TENANT_MIGRATION_FILES: MigrationFile[] = [
   { version: '0004', name: 'message_admission', sql: messageAdmission },
   { version: '0005', name: 'auto_join_channels', sql: autoJoin },
   { version: '0006', name: 'message_attachments', sql: messageAttachments },
+  { version: '0007', name: 'message_resend', sql: messageResend },
 ];
 
 let prepared: Promise<Migration[]> | undefined;
