@@ -11,6 +11,8 @@ import { afterGroupStatements, insertMessageStatement, sequenceGuardStatement, t
 import { markReadStatement } from '../src/chat/read-position';
 import {
   CLOSE_CODES,
+  PING_FRAME,
+  PONG_FRAME,
   clientFrameSchema,
   ROOM_CONTEXT_HEADER,
   ROOM_USER_HEADER,
@@ -94,6 +96,8 @@ export class ChatRoom extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    // Keep-alive pings are answered by the runtime itself, without waking a hibernating object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
     ctx.blockConcurrencyWhile(async () => {
       const sql = this.ctx.storage.sql;
       sql.exec('CREATE TABLE IF NOT EXISTS room_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');

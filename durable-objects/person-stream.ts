@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { memberChannelView } from '../src/chat/channels';
-import { CLOSE_CODES } from '../src/chat/room-protocol';
+import { CLOSE_CODES, PING_FRAME, PONG_FRAME } from '../src/chat/room-protocol';
 import { STREAM_CONTEXT_HEADER, type StreamContext, type StreamEvent, type StreamFrame, type StreamNotice } from '../src/chat/stream-protocol';
 import { configFor } from '../src/config';
 import { openDatabase, type Query } from '../src/db/client';
@@ -43,6 +43,8 @@ export class PersonStream extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    // Keep-alive pings are answered by the runtime itself, without waking a hibernating object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
     ctx.blockConcurrencyWhile(async () => {
       const sql = this.ctx.storage.sql;
       sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');

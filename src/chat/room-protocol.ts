@@ -67,6 +67,10 @@ export const clientFrameSchema = z.discriminatedUnion('type', [
 ]);
 export type ClientFrame = z.output<typeof clientFrameSchema>;
 
+/** A client's keep-alive, exactly as clients send it (JSON.stringify({type:'ping'})), and its answer. */
+export const PING_FRAME = '{"type":"ping"}';
+export const PONG_FRAME = '{"type":"pong"}';
+
 /** Internal headers on the upgrade request the Worker forwards to the room. */
 export const ROOM_CONTEXT_HEADER = 'x-nchat-room';
 export const ROOM_USER_HEADER = 'x-nchat-user';
