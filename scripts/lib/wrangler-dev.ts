@@ -48,7 +48,9 @@ export async function startWranglerDev(o: WranglerOptions): Promise<{ stop(): Pr
     cwd: ROOT,
     stdio: ['ignore', o.showOutput ? 'inherit' : 'ignore', 'inherit'],
     detached: true, // its own process group: one kill reaches wrangler and every workerd it started
-    env: { ...process.env, ...WRANGLER_ENV },
+    // wrangler also reads secrets from its own environment, over the env file: the names given
+    // here must come from the env file only (a DATABASE_URL in the shell is the gateway's, not the Worker's).
+    env: { ...(Object.fromEntries(Object.entries(process.env).filter(([k]) => !(k in o.secrets))) as NodeJS.ProcessEnv), ...WRANGLER_ENV },
   });
   const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? `code ${code}`)));
   const killGroup = (signal: NodeJS.Signals) => {
