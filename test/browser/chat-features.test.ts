@@ -3,7 +3,7 @@
  * unread counts and mentions arriving in the sidebar for channels not open (the per-person
  * stream), a new direct message appearing for its recipient, creating, joining, leaving and
  * archiving channels, typing and presence, @mention autocomplete, editing and deleting one's
- * own messages, and signing out.
+ * own messages, drafts that stay with the person who wrote them, and signing out.
  */
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -80,6 +80,26 @@ describe('the sidebar stays live for channels that are not open', () => {
     await openChannel(ada.page, /Channel general/);
     await openChannel(bob.page, /Channel general/);
   });
+
+  test('a channel open but scrolled back keeps counting what arrives, and shows it once left', async () => {
+    const created = await api.workspace(ws.slug, 'POST', '/api/channels', { token: ws.token, body: { name: 'long-read', memberIds: [bobAccount.id] } });
+    const long = created.body.channel.id as string;
+    for (let i = 1; i <= 30; i++) await api.workspace(ws.slug, 'POST', `/api/channels/${long}/messages`, { token: bobAccount.token, body: { text: `older message ${i}` } });
+    await openChannel(ada.page, /Channel long-read/);
+    await ada.page.getByRole('heading', { name: 'long-read', level: 1 }).waitFor();
+    await ada.page.locator('.message-text', { hasText: 'older message 30' }).waitFor();
+    // Ada reads back: the newest message is out of view, so what comes now is not read.
+    await ada.page.locator('.message-scroll').hover();
+    await ada.page.mouse.wheel(0, -4000);
+    await ada.page.getByRole('button', { name: 'Jump to latest' }).waitFor();
+    for (const t of ['new one', 'new two', 'new three']) await api.workspace(ws.slug, 'POST', `/api/channels/${long}/messages`, { token: bobAccount.token, body: { text: t } });
+    await ada.page.getByRole('button', { name: '3 new messages' }).waitFor();
+    // Whichever of the room's message and the stream's activity came first, the count is the server's.
+    await openChannel(ada.page, /Channel general/);
+    await expect.poll(() => sidebar(ada.page).getByRole('link', { name: /Channel long-read/ }).getAttribute('aria-label')).toBe('Channel long-read, 3 unread');
+    const server = await api.workspace(ws.slug, 'GET', `/api/channels/${long}`, { token: ws.token });
+    expect(server.body.channel.unreadCount).toBe(3);
+  });
 });
 
 describe('channels', () => {
@@ -124,10 +144,12 @@ describe('channels', () => {
 
 describe('in the channel', () => {
   test('typing shows for the other person, and who is online', async () => {
+    // Ada has just opened #general: her room socket is in once she sees who is there. (Typing is
+    // sent once every few seconds; sent before that, it would pass her by.)
+    await ada.page.getByText('1 online').waitFor();
     const box = bob.page.locator('.channel-pane').getByRole('textbox', { name: 'Message #general' });
     await box.pressSequentially('I am thinking about', { delay: 20 });
     await ada.page.getByText('Bob Stone is typing…').waitFor();
-    await ada.page.getByText('1 online').waitFor();
     await box.fill('');
   });
 
@@ -184,10 +206,61 @@ test('a workspace suspended while people chat shows its page at once', async () 
   carol.expectNoErrors({ ignore: [{ url: /\/api\/tenant/, status: 403 }, { kind: 'console', text: /WebSocket/ }] });
 });
 
+test('a draft stays with the person who wrote it: not shown to the next one in the same tab, gone after signing out', async () => {
+  // Their own people: signing out ends every session of that person, on every device.
+  const carol = await api.addMember(ws, { name: 'Carol Ito' });
+  const dave = await api.addMember(ws, { name: 'Dave Roe' });
+  const tab = await newPerson('shared-tab');
+  const { page } = tab;
+  await tab.signIn(ws.slug, carol.token);
+  await page.goto(workspaceUrl(ws.slug, '/'));
+  await page.getByRole('heading', { name: 'general', level: 1 }).waitFor();
+  const box = page.locator('.channel-pane').getByRole('textbox', { name: 'Message #general' });
+  await box.fill('Carol’s half-written thought');
+
+  // Carol's session ends elsewhere: the sign-in page, saying why.
+  await api.workspace(ws.slug, 'POST', '/api/auth/logout', { token: carol.token });
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await page.getByRole('status').filter({ hasText: 'Your session has ended' }).waitFor();
+
+  // Dave signs in in the same tab: his box is empty.
+  async function signInAsDave() {
+    await page.getByLabel('Email').fill(dave.email);
+    await page.getByLabel('Password').fill(dave.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'general', level: 1 }).waitFor();
+  }
+  await signInAsDave();
+  expect(await box.inputValue()).toBe('');
+  await box.fill('Dave’s draft');
+
+  // Dave signs out on purpose: the sign-in page, no "session ended"; his draft is gone after.
+  await page.getByRole('button', { name: 'Your account' }).click();
+  await page.getByRole('menuitem', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await page.waitForTimeout(500); // the stream's close for the sign-out has come by now
+  expect(await page.getByText(/session has ended/i).count()).toBe(0);
+  await signInAsDave();
+  expect(await box.inputValue()).toBe('');
+  // Expected: what was on its way when Carol's session ended under the page (her room's
+  // reconnect refused, a page of messages asked for).
+  tab.expectNoErrors({ ignore: [{ url: /\/api\/(me|channels\/[^/]+(\/messages)?)(\?.*)?$/, status: 401 }, { kind: 'console', text: /WebSocket connection/ }] });
+});
+
 test('signing out ends the session: the sign-in page, also after a reload', async () => {
+  // The stream's close for the sign-out (4003) comes before the logout's answer: made certain
+  // here by holding the answer back a moment.
+  await bob.page.route('**/api/auth/logout', async (route) => {
+    const out = await api.workspace(ws.slug, 'POST', '/api/auth/logout', { token: bobAccount.token });
+    await new Promise((r) => setTimeout(r, 3000));
+    await route.fulfill({ status: out.status, body: out.text }); // the session is over either way (its version moved on)
+  });
   await bob.page.getByRole('button', { name: 'Your account' }).click();
   await bob.page.getByRole('menuitem', { name: 'Sign out' }).click();
   await bob.page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  // On purpose, so not "your session has ended".
+  await bob.page.waitForTimeout(500);
+  expect(await bob.page.getByText(/session has ended/i).count()).toBe(0);
   await bob.page.reload();
   await bob.page.getByRole('heading', { name: 'Sign in' }).waitFor();
   const me = await bob.page.evaluate(async () => (await fetch('/api/me')).status);

@@ -1,6 +1,8 @@
 /**
  * The main flows with the keyboard alone: sign in, switch channels, send, react, open a thread
- * and reply, close it. No mouse event is used; focus is checked to land where a person expects.
+ * and reply, close it; move between a thread's replies; delete a message; the sidebar as a
+ * drawer on a phone. No mouse event is used (but to open the drawer with a tap); focus is
+ * checked to land where a person expects.
  */
 import type { Page } from 'playwright-core';
 import { beforeAll, expect, test } from 'vitest';
@@ -9,12 +11,13 @@ import { api, newPerson, screenshot, workspaceUrl, type Member, type Workspace }
 
 let ws: Workspace;
 let bob: Member;
+let general: string;
 
 beforeAll(async () => {
   ws = await api.createWorkspace({ name: 'Keyboard Co', plan: 'pro', trial: true });
   bob = await api.addMember(ws, { name: 'Bob Stone' });
   await api.workspace(ws.slug, 'POST', '/api/channels', { token: ws.token, body: { name: 'design', memberIds: [bob.id] } });
-  const general = (await api.workspace(ws.slug, 'GET', '/api/channels', { token: ws.token })).body.channels.find((c: { name: string }) => c.name === 'general').id;
+  general = (await api.workspace(ws.slug, 'GET', '/api/channels', { token: ws.token })).body.channels.find((c: { name: string }) => c.name === 'general').id;
   await api.workspace(ws.slug, 'POST', `/api/channels/${general}/messages`, { token: ws.token, body: { text: 'Morning! Can someone review the mockups?' } });
 });
 
@@ -90,6 +93,104 @@ test('sign in, switch channel, send, react, open a thread and reply — keyboard
   await k.press('Escape');
   await page.getByRole('complementary', { name: 'Thread' }).waitFor({ state: 'detached' });
   await expect.poll(() => focused(page)).toBe('textarea Message #general');
+});
+
+/** The id of the message whose article has focus, or null. */
+function focusedMessageId(page: Page): Promise<number | null> {
+  return page.evaluate(() => {
+    const el = (globalThis as unknown as { document: { activeElement: { tagName: string; getAttribute(n: string): string | null } | null } }).document.activeElement;
+    return el?.tagName === 'ARTICLE' && el.getAttribute('data-message-id') ? Number(el.getAttribute('data-message-id')) : null;
+  });
+}
+
+test("a thread's replies are reached and moved between like the channel's messages", async () => {
+  const say = async (token: string, text: string, parentId?: number) =>
+    (await api.workspace(ws.slug, 'POST', `/api/channels/${general}/messages`, { token, body: { text, ...(parentId ? { parentId } : {}) } })).body.message.id as number;
+  const parent = await say(bob.token, 'A thread to walk through');
+  const first = await say(ws.token, 'The first reply', parent);
+  const second = await say(bob.token, 'The second reply', parent);
+  const person = await newPerson('bob');
+  await person.signIn(ws.slug, bob.token);
+  const { page } = person;
+  await page.goto(workspaceUrl(ws.slug, `/c/${general}/t/${parent}`));
+  const thread = page.getByRole('complementary', { name: 'Thread' });
+  await thread.locator('.message-text', { hasText: 'The second reply' }).waitFor();
+  await expect.poll(() => focused(page)).toBe('textarea Reply in thread');
+
+  // Shift+Tab from the reply box: the newest reply; ↑ the one before, Home the parent, End back.
+  await page.keyboard.press('Shift+Tab');
+  await expect.poll(() => focusedMessageId(page)).toBe(second);
+  await page.keyboard.press('ArrowUp');
+  await expect.poll(() => focusedMessageId(page)).toBe(first);
+  await page.keyboard.press('Home');
+  await expect.poll(() => focusedMessageId(page)).toBe(parent);
+  await page.keyboard.press('End');
+  await expect.poll(() => focusedMessageId(page)).toBe(second);
+  // One of them is in the tab order, the one last focused.
+  await page.keyboard.press('ArrowUp');
+  expect(await thread.locator('article[tabindex="0"]').count()).toBe(1);
+  expect(Number(await thread.locator('article[tabindex="0"]').getAttribute('data-message-id'))).toBe(first);
+  person.expectNoErrors();
+});
+
+test('deleting a message puts focus on what is left of it, not on nothing', async () => {
+  const person = await newPerson('bob');
+  await person.signIn(ws.slug, bob.token);
+  const { page } = person;
+  const k = page.keyboard;
+  await page.goto(workspaceUrl(ws.slug, `/c/${general}`));
+  await expect.poll(() => focused(page)).toBe('textarea Message #general');
+  await k.type('This one goes');
+  await k.press('Enter');
+  await page.locator('article.message:not(.pending) .message-text', { hasText: 'This one goes' }).waitFor();
+  await k.press('Shift+Tab');
+  await expect.poll(() => focused(page)).toMatch(/^article Bob Stone/);
+  for (const name of ['Add reaction', 'Reply in thread', 'Edit message', 'Delete message']) {
+    await k.press('Tab');
+    expect(await focused(page)).toBe(`button ${name}`);
+  }
+  await k.press('Enter');
+  const dialog = page.getByRole('dialog', { name: 'Delete message?' });
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name: 'Delete' }).focus();
+  await k.press('Enter');
+  await page.getByText('This message was deleted.').last().waitFor();
+  await expect.poll(() => focused(page)).toMatch(/^article Bob Stone, .*, deleted$/);
+  person.expectNoErrors();
+});
+
+test('on a phone the sidebar is a modal drawer: focus goes in, what is behind is out of reach, Escape closes it', async () => {
+  const person = await newPerson('bob', { viewport: 'mobile' });
+  await person.signIn(ws.slug, bob.token);
+  const { page } = person;
+  await page.goto(workspaceUrl(ws.slug, `/c/${general}`));
+  await page.getByRole('heading', { name: 'general', level: 1 }).waitFor();
+  await page.getByRole('button', { name: 'Show channels' }).click();
+  await expect.poll(() => focused(page)).toBe('a Channel general');
+  expect(await page.locator('.chat-main').evaluate((el) => (el as unknown as { inert: boolean }).inert)).toBe(true);
+  // Tab goes round the drawer, never into the chat behind it.
+  for (let i = 0; i < 14; i++) {
+    await page.keyboard.press('Tab');
+    const where = await page.evaluate(() => {
+      const el = (globalThis as unknown as { document: { activeElement: { tagName: string; closest(s: string): unknown } | null } }).document.activeElement;
+      return !el || el.tagName === 'BODY' ? 'page' : el.closest('nav.sidebar') ? 'drawer' : 'behind';
+    });
+    expect(where, `after ${i + 1} Tab(s)`).not.toBe('behind');
+  }
+  await screenshot(page, 'mobile-drawer');
+  await page.keyboard.press('Escape');
+  await expect.poll(() => page.locator('.chat-layout.sidebar-open').count()).toBe(0);
+  await expect.poll(() => focused(page)).toBe('button Show channels');
+  expect(await page.locator('.chat-main').evaluate((el) => (el as unknown as { inert: boolean }).inert)).toBe(false);
+
+  // Choosing a channel closes it too, and focus goes to the new channel's "Show channels".
+  await page.getByRole('button', { name: 'Show channels' }).click();
+  await page.keyboard.press('Shift+Tab'); // from #general up to #design
+  await expect.poll(() => focused(page)).toBe('a Channel design');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'design', level: 1 }).waitFor();
+  await expect.poll(() => focused(page)).toBe('button Show channels');
+  person.expectNoErrors();
 });
 
 test('the focus ring is visible on the controls people tab to', async () => {

@@ -1,7 +1,8 @@
 /**
  * The web app's message store (src/web/src/chat/timeline.ts) on its own, in Node: REST pages,
  * room frames (live and replayed after a reconnect) and optimistic sends merge by id and
- * clientId into one timeline, in sequence order, without duplicates.
+ * clientId into one timeline, in sequence order, without duplicates; messages that cannot be
+ * sent are marked with the reason and survive the timeline being forgotten.
  */
 import { describe, expect, test } from 'vitest';
 import type { ChatMessage } from '../../src/web/src/api/types';
@@ -121,5 +122,34 @@ describe('Timeline', () => {
       [1, 'edited', false],
       [2, '', true],
     ]);
+  });
+
+  test('messages that cannot go any more are marked "Not sent" with the reason; those already refused keep theirs', () => {
+    const t = new Timeline('c1', 0, ME);
+    t.addPending(pending('a', 'queued one'));
+    t.addPending({ ...pending('b', 'on its way'), state: 'sending', sentAt: 1, serial: 1 });
+    t.addPending({ ...pending('c', 'refused before'), state: 'failed', error: 'Too long' });
+    expect(t.hasUnsent()).toBe(true);
+    expect(t.failUnsent('The channel was archived')).toBe(2);
+    expect(t.get().pending.map((p) => [p.clientId, p.state, p.error])).toEqual([
+      ['a', 'failed', 'The channel was archived'],
+      ['b', 'failed', 'The channel was archived'],
+      ['c', 'failed', 'Too long'],
+    ]);
+    expect(t.hasUnsent()).toBe(false);
+    expect(t.failUnsent('again')).toBe(0);
+  });
+
+  test('a timeline kept for its unsent messages forgets the rest and resumes from the given sequence', () => {
+    const t = new Timeline('c1', 3, ME);
+    t.addPage({ messages: [msg(3), msg(2), msg(1)], hasMore: false, order: 'newest_first' }, false);
+    t.threadLoading(t.get().messages[0]!.id);
+    t.addPending({ ...pending('a', 'not sent'), state: 'failed', error: 'The channel was archived' });
+    t.restart(7);
+    expect(t.seenSeq).toBe(7);
+    expect(t.get().messages).toEqual([]);
+    expect(t.get().threads.size).toBe(0);
+    expect(t.get().history).toBe('idle');
+    expect(t.get().pending.map((p) => p.clientId)).toEqual(['a']);
   });
 });

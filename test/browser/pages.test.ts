@@ -2,7 +2,9 @@
  * Each main page, as people see it: a screenshot at desktop and at phone width (375 px), and
  * axe-core with no serious or critical violation. Plus the pages' own behaviour: live slug
  * checks and the API's field errors on sign-up, the sign-in error, readable pages for unknown,
- * suspended and cancelled workspaces and for a bad invitation link, and the billing placeholder.
+ * suspended and cancelled workspaces and for a bad invitation link, and the billing placeholder;
+ * the landing page's workspace finder takes only a workspace address; a workspace's logo and
+ * people's pictures (any URL) are fetched without telling their servers where from.
  */
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -129,6 +131,52 @@ describe('branding', () => {
     expect(colours.color).toBe('rgb(17, 24, 39)'); // ...with dark text on it, not white
     await look(person.page, 'branded-signin', 'desktop');
     person.expectNoErrors();
+  });
+});
+
+describe("the landing page's workspace finder", () => {
+  test('goes only to a workspace address: anything else (a host of its own) is refused with a reason', async () => {
+    const visitor = await newPerson('visitor');
+    await visitor.page.goto(platformUrl('/'));
+    const finder = visitor.page.getByRole('form', { name: 'Go to your workspace' });
+    for (const bad of ['evil.com#', 'a', '-oops', 'two--hyphens']) {
+      await finder.getByLabel("Your workspace's address").fill(bad);
+      await finder.getByRole('button', { name: 'Sign in' }).click();
+      await visitor.page.getByRole('alert').filter({ hasText: 'That is not a workspace address.' }).waitFor();
+      expect(new URL(visitor.page.url()).host, bad).toBe(new URL(platformUrl('/')).host);
+    }
+    await expectNoSeriousA11yViolations(visitor.page);
+    await finder.getByLabel("Your workspace's address").fill(pro.slug);
+    await finder.getByRole('button', { name: 'Sign in' }).click();
+    await visitor.page.waitForURL((u) => u.hostname === `${pro.slug}.localhost` && u.pathname === '/login');
+    visitor.expectNoErrors();
+  });
+});
+
+describe('pictures from elsewhere', () => {
+  test("the workspace's logo and a person's picture are asked for without a Referer", async () => {
+    const branded = await api.createWorkspace({ name: 'Logo Co', plan: 'pro', trial: true });
+    const logoUrl = 'https://pictures.example.test/logo.png';
+    const avatarUrl = 'https://pictures.example.test/ada.png';
+    const put = await api.admin('PUT', `/api/tenants/${branded.id}`, { body: { branding: { logoUrl } } });
+    expect(put.status, put.text).toBe(200);
+    const me = await api.workspace(branded.slug, 'PATCH', '/api/me', { token: branded.token, body: { avatarUrl } });
+    expect(me.status, me.text).toBe(200);
+    const owner = await newPerson('owner');
+    const referers = new Map<string, string | null>();
+    await owner.context.route('https://pictures.example.test/**', async (route) => {
+      const headers = await route.request().allHeaders();
+      referers.set(route.request().url(), headers.referer ?? null);
+      await route.fulfill({ status: 200, contentType: 'image/png', body: Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64') });
+    });
+    await owner.page.goto(workspaceUrl(branded.slug, '/login'));
+    await expect.poll(() => referers.has(logoUrl)).toBe(true);
+    await owner.signIn(branded.slug, branded.token);
+    await owner.page.goto(workspaceUrl(branded.slug, '/'));
+    await owner.page.getByRole('heading', { name: 'general', level: 1 }).waitFor();
+    await expect.poll(() => referers.has(avatarUrl)).toBe(true);
+    expect(Object.fromEntries(referers)).toEqual({ [logoUrl]: null, [avatarUrl]: null });
+    owner.expectNoErrors();
   });
 });
 

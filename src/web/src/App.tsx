@@ -50,7 +50,7 @@ export function App() {
   );
 }
 
-function PlatformRoutes({ platform }: { platform: PlatformInfo | null }) {
+function PlatformRoutes({ platform }: { platform: PlatformInfo }) {
   return (
     <Suspense fallback={<Splash />}>
       <Switch>

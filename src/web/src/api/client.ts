@@ -15,14 +15,11 @@ const MAX_RATE_LIMIT_RETRIES = 3;
 
 export interface RequestOptions {
   signal?: AbortSignal;
-  /** Wait out short rate limits and retry (default true). */
-  retryRateLimit?: boolean;
 }
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 export async function request<T>(method: Method, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
-  const retry = options.retryRateLimit ?? true;
   for (let attempt = 0; ; attempt++) {
     let res: Response;
     try {
@@ -46,18 +43,31 @@ export async function request<T>(method: Method, path: string, body?: unknown, o
       }
     }
     const error = await errorFromResponse(res);
-    const wait = error.retryAfterSeconds ?? 1;
-    if (retry && error.code === 'rate_limited' && attempt < MAX_RATE_LIMIT_RETRIES && wait <= MAX_AUTOMATIC_WAIT_SECONDS) {
-      notices.rateLimited(Date.now() + wait * 1000);
-      await sleep(wait * 1000, options.signal);
-      continue;
-    }
-    throw error;
+    const wait = rateLimitWait(error, attempt);
+    if (wait === null) throw error;
+    await waitOutRateLimit(wait, options.signal);
   }
+}
+
+/**
+ * Seconds to wait before trying again, when `error` is a short `rate_limited` and this is not
+ * yet the last retry; null when the error goes to the caller (and the person).
+ */
+export function rateLimitWait(error: ApiError, attempt: number): number | null {
+  if (error.code !== 'rate_limited' || attempt >= MAX_RATE_LIMIT_RETRIES) return null;
+  const wait = error.retryAfterSeconds ?? 1;
+  return wait <= MAX_AUTOMATIC_WAIT_SECONDS ? wait : null;
+}
+
+/** Waits `seconds` with the "slowing down" banner up (rejects with AbortError if `signal` aborts). */
+export function waitOutRateLimit(seconds: number, signal?: AbortSignal): Promise<void> {
+  notices.rateLimited(Date.now() + seconds * 1000);
+  return sleep(seconds * 1000, signal);
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new DOMException('Aborted', 'AbortError'));
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener('abort', () => {
       clearTimeout(timer);

@@ -42,6 +42,23 @@ export class ApiError extends Error {
     return out;
   }
 
+  /**
+   * The field errors a form can show at its fields, and the rest as one sentence for the form
+   * itself (an issue on a path the form has no field for must not be dropped).
+   */
+  fieldErrorsFor<K extends string>(shown: readonly K[]): { fields: Partial<Record<K, string>>; other: string | null } {
+    const fields: Partial<Record<K, string>> = {};
+    const other: string[] = [];
+    for (const [path, message] of Object.entries(this.fieldErrors())) {
+      const field = path.split('.')[0] as K;
+      if (shown.includes(field)) fields[field] = fields[field] ? `${fields[field]}; ${message}` : message;
+      else other.push(path ? `${path}: ${message}` : message);
+    }
+    // A validation failure without any issue listed still says something.
+    if (!other.length && !Object.keys(fields).length) other.push(this.message);
+    return { fields, other: other.length ? other.join(' ') : null };
+  }
+
   planLimit(): PlanLimitDetails | null {
     if (this.code !== 'plan_limit' || !this.details) return null;
     return this.details as unknown as PlanLimitDetails;
@@ -71,23 +88,25 @@ export function formatWait(seconds: number): string {
 
 /** Builds an ApiError from a non-2xx response (JSON error body or not). */
 export async function errorFromResponse(res: Response): Promise<ApiError> {
-  const retryHeader = res.headers.get('retry-after');
   let body: unknown = null;
   try {
     body = await res.json();
   } catch {
     /* not JSON: described by status below */
   }
+  return errorFromBody(res.status, body, (name) => res.headers.get(name), `The server answered ${res.status} ${res.statusText}.`);
+}
+
+/**
+ * The one reading of the API's error answer, for fetch and XMLHttpRequest alike: the body's
+ * `{error: {code, message, details, requestId}}`, the wait from Retry-After or, failing that,
+ * `details.retryAfterSeconds`, and the request id from the body or the header.
+ */
+export function errorFromBody(status: number, body: unknown, header: (name: string) => string | null, fallbackMessage: string): ApiError {
   const error = (body as { error?: { code?: string; message?: string; details?: Record<string, unknown>; requestId?: string } } | null)?.error;
   const details = error?.details;
-  const retryFromDetails = typeof details?.retryAfterSeconds === 'number' ? details.retryAfterSeconds : null;
+  const retryHeader = header('retry-after');
   const retryFromHeader = retryHeader && /^\d+$/.test(retryHeader) ? Number(retryHeader) : null;
-  return new ApiError(
-    res.status,
-    error?.code ?? `http_${res.status}`,
-    error?.message ?? `The server answered ${res.status} ${res.statusText}.`,
-    details,
-    error?.requestId ?? res.headers.get('x-request-id'),
-    retryFromHeader ?? retryFromDetails,
-  );
+  const retryFromDetails = typeof details?.retryAfterSeconds === 'number' ? details.retryAfterSeconds : null;
+  return new ApiError(status, error?.code ?? `http_${status}`, error?.message ?? fallbackMessage, details, error?.requestId ?? header('x-request-id'), retryFromHeader ?? retryFromDetails);
 }

@@ -99,13 +99,8 @@ export interface SessionBootstrap {
   channels: ChannelView[];
 }
 
-/** GET /api/tenant?include=session on a workspace host, or on the platform host. */
-export interface TenantResponse {
-  tenant: Tenant | null;
-  platform?: PlatformInfo;
-  /** Absent when the server does not know `include=session`; null when signed out. */
-  session?: SessionBootstrap | null;
-}
+/** GET /api/tenant?include=session: the platform host's answer, or a workspace's (session null when signed out). */
+export type TenantResponse = { tenant: null; platform: PlatformInfo } | { tenant: Tenant; session: SessionBootstrap | null };
 
 export interface AttachmentView {
   id: string;
@@ -141,8 +136,7 @@ export interface ChatMessage {
   createdAt: string;
   mentions: string[];
   reactions: ReactionSummary[];
-  /** Files attached to the message (servers before attachments-on-messages leave it out). */
-  attachments?: AttachmentView[];
+  attachments: AttachmentView[];
 }
 
 export interface MessagePage {

@@ -1,7 +1,7 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { Redirect, useLocation, useRoute } from 'wouter';
 import { api } from '../api/endpoints';
-import { describeError } from '../api/errors';
+import { ApiError, describeError } from '../api/errors';
 import type { SearchResult } from '../api/types';
 import { Splash } from '../components/AuthLayout';
 import { notices } from '../lib/notices';
@@ -9,11 +9,17 @@ import { useStore } from '../lib/store';
 import { useAppName, useBoot, useSession } from '../tenant/TenantProvider';
 import { ChatController } from './ChatController';
 import { ChatContext } from './context';
-import { ChannelPane, channelLabel } from './components/ChannelPane';
+import { draftStore } from './drafts';
+import { channelLabel } from './labels';
+import { ChannelPane } from './components/ChannelPane';
 import { SearchPanel } from './components/SearchPanel';
 import { Sidebar } from './components/Sidebar';
 import { ThreadPanel } from './components/ThreadPanel';
+import { useSidebarDrawer } from './useSidebarDrawer';
 import '../styles/chat.css';
+
+/** What the sign-in page says when the session ended by itself (expired, signed out elsewhere). */
+const SESSION_ENDED_NOTICE = 'Your session has ended. Sign in again to go on.';
 
 /**
  * The signed-in chat: one ChatController for the session (its sockets live as long as this
@@ -29,10 +35,7 @@ export default function ChatApp() {
   useEffect(() => {
     if (!session) return;
     const c = new ChatController(session, {
-      onSessionEnded: () => {
-        notices.toast('Your session has ended. Please sign in again.', 'info');
-        setSession(null);
-      },
+      onSessionEnded: () => setSession(null, SESSION_ENDED_NOTICE),
       onWorkspaceUnusable: () => void reload(),
       onChannelGone: () => navigate('/', { replace: true }),
     });
@@ -42,20 +45,42 @@ export default function ChatApp() {
     // callbacks' dependencies are stable.
   }, [session?.user.id]);
 
+  /**
+   * Signs out on purpose: straight to the sign-in page, drafts gone, no "session ended" (the
+   * sockets' closes for it come before the logout's answer: the controller takes them as this).
+   */
+  async function signOut(c: ChatController) {
+    c.beginSignOut();
+    try {
+      await api.logout();
+    } catch (err) {
+      // Signed out all the same: the server closed the sockets, or the session was already over (401).
+      if (!c.signOutTookEffect() && !(err instanceof ApiError && err.status === 401)) {
+        c.cancelSignOut();
+        notices.toast(`Could not sign out: ${describeError(err)}`);
+        return;
+      }
+    }
+    draftStore.clear();
+    setSession(null);
+    navigate('/login', { replace: true });
+  }
+
   if (!controller) return <Splash label="Opening the chat" />;
   return (
     <ChatContext.Provider value={controller}>
-      <ChatLayout controller={controller} onSignedOut={() => setSession(null)} />
+      <ChatLayout controller={controller} onSignOut={() => void signOut(controller)} />
     </ChatContext.Provider>
   );
 }
 
-function ChatLayout({ controller, onSignedOut }: { controller: ChatController; onSignedOut: () => void }) {
+function ChatLayout({ controller, onSignOut }: { controller: ChatController; onSignOut: () => void }) {
   const [, navigate] = useLocation();
   const [threadMatch, threadParams] = useRoute('/c/:channelId/t/:messageId');
   const [channelMatch, channelParams] = useRoute('/c/:channelId');
   const channels = useStore(controller.channels);
-  const [sidebarOpen, setSidebarOpen] = useState(false);
+  const sidebarRef = useRef<HTMLElement>(null);
+  const drawer = useSidebarDrawer(sidebarRef);
   const [search, setSearch] = useState<string | null>(null);
   const [focus, setFocus] = useState<{ channelId: string; messageId: number } | null>(null);
 
@@ -118,16 +143,6 @@ function ChatLayout({ controller, onSignedOut }: { controller: ChatController; o
     return () => window.removeEventListener('keydown', onKey);
   }, [switchBy]);
 
-  async function signOut() {
-    try {
-      await api.logout();
-      onSignedOut();
-      navigate('/login', { replace: true });
-    } catch (err) {
-      notices.toast(`Could not sign out: ${describeError(err)}`);
-    }
-  }
-
   if (!channelId) {
     const id = controller.defaultChannelId();
     if (id) return <Redirect to={`/c/${id}`} replace />;
@@ -144,15 +159,22 @@ function ChatLayout({ controller, onSignedOut }: { controller: ChatController; o
   }
 
   return (
-    <div className={`chat-layout${panel ? ' with-panel' : ''}${sidebarOpen ? ' sidebar-open' : ''}`}>
-      <a href="#composer" className="skip-link" onClick={(e) => {
-        e.preventDefault();
-        document.querySelector<HTMLTextAreaElement>('.channel-pane .composer-input')?.focus();
-      }}>
+    <div className={`chat-layout${panel ? ' with-panel' : ''}${drawer.open ? ' sidebar-open' : ''}`}>
+      <a
+        href="#composer"
+        className="skip-link"
+        inert={drawer.modal}
+        onClick={(e) => {
+          e.preventDefault();
+          document.querySelector<HTMLTextAreaElement>('.channel-pane .composer-input')?.focus();
+        }}
+      >
         Skip to message box
       </a>
-      <Sidebar openId={channel?.id ?? null} onNavigate={() => setSidebarOpen(false)} onSignOut={() => void signOut()} />
-      {sidebarOpen ? <div className="scrim only-mobile" aria-hidden="true" onClick={() => setSidebarOpen(false)} /> : null}
+      <Sidebar navRef={sidebarRef} openId={channel?.id ?? null} onNavigate={drawer.hide} onSignOut={onSignOut} />
+      {drawer.open ? <div className="scrim only-mobile" aria-hidden="true" onClick={drawer.hide} /> : null}
+      {/* What is behind the drawer on a phone: inert while it is open (not tabbable, not read out). */}
+      <div className="chat-main" inert={drawer.modal}>
       {channel && timeline ? (
         <ChannelPane
           key={channel.id}
@@ -164,7 +186,7 @@ function ChatLayout({ controller, onSignedOut }: { controller: ChatController; o
             setSearch(q);
             if (threadId) navigate(`/c/${channel.id}`);
           }}
-          onOpenSidebar={() => setSidebarOpen(true)}
+          onOpenSidebar={drawer.show}
         />
       ) : (
         <main className="channel-pane empty">
@@ -175,7 +197,7 @@ function ChatLayout({ controller, onSignedOut }: { controller: ChatController; o
               <div>
                 <h1>{lookup === 'missing' ? 'Channel not found' : 'No channel open'}</h1>
                 <p>{lookup === 'missing' ? 'It may have been deleted, or you may not have access to it.' : 'Join or create a channel from the sidebar to start talking.'}</p>
-                <button type="button" className="btn only-mobile" onClick={() => setSidebarOpen(true)}>
+                <button type="button" className="btn only-mobile" data-sidebar-toggle onClick={drawer.show}>
                   Show channels
                 </button>
               </div>
@@ -205,6 +227,7 @@ function ChatLayout({ controller, onSignedOut }: { controller: ChatController; o
           onOpen={openSearchResult}
         />
       ) : null}
+      </div>
     </div>
   );
 }

@@ -1,13 +1,16 @@
 import { api } from '../api/endpoints';
 import { ApiError, describeError } from '../api/errors';
-import type { AttachmentView, ChannelView, RoomFrame, StreamFrame, UserView } from '../api/types';
+import type { AttachmentView, ChannelView, MessagePage, RoomFrame, StreamFrame, UserView } from '../api/types';
 import { newClientId } from '../lib/ids';
 import { notices } from '../lib/notices';
 import { Store } from '../lib/store';
 import { ReconnectingSocket, socketUrl, type SocketStatus } from '../realtime/ReconnectingSocket';
+import { channelLabel, postingBlockedReason, UNSENT } from './labels';
 import { PeopleDirectory } from './people';
 import { RoomConnection } from './roomConnection';
+import { checkSession, sessionStateOf } from './sessionCheck';
 import { Timeline } from './timeline';
+import { withMessage, withRead, withServerView } from './unread';
 
 /**
  * The chat's state and its connections, outside React: the channel list (unread counts and
@@ -16,11 +19,13 @@ import { Timeline } from './timeline';
  * outbox, typing and presence. Components read its stores and call its methods.
  *
  * Messages go over the room socket, not REST, while it is open; written while it is not
- * (offline, reconnecting), they wait in order and go out once the socket has caught up.
+ * (offline, reconnecting), they wait in order and go out once the socket has caught up. When
+ * they cannot go at all (the channel archived, left, deleted; the session ended) they are marked
+ * "Not sent" with the reason, and stay until the person retries or discards them.
  */
 
 export interface ChatCallbacks {
-  /** The session ended (signed out elsewhere, expired): back to sign-in. */
+  /** The session ended (signed out elsewhere, expired, or by this tab's own sign-out): back to sign-in. */
   onSessionEnded(): void;
   /** The workspace was suspended or cancelled while open. */
   onWorkspaceUnusable(): void;
@@ -70,6 +75,12 @@ export class ChatController {
   private lastReadSentAt = 0;
   private resendTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private disposed = false;
+  /**
+   * This tab is signing out: the closes it brings (the stream's and rooms' 4003, which come
+   * before the logout's answer) are that sign-out, not a session that "ended" to be looked into.
+   * `closed`: such a close came (the sign-out took effect, whatever the answer says).
+   */
+  private signingOut: { closed: boolean } | null = null;
 
   constructor(
     session: { user: UserView; channels: ChannelView[] },
@@ -98,6 +109,22 @@ export class ChatController {
     document.removeEventListener('visibilitychange', this.onVisibility);
   }
 
+  // ---- signing out ----
+
+  beginSignOut(): void {
+    this.signingOut = { closed: false };
+  }
+
+  /** Whether the server has closed this session's sockets since beginSignOut (so it is signed out). */
+  signOutTookEffect(): boolean {
+    return this.signingOut?.closed ?? false;
+  }
+
+  /** The sign-out did not happen: closes are news again. */
+  cancelSignOut(): void {
+    this.signingOut = null;
+  }
+
   // ---- channels ----
 
   channel(id: string): ChannelView | undefined {
@@ -110,21 +137,50 @@ export class ChatController {
     return (mine.find((c) => c.name === 'general' && c.kind === 'public') ?? mine[0])?.id ?? null;
   }
 
+  /** The server's view of a channel (positions never go back: see unread.ts). */
   private upsertChannel(channel: ChannelView): void {
-    this.channels.update((list) => sortChannels([...list.filter((c) => c.id !== channel.id), channel]));
+    this.channels.update((list) => sortChannels([...list.filter((c) => c.id !== channel.id), withServerView(list.find((c) => c.id === channel.id), channel)]));
   }
 
   private patchChannel(id: string, fn: (c: ChannelView) => ChannelView): void {
-    this.channels.update((list) => list.map((c) => (c.id === id ? fn(c) : c)));
+    this.channels.update((list) => {
+      let changed = false;
+      const next = list.map((c) => {
+        if (c.id !== id) return c;
+        const patched = fn(c);
+        changed ||= patched !== c;
+        return patched;
+      });
+      return changed ? next : list;
+    });
   }
 
-  private dropChannel(id: string): void {
-    this.channels.update((list) => list.filter((c) => c.id !== id));
-    this.rooms.get(id)?.close();
-    this.rooms.delete(id);
+  /**
+   * The channel is gone for me (deleted, removed from it). What I wrote there and could not send
+   * is said in a toast: the channel, and so its "Not sent" messages, cannot be shown any more.
+   */
+  private dropChannel(id: string, reason: string): void {
+    const c = this.channel(id);
+    const unsent = this.timelines.get(id)?.failUnsent(reason) ?? 0;
+    if (unsent) notices.toast(`${unsent === 1 ? 'A message' : `${unsent} messages`} you wrote in ${c ? channelLabel(c) : 'a channel'} could not be sent: ${reason}.`);
+    this.channels.update((list) => list.filter((x) => x.id !== id));
+    this.closeRoom(id);
     this.timelines.delete(id);
     this.mentions.update((m) => omit(m, id));
     if (this.openId === id) this.callbacks.onChannelGone(id);
+  }
+
+  /**
+   * The channel as it is now: if nothing can be posted in it any more (archived, not a member),
+   * its room closes and what waits to be sent is marked "Not sent" with the reason; otherwise
+   * the room is (re)opened where it is needed.
+   */
+  private applyChannelState(c: ChannelView): void {
+    const blocked = postingBlockedReason(c);
+    if (blocked) {
+      this.closeRoom(c.id);
+      this.timelines.get(c.id)?.failUnsent(blocked);
+    } else if (this.openId === c.id || this.timelines.get(c.id)?.hasUnsent()) this.ensureRoom(c.id);
   }
 
   async createChannel(input: { name: string; kind: 'public' | 'private'; topic?: string }): Promise<ChannelView> {
@@ -143,8 +199,8 @@ export class ChatController {
   async leave(id: string): Promise<void> {
     await api.leaveChannel(id);
     const c = this.channel(id);
-    this.rooms.get(id)?.close();
-    this.rooms.delete(id);
+    this.closeRoom(id);
+    this.timelines.get(id)?.failUnsent(UNSENT.notMember);
     if (c && c.kind === 'public') this.patchChannel(id, (x) => ({ ...x, isMember: false, memberRole: null, unreadCount: null, lastReadSeq: null }));
     else this.channels.update((list) => list.filter((x) => x.id !== id));
     if (this.openId === id) this.callbacks.onChannelGone(id);
@@ -153,12 +209,13 @@ export class ChatController {
   async archive(id: string): Promise<void> {
     const { channel } = await api.archiveChannel(id);
     this.upsertChannel(channel);
+    this.applyChannelState(channel);
   }
 
   async unarchive(id: string): Promise<void> {
     const { channel } = await api.unarchiveChannel(id);
     this.upsertChannel(channel);
-    if (this.openId === id) this.ensureRoom(id);
+    this.applyChannelState(channel);
   }
 
   async openDm(userId: string): Promise<ChannelView> {
@@ -167,10 +224,12 @@ export class ChatController {
     return channel;
   }
 
-  /** Every channel I may see (public ones I am not in included), for the browser. */
+  /** Every channel I may see (public ones I am not in included), for the browser; those it leaves out (archived) stay. */
   async refreshChannels(): Promise<void> {
     const { channels } = await api.channels();
-    this.channels.set(sortChannels(channels));
+    const known = this.channels.get();
+    const freshIds = new Set(channels.map((c) => c.id));
+    this.channels.set(sortChannels([...channels.map((c) => withServerView(known.find((k) => k.id === c.id), c)), ...known.filter((k) => !freshIds.has(k.id))]));
   }
 
   // ---- the open channel ----
@@ -212,8 +271,11 @@ export class ChatController {
     t.setHistoryStatus('loading');
     try {
       const page = await api.messages(channelId);
+      if (this.timelines.get(channelId) !== t) return; // the channel went meanwhile
       t.addPage(page, false);
       this.people.ensure(page.messages.map((m) => m.userId));
+      // After a replay that failed, the newest page is what lets the room count as caught up.
+      this.rooms.get(channelId)?.historyReloaded(newestSeq(page));
     } catch (err) {
       t.setHistoryStatus('error', describeError(err));
     }
@@ -290,23 +352,46 @@ export class ChatController {
         t.resetHistory();
         void this.loadHistory(channelId);
       },
+      // What the replay would have brought comes from the newest page (loadHistory completes the connection).
+      onReplayFailed: () => {
+        t.resetHistory();
+        void this.loadHistory(channelId);
+      },
+      onRefused: async () => {
+        const verdict = await this.recheckChannel(channelId);
+        if (verdict === 'stop') this.closeRoom(channelId);
+        return verdict;
+      },
     });
     this.rooms.set(channelId, room);
     if (this.openId === channelId) this.connection.update((s) => ({ ...s, room: room.status }));
   }
 
   /**
-   * Closes a room we no longer look at, unless it still has sends to deliver. Its timeline goes
+   * Closes a room we no longer look at, unless it still has sends to deliver. Its messages go
    * too: what changed in the channel while nobody here listened (edits, reactions) would be
-   * missing from it; the next visit reads the channel afresh.
+   * missing from them; the next visit reads the channel afresh. Messages that were not sent
+   * stay (a "Not sent" message must not vanish because one looked at another channel).
    */
   private releaseRoom(channelId: string): void {
     if (this.openId === channelId) return;
     const t = this.timelines.get(channelId);
-    if (t && t.get().pending.some((p) => p.state !== 'failed')) return;
-    this.rooms.get(channelId)?.close();
+    if (t?.hasUnsent()) return;
+    this.closeRoom(channelId);
+    if (!t) return;
+    if (t.get().pending.length) t.restart(this.channel(channelId)?.lastSeq ?? t.seenSeq);
+    else this.timelines.delete(channelId);
+  }
+
+  private closeRoom(channelId: string): void {
+    const room = this.rooms.get(channelId);
+    if (!room) return;
     this.rooms.delete(channelId);
-    this.timelines.delete(channelId);
+    room.close();
+    if (this.openId === channelId) {
+      this.connection.update((c) => ({ ...c, room: null }));
+      this.live.set({ typing: new Map(), online: [] });
+    }
   }
 
   private async refreshRecent(channelId: string): Promise<void> {
@@ -320,19 +405,64 @@ export class ChatController {
 
   private async onRoomClosed(channelId: string, code: number): Promise<void> {
     this.rooms.delete(channelId);
-    if (code === 4401) return this.callbacks.onSessionEnded();
-    if (code === 4403) return this.callbacks.onWorkspaceUnusable();
-    if (code === 4004) return this.dropChannel(channelId);
+    if (this.signingOut) {
+      this.signingOut.closed = true;
+      return;
+    }
+    if (code === 4401) return this.sessionEnded();
+    if (code === 4403) return this.workspaceUnusable();
+    if (code === 4004) return this.dropChannel(channelId, UNSENT.deleted);
     // 4003: removed from the channel, or signed out everywhere. Ask which.
+    if ((await this.recheckChannel(channelId)) === 'retry' && (this.openId === channelId || this.timelines.get(channelId)?.hasUnsent())) this.ensureRoom(channelId);
+  }
+
+  /**
+   * Why a room would not have us (a 4003, or handshakes refused), from the channel's REST
+   * answer, and acted on: the session ended, the workspace unusable, the channel gone, archived
+   * or left. 'retry' when nothing there stops the room (or nothing could be learnt).
+   */
+  private async recheckChannel(channelId: string): Promise<'retry' | 'stop'> {
     try {
       const { channel } = await api.channel(channelId);
+      if (this.disposed) return 'stop';
+      const wasMember = this.channel(channelId)?.isMember ?? false;
       this.upsertChannel(channel);
-      if (!channel.isMember && this.openId === channelId) notices.toast(`You are no longer a member of #${channel.name}.`, 'info');
+      const blocked = postingBlockedReason(channel);
+      if (!blocked) return 'retry';
+      this.applyChannelState(channel);
+      if (wasMember && !channel.isMember && this.openId === channelId) notices.toast(`You are no longer a member of ${channelLabel(channel)}.`, 'info');
+      return 'stop';
     } catch (err) {
-      if (err instanceof ApiError && err.status === 401) return this.callbacks.onSessionEnded();
-      if (err instanceof ApiError && err.status === 404) return this.dropChannel(channelId);
-      notices.toast(describeError(err));
+      if (this.disposed) return 'stop';
+      const state = sessionStateOf(err);
+      if (state === 'ended') this.sessionEnded();
+      else if (state === 'workspace-unusable') this.workspaceUnusable();
+      // Not found (deleted, or a private channel one was taken out of) or not allowed.
+      else if (isGone(err)) this.dropChannel(channelId, UNSENT.notMember);
+      else return 'retry';
+      return 'stop';
     }
+  }
+
+  /** The session is over (from a socket's close or a check): nothing more can be sent. */
+  private sessionEnded(): void {
+    if (this.disposed) return;
+    if (this.signingOut) {
+      this.signingOut.closed = true;
+      return;
+    }
+    this.failAllUnsent(UNSENT.signedOut);
+    this.callbacks.onSessionEnded();
+  }
+
+  private workspaceUnusable(): void {
+    if (this.disposed) return;
+    this.failAllUnsent(UNSENT.workspace);
+    this.callbacks.onWorkspaceUnusable();
+  }
+
+  private failAllUnsent(reason: string): void {
+    for (const t of this.timelines.values()) t.failUnsent(reason);
   }
 
   private onRoomFrame(channelId: string, f: RoomFrame): void {
@@ -347,12 +477,7 @@ export class ChatController {
         this.people.ensure([f.message.userId]);
         // The room moves an author's read position with their own message: no read frame needed.
         const mine = f.message.userId === this.me.get().id;
-        this.patchChannel(channelId, (c) => ({
-          ...c,
-          lastSeq: Math.max(c.lastSeq, f.message.seq),
-          lastMessageAt: f.message.createdAt,
-          ...(mine ? { lastReadSeq: Math.max(c.lastReadSeq ?? 0, f.message.seq), unreadCount: Math.max(0, Math.max(c.lastSeq, f.message.seq) - Math.max(c.lastReadSeq ?? 0, f.message.seq)) } : {}),
-        }));
+        this.patchChannel(channelId, (c) => withMessage(c, { seq: f.message.seq, at: f.message.createdAt, mine }));
         if (isOpen) {
           this.clearTyping(f.message.userId);
           if (!mine) this.scheduleRead();
@@ -391,11 +516,6 @@ export class ChatController {
 
   private onRoomError(channelId: string, f: Extract<RoomFrame, { type: 'error' }>): void {
     const t = this.timeline(channelId);
-    if (f.code === 'replay_failed') {
-      t.resetHistory();
-      void this.loadHistory(channelId);
-      return;
-    }
     // A refused message names its clientId. A frame the server could not parse does not:
     // frames are answered in order, so it is the oldest one still waiting on this connection.
     const target = f.clientId ? t.get().pending.find((p) => p.clientId === f.clientId) : f.code === 'bad_frame' ? t.get().pending.find((p) => p.state === 'sending') : undefined;
@@ -417,6 +537,7 @@ export class ChatController {
 
   send(channelId: string, text: string, parentId: number | null = null, attachments: AttachmentView[] = []): void {
     const t = this.timeline(channelId);
+    const blocked = postingBlockedReason(this.channel(channelId));
     t.addPending({
       clientId: newClientId(),
       channelId,
@@ -425,19 +546,25 @@ export class ChatController {
       text,
       attachments,
       createdAt: new Date().toISOString(),
-      state: 'queued',
+      state: blocked ? 'failed' : 'queued',
       sentAt: null,
       serial: null,
-      error: null,
+      error: blocked,
     });
+    if (blocked) return;
     // The others stop seeing "typing" when the message arrives; the next words say so again at once.
     this.lastTypingSent.delete(channelId);
     this.ensureRoom(channelId);
     this.flush(channelId);
   }
 
+  /** Sends a "Not sent" message again (its room is opened for it), unless the channel still refuses posts. */
   retry(channelId: string, clientId: string): void {
-    this.timeline(channelId).updatePending(clientId, { state: 'queued', error: null, sentAt: null, serial: null });
+    const t = this.timeline(channelId);
+    const blocked = postingBlockedReason(this.channel(channelId));
+    if (blocked) return t.updatePending(clientId, { state: 'failed', error: blocked });
+    t.updatePending(clientId, { state: 'queued', error: null, sentAt: null, serial: null });
+    this.ensureRoom(channelId);
     this.flush(channelId);
   }
 
@@ -531,7 +658,8 @@ export class ChatController {
     const t = this.timelines.get(id);
     if (!c || !room || !t || !room.caughtUp) return;
     const seq = t.seenSeq;
-    if ((c.lastReadSeq ?? 0) >= seq && !c.unreadCount) return;
+    // Only a mark that moves the position is a write worth making.
+    if ((c.lastReadSeq ?? 0) >= seq) return;
     if (room.send({ type: 'read', seq })) {
       this.lastReadSentAt = Date.now();
       this.applyRead(id, seq);
@@ -539,10 +667,7 @@ export class ChatController {
   }
 
   private applyRead(channelId: string, seq: number): void {
-    this.patchChannel(channelId, (c) => {
-      const lastReadSeq = Math.max(c.lastReadSeq ?? 0, seq);
-      return { ...c, lastReadSeq, unreadCount: Math.max(0, c.lastSeq - lastReadSeq) };
-    });
+    this.patchChannel(channelId, (c) => withRead(c, seq));
     if ((this.channel(channelId)?.unreadCount ?? 0) === 0) this.mentions.update((m) => omit(m, channelId));
   }
 
@@ -583,52 +708,59 @@ export class ChatController {
       onFrame: (f) => this.onStreamFrame(f),
       onStatus: (s) => this.connection.update((c) => ({ ...c, stream: s })),
       onTerminal: (code) => {
-        if (code === 4403) this.callbacks.onWorkspaceUnusable();
-        else this.callbacks.onSessionEnded();
+        if (code === 4403) this.workspaceUnusable();
+        else this.sessionEnded();
+      },
+      checkRefusal: async () => {
+        const state = await checkSession();
+        if (this.disposed) return 'stop';
+        if (state === 'ended') this.sessionEnded();
+        else if (state === 'workspace-unusable') this.workspaceUnusable();
+        else return 'retry';
+        return 'stop';
       },
     });
   }
 
+  /**
+   * Where the next stream connection resumes (`?since=`): the newest event actually received.
+   * Not `ready.seq`: `ready` comes before the events replayed after it, and a drop in the middle
+   * of the replay would skip the rest. It is taken only on a first connection (no `since`, so
+   * nothing is replayed: what came before is in the bootstrap); `resync`'s is taken once the
+   * bootstrap has been read again.
+   */
+  private noteStreamSeq(f: StreamFrame): void {
+    if (f.type === 'ready') this.streamSeq ??= f.seq;
+    else if (f.type !== 'pong' && f.type !== 'error' && f.type !== 'resync') this.streamSeq = Math.max(this.streamSeq ?? 0, f.seq);
+  }
+
   private onStreamFrame(f: StreamFrame): void {
-    if ('seq' in f) this.streamSeq = Math.max(this.streamSeq ?? 0, f.seq);
+    this.noteStreamSeq(f);
     const me = this.me.get().id;
     switch (f.type) {
       case 'activity': {
         const c = this.channel(f.channelId);
         if (!c) return;
+        const mine = f.authorId === me;
+        this.patchChannel(f.channelId, (x) => withMessage(x, { seq: f.messageSeq, at: f.at, mine }));
+        // A mention counts until read; not one in front of the person's eyes, nor one already read.
         const seen = this.openId === f.channelId && this.viewingLatest && document.visibilityState === 'visible' && this.rooms.get(f.channelId)?.caughtUp;
-        this.patchChannel(f.channelId, (x) => {
-          const lastSeq = Math.max(x.lastSeq, f.messageSeq);
-          if (f.authorId === me) {
-            const lastReadSeq = Math.max(x.lastReadSeq ?? 0, f.messageSeq);
-            return { ...x, lastSeq, lastMessageAt: f.at, lastReadSeq, unreadCount: Math.max(0, lastSeq - lastReadSeq) };
-          }
-          if (seen || f.messageSeq <= x.lastSeq) return { ...x, lastSeq, lastMessageAt: f.at };
-          // Counted from the sequence, as the server counts it, not incremented: an event missed
-          // (between the bootstrap and the stream's start) corrects itself with the next one.
-          return { ...x, lastSeq, lastMessageAt: f.at, unreadCount: Math.max(0, lastSeq - (x.lastReadSeq ?? 0)) };
-        });
-        if (f.mention && f.authorId !== me && !seen) this.mentions.update((m) => ({ ...m, [f.channelId]: (m[f.channelId] ?? 0) + 1 }));
+        if (f.mention && !mine && !seen && f.messageSeq > (c.lastReadSeq ?? 0)) this.mentions.update((m) => ({ ...m, [f.channelId]: (m[f.channelId] ?? 0) + 1 }));
         return;
       }
       case 'channel.added':
       case 'channel.updated': {
         this.upsertChannel(f.channel);
         if (f.channel.dmWith) this.people.ensure([f.channel.dmWith.id]);
-        if (this.openId === f.channel.id) {
-          if (f.channel.archivedAt || !f.channel.isMember) {
-            this.rooms.get(f.channel.id)?.close();
-            this.rooms.delete(f.channel.id);
-          } else this.ensureRoom(f.channel.id);
-        }
+        this.applyChannelState(f.channel);
         return;
       }
       case 'channel.removed':
-        return this.dropChannel(f.channelId);
+        return this.dropChannel(f.channelId, UNSENT.notMember);
       case 'read':
         return this.applyRead(f.channelId, f.lastReadSeq);
       case 'resync':
-        void this.resync();
+        void this.resync(f.seq);
         return;
       case 'error':
         // Only a malformed frame of ours is answered so; the stream goes on.
@@ -640,20 +772,41 @@ export class ChatController {
     }
   }
 
-  /** Away too long for the stream to replay: the channel list is read again (one bootstrap). */
-  private async resync(): Promise<void> {
+  /**
+   * Away too long for the stream to replay: the channel list is read again (one bootstrap), and
+   * the stream resumes after `seq` (what the bootstrap now covers). If it cannot be read, the
+   * resume point stays where it was, so the next connection is told to resync again.
+   */
+  private async resync(seq: number): Promise<void> {
     try {
       const res = await api.bootstrap();
-      if (this.disposed) return;
-      if (res.session) {
-        this.me.set(res.session.user);
-        this.channels.set(sortChannels(res.session.channels));
-        this.mentions.set({});
-      } else if (res.session === null) this.callbacks.onSessionEnded();
-      else await this.refreshChannels();
+      if (this.disposed || !res.tenant) return;
+      if (!res.session) return this.sessionEnded();
+      this.me.set(res.session.user);
+      this.mentions.set({});
+      await this.replaceChannels(res.session.channels);
+      this.streamSeq = Math.max(this.streamSeq ?? 0, seq);
     } catch (err) {
+      if (sessionStateOf(err) === 'workspace-unusable') return this.workspaceUnusable();
       notices.toast(`Could not refresh your channels: ${describeError(err)}`);
     }
+  }
+
+  /**
+   * The bootstrap's channels replace the list. It leaves archived channels out, so one missing
+   * from it that matters here (open, or with messages waiting) is asked about; the rest of those
+   * missing are dropped, except public channels one only looks at (not a member).
+   */
+  private async replaceChannels(fresh: ChannelView[]): Promise<void> {
+    const freshIds = new Set(fresh.map((c) => c.id));
+    const known = this.channels.get();
+    const missing = known.filter((c) => !freshIds.has(c.id) && c.isMember);
+    const browsing = known.filter((c) => !freshIds.has(c.id) && !c.isMember);
+    const kept = missing.filter((c) => c.id === this.openId || this.timelines.get(c.id)?.hasUnsent());
+    this.channels.set(sortChannels([...fresh.map((c) => withServerView(known.find((k) => k.id === c.id), c)), ...browsing, ...kept]));
+    for (const c of missing) if (!kept.includes(c)) this.closeRoom(c.id);
+    for (const c of fresh) this.applyChannelState(c);
+    for (const c of kept) await this.recheckChannel(c.id);
   }
 
   private readonly onBrowserOnline = () => {
@@ -663,6 +816,16 @@ export class ChatController {
   private readonly onVisibility = () => {
     if (document.visibilityState === 'visible') this.scheduleRead();
   };
+}
+
+/** The newest sequence number in a page of messages (0 for an empty channel). */
+function newestSeq(page: MessagePage): number {
+  return page.messages.reduce((n, m) => Math.max(n, m.seq), 0);
+}
+
+/** A channel's REST answer saying it cannot be seen any more: not found, or not allowed. */
+function isGone(err: unknown): boolean {
+  return err instanceof ApiError && (err.status === 404 || err.status === 403);
 }
 
 function omit<T>(record: Readonly<Record<string, T>>, key: string): Readonly<Record<string, T>> {

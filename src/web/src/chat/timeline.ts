@@ -90,9 +90,19 @@ export class Timeline extends Store<TimelineState> {
     this.update((s) => ({ ...s, loadingOlder }));
   }
 
-  /** Forgets the loaded history (after a replay too long to send): it is fetched again. */
+  /** Forgets the loaded history (after a replay too long to send, or one that failed): it is fetched again. */
   resetHistory(): void {
     this.update((s) => ({ ...s, messages: [], history: 'idle', hasMoreOlder: false }));
+  }
+
+  /**
+   * Kept while nobody listens to the channel, for its messages that were not sent: everything
+   * else is forgotten (edits and reactions made meanwhile would be missing) and read afresh on
+   * the next visit, which resumes the room from `seq`.
+   */
+  restart(seq: number): void {
+    this.seenSeq = seq;
+    this.update((s) => ({ ...EMPTY, pending: s.pending }));
   }
 
   threadLoading(parentId: number): void {
@@ -164,6 +174,18 @@ export class Timeline extends Store<TimelineState> {
 
   updatePending(clientId: string, patch: Partial<PendingMessage>): void {
     this.update((s) => ({ ...s, pending: s.pending.map((p) => (p.clientId === clientId ? { ...p, ...patch } : p)) }));
+  }
+
+  /** Every message still waiting to go out is refused for `reason` (shown beside it); how many were. */
+  failUnsent(reason: string): number {
+    const unsent = this.get().pending.filter((p) => p.state !== 'failed').length;
+    if (unsent) this.update((s) => ({ ...s, pending: s.pending.map((p) => (p.state === 'failed' ? p : { ...p, state: 'failed', error: reason, sentAt: null, serial: null })) }));
+    return unsent;
+  }
+
+  /** Messages written here that are still to be sent (queued or on their way). */
+  hasUnsent(): boolean {
+    return this.get().pending.some((p) => p.state !== 'failed');
   }
 
   removePending(clientId: string): void {

@@ -19,8 +19,9 @@ export function AuthLayout({ title, children, wide = false }: { title: string; c
   );
 }
 
+/** The workspace's logo (from its branding: any URL, so fetched without a Referer naming this host), or its initial. */
 export function BrandMark({ name, logoUrl }: { name: string; logoUrl?: string }) {
-  if (logoUrl) return <img src={logoUrl} alt="" width={36} height={36} />;
+  if (logoUrl) return <img src={logoUrl} alt="" width={36} height={36} referrerPolicy="no-referrer" />;
   return (
     <span className="mark" aria-hidden="true">
       {name.slice(0, 1).toUpperCase()}

@@ -1,6 +1,7 @@
 import { useSyncExternalStore } from 'react';
 import { formatWait } from '../api/errors';
 import { notices } from '../lib/notices';
+import { useCountdown } from '../lib/useCountdown';
 
 /** Failed requests and other passing news, announced to screen readers as they come. */
 export function Toasts() {
@@ -24,8 +25,10 @@ export function Toasts() {
 /** While requests wait out a rate limit (they retry by themselves). */
 export function RateLimitBanner() {
   const { rateLimitedUntil } = useSyncExternalStore(notices.subscribe, notices.get);
+  // Ticks, so the wait shown goes down as it passes.
+  const secondsLeft = useCountdown(rateLimitedUntil);
   if (!rateLimitedUntil) return null;
-  const seconds = Math.max(1, Math.ceil((rateLimitedUntil - Date.now()) / 1000));
+  const seconds = Math.max(1, secondsLeft);
   return (
     <div className="banner warning" role="status">
       Slowing down: too many requests at once. Retrying in {formatWait(seconds)}…

@@ -9,7 +9,7 @@ import { PlanLimitNotice } from '../components/PlanNotice';
 import { useBoot } from '../tenant/TenantProvider';
 import { preloadChat } from './chatChunk';
 
-type Preview = { state: 'loading' } | { state: 'ready'; preview: InvitationPreview | null } | { state: 'gone'; title: string; text: string } | { state: 'failed'; text: string };
+type Preview = { state: 'loading' } | { state: 'ready'; preview: InvitationPreview } | { state: 'gone'; title: string; text: string } | { state: 'failed'; text: string };
 
 const GONE: Record<string, { title: string; text: string }> = {
   invitation_not_found: { title: 'Invitation not found', text: 'This invitation link is not valid. Check that you copied all of it, or ask for a new invitation.' },
@@ -39,8 +39,6 @@ export default function Invite({ token }: { token: string }) {
       .catch((err: unknown) => {
         if (!live) return;
         if (err instanceof ApiError && GONE[err.code]) setPreview({ state: 'gone', ...GONE[err.code]! });
-        // A server without the preview answers a plain 404: the form still works, without the details.
-        else if (err instanceof ApiError && err.code === 'not_found') setPreview({ state: 'ready', preview: null });
         else setPreview({ state: 'failed', text: describeError(err) });
       });
     return () => {
@@ -60,9 +58,9 @@ export default function Invite({ token }: { token: string }) {
     } catch (err) {
       setBusy(false);
       if (err instanceof ApiError && err.code === 'validation_failed') {
-        const f = err.fieldErrors();
-        setErrors({ displayName: f.displayName && sentence(f.displayName), password: f.password && sentence(f.password) });
-        if (!f.displayName && !f.password) setFormError(err);
+        const { fields, other } = err.fieldErrorsFor(['displayName', 'password'] as const);
+        setErrors({ displayName: fields.displayName && sentence(fields.displayName), password: fields.password && sentence(fields.password) });
+        if (other) setFormError(other);
       } else if (err instanceof ApiError && GONE[err.code]) setPreview({ state: 'gone', ...GONE[err.code]! });
       else setFormError(err instanceof ApiError ? err : describeError(err));
     }
@@ -99,15 +97,11 @@ export default function Invite({ token }: { token: string }) {
   }
   const p = preview.preview;
   return (
-    <AuthLayout title={p ? `Join ${p.workspace.name}` : 'Join the workspace'}>
-      {p ? (
-        <p>
-          You were invited as <strong>{p.invitation.email}</strong>
-          {p.invitation.role !== 'member' ? ` (${p.invitation.role})` : ''}. Choose the name people will see and a password.
-        </p>
-      ) : (
-        <p>Choose the name people will see and a password.</p>
-      )}
+    <AuthLayout title={`Join ${p.workspace.name}`}>
+      <p>
+        You were invited as <strong>{p.invitation.email}</strong>
+        {p.invitation.role !== 'member' ? ` (${p.invitation.role})` : ''}. Choose the name people will see and a password.
+      </p>
       {formError ? (
         formError instanceof ApiError && formError.code === 'plan_limit' ? (
           <PlanLimitNotice error={formError} role={undefined} />

@@ -2,16 +2,22 @@ import { useState, type FormEvent } from 'react';
 import { Link } from 'wouter';
 import type { PlatformInfo } from '../api/types';
 import { workspaceOrigin } from '../lib/hosts';
+import { slugProblem } from '../lib/slug';
 
 /** The platform host's front page: what nchat is, sign-up, and the way to one's own workspace. */
-export default function Landing({ platform }: { platform: PlatformInfo | null }) {
+export default function Landing({ platform }: { platform: PlatformInfo }) {
   const [slug, setSlug] = useState('');
-  const baseDomain = platform?.baseDomain ?? location.hostname;
+  const [finderError, setFinderError] = useState<string | null>(null);
+  const baseDomain = platform.baseDomain;
 
   function goToWorkspace(e: FormEvent) {
     e.preventDefault();
     const s = slug.trim().toLowerCase();
-    if (s) location.assign(`${workspaceOrigin(s, baseDomain)}/login`);
+    if (!s) return;
+    // Only a valid address becomes a host name: anything else could point the browser elsewhere.
+    const problem = slugProblem(s);
+    if (problem) return setFinderError(`That is not a workspace address. ${problem}`);
+    location.assign(`${workspaceOrigin(s, baseDomain)}/login`);
   }
 
   return (
@@ -40,24 +46,40 @@ export default function Landing({ platform }: { platform: PlatformInfo | null })
               <Link href="/signup" className="btn btn-primary">
                 Start for free
               </Link>
-              {platform ? (
-                <Link href="/signup?plan=trial" className="btn">
-                  Try Pro free for {platform.trialDays} days
-                </Link>
-              ) : null}
+              <Link href="/signup?plan=trial" className="btn">
+                Try Pro free for {platform.trialDays} days
+              </Link>
             </div>
             <form className="workspace-finder" onSubmit={goToWorkspace} aria-label="Go to your workspace" style={{ marginTop: 28 }}>
               <label htmlFor="finder" className="visually-hidden">
                 Your workspace's address
               </label>
               <div className="input-group" style={{ flex: 1 }}>
-                <input id="finder" className="input" placeholder="your-team" value={slug} onChange={(e) => setSlug(e.target.value)} autoCapitalize="off" spellCheck={false} />
+                <input
+                  id="finder"
+                  className="input"
+                  placeholder="your-team"
+                  value={slug}
+                  onChange={(e) => {
+                    setSlug(e.target.value);
+                    setFinderError(null);
+                  }}
+                  autoCapitalize="off"
+                  spellCheck={false}
+                  aria-invalid={finderError ? true : undefined}
+                  aria-describedby={finderError ? 'finder-error' : undefined}
+                />
                 <span className="addon">.{baseDomain}</span>
               </div>
               <button className="btn" type="submit">
                 Sign in
               </button>
             </form>
+            {finderError ? (
+              <p id="finder-error" className="form-error" role="alert" style={{ marginTop: 8 }}>
+                {finderError}
+              </p>
+            ) : null}
           </div>
           <div className="landing-preview" aria-hidden="true">
             {[0.9, 0.6, 0.75, 0.45].map((width, i) => (

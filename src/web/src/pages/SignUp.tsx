@@ -4,14 +4,13 @@ import { api } from '../api/endpoints';
 import { ApiError, describeError } from '../api/errors';
 import type { PlatformInfo, SlugAvailability } from '../api/types';
 import { Field } from '../components/Field';
+import { slugProblem } from '../lib/slug';
 
 /**
  * Sign-up on the platform host: a workspace, its owner, a plan (free, or Pro on trial). The
  * slug follows the name until it is edited, and its availability is checked as it is typed.
  * On success the browser goes straight to the new workspace's own host, signed in (handoff).
  */
-
-const SLUG_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 export function slugFromName(name: string): string {
   return name
@@ -24,19 +23,11 @@ export function slugFromName(name: string): string {
     .replace(/-+$/, '');
 }
 
-function slugProblem(slug: string): string | null {
-  if (!slug) return null;
-  if (slug.length < 3) return 'Use at least 3 characters.';
-  if (slug.length > 32) return 'Use at most 32 characters.';
-  if (!SLUG_RE.test(slug)) return 'Use lowercase letters, digits and single hyphens, not at the start or end.';
-  return null;
-}
-
 type Check = { state: 'idle' } | { state: 'checking' } | { state: 'done'; result: SlugAvailability } | { state: 'failed'; message: string };
 
 type FieldName = 'name' | 'slug' | 'ownerName' | 'ownerEmail' | 'ownerPassword' | 'plan';
 
-export default function SignUp({ platform }: { platform: PlatformInfo | null }) {
+export default function SignUp({ platform }: { platform: PlatformInfo }) {
   const search = useSearch();
   const [name, setName] = useState('');
   const [slug, setSlug] = useState('');
@@ -50,7 +41,7 @@ export default function SignUp({ platform }: { platform: PlatformInfo | null }) 
   const [submitting, setSubmitting] = useState(false);
   const [check, setCheck] = useState<Check>({ state: 'idle' });
   const firstInvalid = useRef<HTMLFormElement>(null);
-  const baseDomain = platform?.baseDomain ?? location.hostname;
+  const baseDomain = platform.baseDomain;
 
   const effectiveSlug = slugEdited ? slug : slugFromName(name);
   const localSlugProblem = slugProblem(effectiveSlug);
@@ -191,7 +182,7 @@ export default function SignUp({ platform }: { platform: PlatformInfo | null }) 
                 <input type="radio" name="plan" value="trial" checked={plan === 'trial'} onChange={() => setPlan('trial')} />
                 <div>
                   <strong>Pro trial</strong>
-                  <span>{platform ? `Every Pro feature free for ${platform.trialDays} days.` : 'Every Pro feature, free during the trial.'} No card needed.</span>
+                  <span>Every Pro feature free for {platform.trialDays} days. No card needed.</span>
                 </div>
               </label>
             </div>

@@ -1,9 +1,14 @@
 /**
- * A WebSocket that stays connected: reconnects with exponential backoff (with jitter, so a
- * room's clients do not all come back in the same millisecond), asks for a fresh URL on each
- * attempt (the caller puts the last sequence it has in `?since=`), keeps the connection alive
- * with pings, notices a dead one by silence, waits while the browser is offline, and stops for
- * good on the close codes that mean "do not come back" (docs/chat.md).
+ * A WebSocket that stays connected: reconnects with exponential backoff, asks for a fresh URL on
+ * each attempt (the caller puts the last sequence it has in `?since=`), keeps the connection
+ * alive with pings, notices a dead one by silence, waits while the browser is offline, and stops
+ * for good on the close codes that mean "do not come back" (docs/chat.md).
+ *
+ * Every reconnect waits a random time ("full jitter": anywhere from 0 to the backoff step), the
+ * first one too: a deploy or a network blip drops every client at once, and they must not all
+ * come back in the same moment. A handshake the server refuses is only a bare close 1006 to a
+ * browser, like a network that is down, so after a few attempts in a row that ended before any
+ * frame the caller is asked why (`checkRefusal`, over HTTP) instead of trying forever.
  */
 
 export type SocketStatus = 'connecting' | 'open' | 'reconnecting' | 'offline' | 'closed';
@@ -18,17 +23,30 @@ export interface ReconnectingSocketOptions<F> {
   onStatus?(status: SocketStatus): void;
   /** A terminal close (4003, 4004, 4401, 4403): the socket does not reconnect. */
   onTerminal?(code: number, reason: string): void;
+  /**
+   * Several attempts in a row closed before a single frame: is the server refusing us? The
+   * caller finds out (and deals with it: signed out, workspace unusable, channel gone) and
+   * answers 'stop' (the socket closes for good) or 'retry' (the backoff goes on).
+   */
+  checkRefusal?(): Promise<'retry' | 'stop'>;
   pingIntervalMs?: number;
   /** No frame at all for this long after a ping: the connection is dead. */
   silenceTimeoutMs?: number;
 }
 
-const BASE_DELAY_MS = 400;
+/** The first reconnect comes within this long; each further attempt doubles it, up to the cap. */
+const FIRST_RETRY_WITHIN_MS = 1000;
 const MAX_DELAY_MS = 30_000;
+/** Attempts in a row that ended before any frame, before the caller is asked why. */
+export const REFUSALS_BEFORE_CHECK = 3;
 
 export class ReconnectingSocket<F extends { type: string }> {
   private ws: WebSocket | null = null;
+  /** Failed attempts since the server last sent a frame: the backoff's exponent. */
   private attempts = 0;
+  /** Attempts in a row that closed before a single frame (refused handshakes look like this). */
+  private refusals = 0;
+  private checking = false;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private lastFrameAt = 0;
@@ -56,7 +74,11 @@ export class ReconnectingSocket<F extends { type: string }> {
     return true;
   }
 
-  /** Drops the connection and connects again now (a gap was noticed, or the caller asks). */
+  /**
+   * Drops the connection and connects again now: this client noticed a gap in what the open
+   * connection delivered. Not jittered: it is this client's own finding, not a drop every client
+   * saw at once.
+   */
   reconnectNow(): void {
     if (this.stopped) return;
     this.teardown(4000, 'reconnect');
@@ -74,8 +96,7 @@ export class ReconnectingSocket<F extends { type: string }> {
 
   private connect(): void {
     if (this.stopped) return;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = null;
+    this.clearRetry();
     if (!navigator.onLine) return this.setStatus('offline');
     this.setStatus(this.attempts === 0 ? 'connecting' : 'reconnecting');
     let ws: WebSocket;
@@ -85,6 +106,7 @@ export class ReconnectingSocket<F extends { type: string }> {
       return this.scheduleRetry();
     }
     this.ws = ws;
+    let gotFrame = false;
     ws.onopen = () => {
       if (this.ws !== ws) return;
       this.lastFrameAt = Date.now();
@@ -95,7 +117,9 @@ export class ReconnectingSocket<F extends { type: string }> {
       if (this.ws !== ws) return;
       this.lastFrameAt = Date.now();
       // A frame means the server took us: the next drop starts the backoff from the beginning.
+      gotFrame = true;
       this.attempts = 0;
+      this.refusals = 0;
       let frame: F;
       try {
         frame = JSON.parse(String(event.data)) as F;
@@ -109,23 +133,40 @@ export class ReconnectingSocket<F extends { type: string }> {
       this.ws = null;
       this.stopPings();
       if (TERMINAL_CLOSE_CODES.has(event.code)) {
-        this.stopped = true;
-        this.setStatus('closed');
+        this.close();
         this.options.onTerminal?.(event.code, event.reason);
         return;
       }
+      if (!gotFrame) this.refusals++;
       this.scheduleRetry();
     };
   }
 
   private scheduleRetry(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.checking) return;
+    this.clearRetry();
     if (!navigator.onLine) return this.setStatus('offline');
     this.setStatus('reconnecting');
-    const exp = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** this.attempts);
-    const delay = this.attempts === 0 ? 0 : exp * (0.7 + Math.random() * 0.6);
+    if (this.options.checkRefusal && this.refusals >= REFUSALS_BEFORE_CHECK) return void this.askWhyRefused(this.options.checkRefusal);
+    const step = Math.min(MAX_DELAY_MS, FIRST_RETRY_WITHIN_MS * 2 ** this.attempts);
     this.attempts++;
-    this.retryTimer = setTimeout(() => this.connect(), delay);
+    this.retryTimer = setTimeout(() => this.connect(), Math.random() * step);
+  }
+
+  private async askWhyRefused(checkRefusal: () => Promise<'retry' | 'stop'>): Promise<void> {
+    this.refusals = 0;
+    this.checking = true;
+    let verdict: 'retry' | 'stop';
+    try {
+      verdict = await checkRefusal();
+    } catch {
+      verdict = 'retry';
+    }
+    this.checking = false;
+    if (this.stopped) return;
+    // The caller has dealt with why (signed out, workspace unusable, channel gone): no more attempts.
+    if (verdict === 'stop') return this.close();
+    this.scheduleRetry();
   }
 
   private startPings(): void {
@@ -146,10 +187,14 @@ export class ReconnectingSocket<F extends { type: string }> {
     this.pingTimer = null;
   }
 
-  private teardown(code: number, reason: string): void {
-    this.stopPings();
+  private clearRetry(): void {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
+  }
+
+  private teardown(code: number, reason: string): void {
+    this.stopPings();
+    this.clearRetry();
     const ws = this.ws;
     this.ws = null;
     if (ws) {
@@ -169,9 +214,11 @@ export class ReconnectingSocket<F extends { type: string }> {
   }
 
   private readonly handleOnline = () => {
-    if (this.stopped) return;
+    if (this.stopped || this.ws || this.checking) return;
+    // Back online: from the first backoff step, jittered like any reconnect (a whole network
+    // coming back brings its clients back together).
     this.attempts = 0;
-    if (!this.ws) this.connect();
+    this.scheduleRetry();
   };
 
   private readonly handleOffline = () => {

@@ -14,7 +14,8 @@ interface TenantContextValue {
   state: BootState;
   /** Loads the bootstrap again (after signing in, on a stream's `resync`, after a 4403). */
   reload(): Promise<void>;
-  setSession(session: SessionBootstrap | null): void;
+  /** Signed in or out without a page load; `notice`: what the sign-in page says about why (a session that ended). */
+  setSession(session: SessionBootstrap | null, notice?: string | null): void;
 }
 
 const TenantContext = createContext<TenantContextValue | null>(null);
@@ -33,8 +34,8 @@ export function TenantProvider({ children }: { children: ReactNode }) {
     void reload();
   }, [reload]);
 
-  const setSession = useCallback((session: SessionBootstrap | null) => {
-    setState((s) => (s.kind === 'workspace' ? { ...s, session, notice: null } : s));
+  const setSession = useCallback((session: SessionBootstrap | null, notice: string | null = null) => {
+    setState((s) => (s.kind === 'workspace' ? { ...s, session, notice } : s));
   }, []);
 
   useEffect(() => {

@@ -9,7 +9,7 @@ import type { PlatformInfo, SessionBootstrap, Tenant } from '../api/types';
  */
 export type BootState =
   | { kind: 'loading' }
-  | { kind: 'platform'; platform: PlatformInfo | null }
+  | { kind: 'platform'; platform: PlatformInfo }
   | { kind: 'workspace'; tenant: Tenant; session: SessionBootstrap | null; notice: string | null }
   | { kind: 'unavailable'; error: ApiError }
   | { kind: 'failed'; error: ApiError };
@@ -52,26 +52,11 @@ export async function loadBootstrap(): Promise<BootState> {
   const handoffProblem = await consumeHandoff();
   try {
     const res = await api.bootstrap();
-    if (!res.tenant) return { kind: 'platform', platform: res.platform ?? null };
-    const session = res.session === undefined ? await sessionWithoutInclude() : res.session;
-    return { kind: 'workspace', tenant: res.tenant, session, notice: handoffProblem };
+    if (!res.tenant) return { kind: 'platform', platform: res.platform };
+    return { kind: 'workspace', tenant: res.tenant, session: res.session, notice: handoffProblem };
   } catch (err) {
     const error = err instanceof ApiError ? err : new ApiError(0, 'network_error', String(err));
     if (WORKSPACE_STATE_CODES.has(error.code)) return { kind: 'unavailable', error };
-    // The platform host has no workspace: servers that predate the platform answer of
-    // /api/tenant say so with a plain 404 (no tenant to resolve), not tenant_not_found.
-    if (error.status === 404 && error.code === 'not_found') return { kind: 'platform', platform: null };
     return { kind: 'failed', error };
-  }
-}
-
-/** For a server that does not know `include=session` yet: the same two facts, two requests. */
-async function sessionWithoutInclude(): Promise<SessionBootstrap | null> {
-  try {
-    const [{ user }, { channels }] = await Promise.all([api.me(), api.channels()]);
-    return { user, channels };
-  } catch (err) {
-    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) return null;
-    throw err;
   }
 }

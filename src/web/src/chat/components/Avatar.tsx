@@ -8,8 +8,12 @@ function colourFor(id: string): string {
   return PALETTE[Math.abs(h) % PALETTE.length]!;
 }
 
-/** A person's picture, or their initials on a colour of their own (white on it reads at AA). */
-export function Avatar({ userId, user, size = 36, online }: { userId: string; user: UserView | undefined; size?: number; online?: boolean }) {
+/**
+ * A person's picture, or their initials on a colour of their own (white on it reads at AA). The
+ * picture may be on anyone's server: it is asked for without a Referer, so that server does not
+ * learn which workspace (host) is looking.
+ */
+export function Avatar({ userId, user, size = 36 }: { userId: string; user: UserView | undefined; size?: number }) {
   const name = user?.displayName ?? '';
   const initials = name
     .split(/\s+/)
@@ -19,8 +23,7 @@ export function Avatar({ userId, user, size = 36, online }: { userId: string; us
     .join('');
   return (
     <span className="avatar" style={{ width: size, height: size, fontSize: size * 0.4 }} aria-hidden="true">
-      {user?.avatarUrl ? <img src={user.avatarUrl} alt="" width={size} height={size} /> : <span style={{ background: colourFor(userId) }}>{initials || '?'}</span>}
-      {online ? <i className="presence-dot" /> : null}
+      {user?.avatarUrl ? <img src={user.avatarUrl} alt="" width={size} height={size} referrerPolicy="no-referrer" /> : <span style={{ background: colourFor(userId) }}>{initials || '?'}</span>}
     </span>
   );
 }

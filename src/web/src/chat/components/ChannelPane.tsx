@@ -1,11 +1,12 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { describeError } from '../../api/errors';
-import type { ChannelView } from '../../api/types';
-import { mayBuy, PlanStatusBanner, UpgradePrompt } from '../../components/PlanNotice';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { ApiError, describeError } from '../../api/errors';
+import type { ChannelView, Role } from '../../api/types';
+import { mayBuy, PlanLimitNotice, PlanStatusBanner, UpgradePrompt } from '../../components/PlanNotice';
 import { notices } from '../../lib/notices';
 import { useStore } from '../../lib/store';
 import { useTenant, useTenantFeature } from '../../tenant/TenantProvider';
 import { useChat } from '../context';
+import { channelLabel } from '../labels';
 import type { Timeline } from '../timeline';
 import { Composer } from './Composer';
 import { HashIcon, LockIcon, MenuIcon, MoreIcon, SearchIcon } from './icons';
@@ -15,10 +16,6 @@ import { MessageList } from './MessageList';
 /** On a phone, focusing the composer on every channel switch would pop the keyboard up each time. */
 export function isTouchScreen(): boolean {
   return window.matchMedia('(pointer: coarse)').matches;
-}
-
-export function channelLabel(c: ChannelView): string {
-  return c.kind === 'direct' ? (c.dmWith?.displayName ?? c.name) : `#${c.name}`;
 }
 
 /** The open channel: its header, connection state, messages, who is typing, and the composer. */
@@ -71,7 +68,6 @@ function ChannelHeader({ channel, label, onSearch, onOpenSidebar }: { channel: C
   const people = useStore(chat.people);
   const searchAllowed = useTenantFeature('search');
   const [q, setQ] = useState('');
-  const [upsell, setUpsell] = useState(false);
   const manager = mayBuy(me.role);
   const onlineOthers = live.online.filter((id) => id !== me.id);
 
@@ -88,7 +84,7 @@ function ChannelHeader({ channel, label, onSearch, onOpenSidebar }: { channel: C
 
   return (
     <header className="channel-head">
-      <button type="button" className="icon-btn only-mobile" aria-label="Show channels" onClick={onOpenSidebar}>
+      <button type="button" className="icon-btn only-mobile" aria-label="Show channels" data-sidebar-toggle onClick={onOpenSidebar}>
         <MenuIcon />
       </button>
       <div className="channel-title">
@@ -103,7 +99,7 @@ function ChannelHeader({ channel, label, onSearch, onOpenSidebar }: { channel: C
             <>
               {onlineOthers.length ? (
                 <span title={onlineOthers.map((id) => people.get(id)?.displayName ?? '').join(', ')}>
-                  <i className="presence-dot inline" aria-hidden="true" /> {onlineOthers.length} online
+                  <i className="presence-dot" aria-hidden="true" /> {onlineOthers.length} online
                 </span>
               ) : null}
               {channel.topic ? <span className="topic">{channel.topic}</span> : null}
@@ -120,19 +116,58 @@ function ChannelHeader({ channel, label, onSearch, onOpenSidebar }: { channel: C
           <input id="search-input" type="search" className="input" placeholder="Search" value={q} onChange={(e) => setQ(e.target.value)} />
         </form>
       ) : manager ? (
-        <div className="menu-wrap">
-          <button type="button" className="icon-btn" aria-label="Search (not in your plan)" aria-expanded={upsell} onClick={() => setUpsell((u) => !u)}>
-            <SearchIcon />
-          </button>
-          {upsell ? (
-            <div className="popover" role="dialog" aria-label="Search needs an upgrade">
-              <UpgradePrompt feature="Message search" role={me.role} />
-            </div>
-          ) : null}
-        </div>
+        <SearchUpsell role={me.role} />
       ) : null}
       <Menu label="Channel actions" icon={<MoreIcon />} items={actions} />
     </header>
+  );
+}
+
+/**
+ * Search, for those who may buy a plan that has it: a button that opens a small non-modal
+ * dialog about the upgrade. Focus moves into it; Escape, a click outside or tabbing away closes
+ * it, and Escape gives focus back to the button.
+ */
+function SearchUpsell({ role }: { role: Role }) {
+  const [open, setOpen] = useState(false);
+  const wrapRef = useRef<HTMLDivElement>(null);
+  const buttonRef = useRef<HTMLButtonElement>(null);
+  const popoverRef = useRef<HTMLDivElement>(null);
+  const id = useId();
+
+  useEffect(() => {
+    if (!open) return;
+    popoverRef.current?.focus();
+    const onDown = (e: MouseEvent) => {
+      if (!wrapRef.current?.contains(e.target as Node)) setOpen(false);
+    };
+    document.addEventListener('mousedown', onDown);
+    return () => document.removeEventListener('mousedown', onDown);
+  }, [open]);
+
+  return (
+    <div
+      ref={wrapRef}
+      className="menu-wrap"
+      onKeyDown={(e) => {
+        if (e.key !== 'Escape' || !open) return;
+        e.preventDefault();
+        setOpen(false);
+        buttonRef.current?.focus();
+      }}
+      onBlur={(e) => {
+        if (open && !e.currentTarget.contains(e.relatedTarget as Node | null)) setOpen(false);
+      }}
+    >
+      <button ref={buttonRef} type="button" className="icon-btn" aria-label="Search (not in your plan)" aria-expanded={open} aria-controls={open ? id : undefined} onClick={() => setOpen((o) => !o)}>
+        <SearchIcon />
+      </button>
+      {open ? (
+        <div ref={popoverRef} id={id} className="popover" role="dialog" aria-label="Search needs an upgrade" tabIndex={-1}>
+          <UpgradePrompt feature="Message search" role={role} />
+        </div>
+      ) : null}
+    </div>
   );
 }
 
@@ -141,7 +176,7 @@ function DmPresence({ here, lastSeenAt }: { here: boolean; lastSeenAt: string | 
   if (here)
     return (
       <span>
-        <i className="presence-dot inline" aria-hidden="true" /> Active now
+        <i className="presence-dot" aria-hidden="true" /> Active now
       </span>
     );
   if (!lastSeenAt) return null;
@@ -237,16 +272,32 @@ function JoinBar({ channel }: { channel: ChannelView }) {
   );
 }
 
+/** An archived channel: readable, no composer; unarchiving for those who may (a plan limit explained, with the upgrade). */
 function ArchivedBar({ channel }: { channel: ChannelView }) {
   const chat = useChat();
   const me = useStore(chat.me);
   const mayUnarchive = mayBuy(me.role) || channel.memberRole === 'owner';
+  const [busy, setBusy] = useState(false);
+  const [limit, setLimit] = useState<ApiError | null>(null);
+
+  function unarchive() {
+    setBusy(true);
+    setLimit(null);
+    chat.unarchive(channel.id).catch((err: unknown) => {
+      setBusy(false);
+      // Unarchiving counts against the plan's channels, as creating one does: said the same way.
+      if (err instanceof ApiError && err.code === 'plan_limit') setLimit(err);
+      else notices.toast(`Could not unarchive: ${describeError(err)}`);
+    });
+  }
+
   return (
     <div className="composer-bar">
       <p>This channel is archived: its history stays readable, nobody can post in it.</p>
+      {limit ? <PlanLimitNotice error={limit} role={me.role} /> : null}
       {mayUnarchive ? (
-        <button type="button" className="btn" onClick={() => chat.unarchive(channel.id).catch((err: unknown) => notices.toast(`Could not unarchive: ${describeError(err)}`))}>
-          Unarchive
+        <button type="button" className="btn" disabled={busy} onClick={unarchive}>
+          {busy ? 'Unarchiving…' : 'Unarchive'}
         </button>
       ) : null}
     </div>

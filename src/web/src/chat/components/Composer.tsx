@@ -7,8 +7,9 @@ import { uploadFile, type UploadHandle } from '../../api/upload';
 import { mayBuy } from '../../components/PlanNotice';
 import { notices } from '../../lib/notices';
 import { useStore } from '../../lib/store';
-import { useTenantFeature } from '../../tenant/TenantProvider';
+import { useTenant, useTenantFeature } from '../../tenant/TenantProvider';
 import { useChat } from '../context';
+import { draftKey, draftStore } from '../drafts';
 import { mentionHandle } from '../people';
 import { Avatar } from './Avatar';
 import { PaperclipIcon, SendIcon, CloseIcon } from './icons';
@@ -17,10 +18,9 @@ import { formatBytes, isImage } from './MessageItem';
 /**
  * Writing a message: Enter sends, Shift+Enter starts a new line; @ suggests people; files are
  * uploaded as soon as they are picked (with progress) and go with the message. What is written
- * stays per channel and thread while one looks elsewhere.
+ * stays per channel and thread while one looks elsewhere (chat/drafts.ts: the person's own).
  */
 
-const drafts = new Map<string, string>();
 const MAX_ATTACHMENTS = 10;
 
 interface Upload {
@@ -38,8 +38,9 @@ export function Composer({ channelId, parentId = null, label, autoFocus = false 
   const chat = useChat();
   const me = useStore(chat.me);
   const canUpload = useTenantFeature('fileUploads');
-  const draftKey = `${channelId}:${parentId ?? ''}`;
-  const [text, setText] = useState(() => drafts.get(draftKey) ?? '');
+  const workspaceId = useTenant().tenant?.id ?? '';
+  const draft = draftKey({ workspaceId, userId: me.id, channelId, parentId });
+  const [text, setText] = useState(() => draftStore.get(draft));
   const [uploads, setUploads] = useState<Upload[]>([]);
   const [hint, setHint] = useState<string | null>(null);
   const textareaRef = useRef<HTMLTextAreaElement>(null);
@@ -48,14 +49,14 @@ export function Composer({ channelId, parentId = null, label, autoFocus = false 
   const mention = useMentionSuggestions(text, textareaRef);
 
   useEffect(() => {
-    setText(drafts.get(draftKey) ?? '');
+    setText(draftStore.get(draft));
     setUploads([]);
     if (autoFocus) textareaRef.current?.focus();
-  }, [draftKey, autoFocus]);
+  }, [draft, autoFocus]);
 
   useEffect(() => {
-    drafts.set(draftKey, text);
-  }, [draftKey, text]);
+    draftStore.set(draft, text);
+  }, [draft, text]);
 
   // Grow with the text, up to a limit.
   useEffect(() => {

@@ -3,16 +3,35 @@ import { CloseIcon } from './icons';
 
 /**
  * A modal dialog on the native <dialog> element: it traps focus, closes on Escape, and gives
- * focus back to what opened it.
+ * focus back to what opened it — or, when `focusAfterClose` names something, there: the control
+ * that opened it may be about to go (a deleted message's Delete button does).
  */
-export function Dialog({ title, onClose, children, footer }: { title: string; onClose: () => void; children: ReactNode; footer?: ReactNode }) {
+export function Dialog({
+  title,
+  onClose,
+  children,
+  footer,
+  focusAfterClose,
+}: {
+  title: string;
+  onClose: () => void;
+  children: ReactNode;
+  footer?: ReactNode;
+  /** Read when the dialog closes: where focus goes instead of the opener (null: the opener). */
+  focusAfterClose?: () => HTMLElement | null;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
+  const focusAfter = useRef(focusAfterClose);
+  focusAfter.current = focusAfterClose;
   useEffect(() => {
     const opener = document.activeElement as HTMLElement | null;
     const d = ref.current;
     if (d && !d.open) d.showModal();
-    return () => opener?.focus?.();
+    return () => {
+      const target = focusAfter.current?.() ?? opener;
+      if (target?.isConnected) target.focus();
+    };
   }, []);
   return (
     <dialog

@@ -62,6 +62,10 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
   const authorName = author?.displayName ?? chat.people.name(message.userId);
 
   const reactButton = useRef<HTMLButtonElement>(null);
+  const articleRef = useRef<HTMLElement>(null);
+  // Confirming a deletion removes the Delete button focus would go back to: the message (its
+  // tombstone) takes focus instead.
+  const focusMessageAfterDialog = useRef(false);
   function closePicker() {
     setPicking(false);
     reactButton.current?.focus();
@@ -85,6 +89,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
         </div>
       ) : null}
       <article
+        ref={articleRef}
         className={`message${compact ? ' compact' : ''}${mentionsMe ? ' mentions-me' : ''}${highlighted ? ' highlighted' : ''}`}
         tabIndex={tabbable ? 0 : -1}
         data-message-id={message.id}
@@ -119,7 +124,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
             <>
               {message.text ? <MessageText text={message.text} myHandles={myHandles} /> : null}
               {message.editedAt ? <span className="edited" title={fullDate(message.editedAt)}>(edited)</span> : null}
-              {message.attachments?.length ? <Attachments attachments={message.attachments} /> : null}
+              {message.attachments.length ? <Attachments attachments={message.attachments} /> : null}
             </>
           )}
           {message.reactions.length ? (
@@ -170,7 +175,15 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
               </button>
             ) : null}
             {mayDelete ? (
-              <button type="button" className="icon-btn" aria-label="Delete message" onClick={() => setConfirmDelete(true)}>
+              <button
+                type="button"
+                className="icon-btn"
+                aria-label="Delete message"
+                onClick={() => {
+                  focusMessageAfterDialog.current = false;
+                  setConfirmDelete(true);
+                }}
+              >
                 <TrashIcon />
               </button>
             ) : null}
@@ -182,6 +195,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
         <Dialog
           title="Delete message?"
           onClose={() => setConfirmDelete(false)}
+          focusAfterClose={() => (focusMessageAfterDialog.current ? articleRef.current : null)}
           footer={
             <>
               <button type="button" className="btn" onClick={() => setConfirmDelete(false)}>
@@ -191,6 +205,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
                 type="button"
                 className="btn btn-danger"
                 onClick={() => {
+                  focusMessageAfterDialog.current = true;
                   setConfirmDelete(false);
                   chat.remove(channelId, message.id).catch((err: unknown) => notices.toast(`Could not delete the message: ${describeError(err)}`));
                 }}
@@ -284,13 +299,13 @@ export function Attachments({ attachments }: { attachments: AttachmentView[] }) 
 }
 
 /** A message written here and not stored yet: sending, waiting for the connection, or refused. */
-export function PendingItem({ pending, onRetry, onDiscard }: { pending: PendingMessage; onRetry: () => void; onDiscard: () => void }) {
+export function PendingItem({ pending, tabbable, onRetry, onDiscard }: { pending: PendingMessage; tabbable: boolean; onRetry: () => void; onDiscard: () => void }) {
   const chat = useChat();
   const me = useStore(chat.me);
   const myHandles = useMyHandles();
   return (
     <div className="message-row">
-      <article className={`message pending ${pending.state}`} aria-label={`${me.displayName}, ${pending.state === 'failed' ? 'not sent' : 'sending'}`}>
+      <article className={`message pending ${pending.state}`} tabIndex={tabbable ? 0 : -1} aria-label={`${me.displayName}, ${pending.state === 'failed' ? 'not sent' : 'sending'}`}>
         <div className="message-gutter">
           <Avatar userId={me.id} user={me} />
         </div>

@@ -6,6 +6,7 @@ import { useChat } from '../context';
 import type { PendingMessage, Timeline } from '../timeline';
 import { ArrowDownIcon } from './icons';
 import { MessageItem, PendingItem } from './MessageItem';
+import { pageSizeFor, rovingIndex } from './rovingFocus';
 
 /**
  * The channel's messages, windowed (@tanstack/react-virtual): only what is on screen is in the
@@ -188,11 +189,18 @@ export function MessageList({
     if (target.tagName !== 'ARTICLE') return;
     const key = target.closest<HTMLElement>('[data-row-key]')?.dataset.rowKey;
     const index = rows.findIndex((r) => r.key === key);
-    const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 400) / 60));
-    const to = { ArrowUp: index - 1, ArrowDown: index + 1, PageUp: index - page, PageDown: index + page, Home: 1, End: rows.length - 1 }[e.key];
-    if (to === undefined) return;
+    const to = rovingIndex(e.key, index, 1, rows.length - 1, pageSizeFor(scrollRef.current?.clientHeight));
+    if (to === null) return;
     e.preventDefault();
-    focusRow(Math.max(1, Math.min(rows.length - 1, to)));
+    focusRow(to);
+  }
+
+  /** A message focused any way (a click, a dialog giving focus back) becomes the one Tab comes back to. */
+  function onFocus(e: { target: EventTarget }) {
+    const target = e.target as HTMLElement;
+    if (target.tagName !== 'ARTICLE') return;
+    const key = target.closest<HTMLElement>('[data-row-key]')?.dataset.rowKey;
+    if (key && key !== activeKey) setActiveKey(key);
   }
 
   const total = state.messages.length;
@@ -210,6 +218,7 @@ export function MessageList({
           markUserScroll();
           onKeyDown(e);
         }}
+        onFocus={onFocus}
         role="region"
         aria-label={`Messages in ${channelLabel}`}
         aria-busy={state.history === 'loading' || state.loadingOlder}
@@ -252,6 +261,7 @@ export function MessageList({
                 ) : (
                   <PendingItem
                     pending={row.pending}
+                    tabbable={row.key === tabbableKey}
                     onRetry={() => chat.retry(timeline.channelId, row.pending.clientId)}
                     onDiscard={() => chat.discard(timeline.channelId, row.pending.clientId)}
                   />

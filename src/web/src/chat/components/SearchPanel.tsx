@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api } from '../../api/endpoints';
 import { describeError } from '../../api/errors';
 import type { SearchResult } from '../../api/types';
@@ -16,11 +16,16 @@ export function SearchPanel({ query, onClose, onOpen }: { query: string; onClose
   const [cursor, setCursor] = useState<string | null>(null);
   const [status, setStatus] = useState<'loading' | 'ready' | 'error'>('loading');
   const [error, setError] = useState<string | null>(null);
+  // The next page: asked for, or failed (said below the results, with the button to try again).
+  const [more, setMore] = useState<{ state: 'idle' | 'loading' } | { state: 'failed'; error: string }>({ state: 'idle' });
+  const moreController = useRef<AbortController | null>(null);
 
   useEffect(() => {
     const controller = new AbortController();
     setStatus('loading');
     setResults([]);
+    setCursor(null);
+    setMore({ state: 'idle' });
     api
       .search(query, null, controller.signal)
       .then((r) => {
@@ -34,17 +39,25 @@ export function SearchPanel({ query, onClose, onOpen }: { query: string; onClose
         setError(describeError(err));
         setStatus('error');
       });
-    return () => controller.abort();
+    return () => {
+      controller.abort();
+      moreController.current?.abort();
+    };
   }, [query, chat]);
 
-  async function more() {
-    if (!cursor) return;
+  async function loadMore() {
+    if (!cursor || more.state === 'loading') return;
+    const controller = new AbortController();
+    moreController.current = controller;
+    setMore({ state: 'loading' });
     try {
-      const r = await api.search(query, cursor);
+      const r = await api.search(query, cursor, controller.signal);
       setResults((x) => [...x, ...r.results]);
       setCursor(r.nextCursor);
+      setMore({ state: 'idle' });
+      chat.people.ensure(r.results.map((x) => x.message.userId));
     } catch (err) {
-      setError(describeError(err));
+      if (!controller.signal.aborted) setMore({ state: 'failed', error: describeError(err) });
     }
   }
 
@@ -85,9 +98,14 @@ export function SearchPanel({ query, onClose, onOpen }: { query: string; onClose
             </li>
           ))}
         </ul>
+        {more.state === 'failed' ? (
+          <div className="form-error" role="alert">
+            Could not load more results: {more.error}
+          </div>
+        ) : null}
         {cursor ? (
-          <button type="button" className="btn btn-sm" onClick={() => void more()}>
-            More results
+          <button type="button" className="btn btn-sm" disabled={more.state === 'loading'} onClick={() => void loadMore()}>
+            {more.state === 'loading' ? 'Loading…' : more.state === 'failed' ? 'Try again' : 'More results'}
           </button>
         ) : null}
       </div>

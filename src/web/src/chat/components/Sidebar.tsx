@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type RefObject } from 'react';
 import { Link, useLocation } from 'wouter';
 import type { ChannelView } from '../../api/types';
 import { BrandMark } from '../../components/AuthLayout';
@@ -11,13 +11,15 @@ import { BrowseChannelsDialog, CreateChannelDialog, InviteDialog, NewDmDialog } 
 import { HashIcon, LockIcon, PlusIcon } from './icons';
 import { Menu } from './Menu';
 
-/** Channels and direct messages with unread counts and mentions, and the workspace's own menu. */
-export function Sidebar({ openId, onNavigate, onSignOut }: { openId: string | null; onNavigate: () => void; onSignOut: () => void }) {
+/**
+ * Channels and direct messages with unread counts and mentions, and the workspace's own menu.
+ * No "online" dot on direct messages: presence is known only inside an open channel's room.
+ */
+export function Sidebar({ navRef, openId, onNavigate, onSignOut }: { navRef: RefObject<HTMLElement | null>; openId: string | null; onNavigate: () => void; onSignOut: () => void }) {
   const chat = useChat();
   const channels = useStore(chat.channels);
   const mentions = useStore(chat.mentions);
   const me = useStore(chat.me);
-  const live = useStore(chat.live);
   const people = useStore(chat.people);
   const appName = useAppName();
   const { tenant } = useTenant();
@@ -46,7 +48,7 @@ export function Sidebar({ openId, onNavigate, onSignOut }: { openId: string | nu
         >
           <span className="side-icon" aria-hidden="true">
             {c.kind === 'direct' ? (
-              <Avatar userId={c.dmWith?.id ?? c.id} user={c.dmWith ? people.get(c.dmWith.id) : undefined} size={20} online={!!c.dmWith && live.online.includes(c.dmWith.id)} />
+              <Avatar userId={c.dmWith?.id ?? c.id} user={c.dmWith ? people.get(c.dmWith.id) : undefined} size={20} />
             ) : c.kind === 'private' ? (
               <LockIcon />
             ) : (
@@ -69,7 +71,7 @@ export function Sidebar({ openId, onNavigate, onSignOut }: { openId: string | nu
   }
 
   return (
-    <nav className="sidebar" aria-label="Channels and direct messages">
+    <nav ref={navRef} className="sidebar" aria-label="Channels and direct messages">
       <div className="sidebar-head">
         <BrandMark name={appName} logoUrl={tenant?.branding.logoUrl} />
         <div className="sidebar-title">

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useStore } from '../../lib/store';
 import { useChat } from '../context';
 import type { Timeline } from '../timeline';
@@ -6,8 +6,13 @@ import { isTouchScreen } from './ChannelPane';
 import { Composer } from './Composer';
 import { CloseIcon } from './icons';
 import { MessageItem, PendingItem } from './MessageItem';
+import { pageSizeFor, rovingIndex } from './rovingFocus';
 
-/** A thread beside the channel (over it on a phone): the parent, its replies live, and a reply box. */
+/**
+ * A thread beside the channel (over it on a phone): the parent, its replies live, and a reply
+ * box. Keyboard as in the channel's list: one message in the tab order (the newest, until
+ * another is focused), arrows, Page Up/Down, Home and End move between them.
+ */
 export function ThreadPanel({ timeline, parentId, channelLabel, canPost, onClose }: { timeline: Timeline; parentId: number; channelLabel: string; canPost: boolean; onClose: () => void }) {
   const chat = useChat();
   const state = useStore(timeline);
@@ -27,6 +32,28 @@ export function ThreadPanel({ timeline, parentId, channelLabel, canPost, onClose
 
   const parent = thread?.parent ?? timeline.find(parentId);
 
+  // ---- roving focus ----
+  const bodyRef = useRef<HTMLDivElement>(null);
+  const [activeKey, setActiveKey] = useState<string | null>(null);
+  const keys = [...(parent ? [`m${parent.id}`] : []), ...(thread?.replies ?? []).map((r) => `m${r.id}`), ...pending.map((p) => `p${p.clientId}`)];
+  const tabbableKey = activeKey && keys.includes(activeKey) ? activeKey : (keys[keys.length - 1] ?? null);
+
+  function keyOf(target: EventTarget): string | null {
+    const el = target as HTMLElement;
+    return el.tagName === 'ARTICLE' ? (el.closest<HTMLElement>('[data-thread-key]')?.dataset.threadKey ?? null) : null;
+  }
+
+  function onKeyDown(e: KeyboardEvent<HTMLDivElement>) {
+    const key = keyOf(e.target);
+    if (!key) return;
+    const to = rovingIndex(e.key, keys.indexOf(key), 0, keys.length - 1, pageSizeFor(bodyRef.current?.clientHeight));
+    if (to === null) return;
+    e.preventDefault();
+    const next = keys[to]!;
+    setActiveKey(next);
+    bodyRef.current?.querySelector<HTMLElement>(`[data-thread-key="${next}"] article`)?.focus();
+  }
+
   return (
     <aside className="side-panel" aria-labelledby="thread-title" onKeyDown={(e) => e.key === 'Escape' && !e.defaultPrevented && onClose()}>
       <header className="side-panel-head">
@@ -40,8 +67,20 @@ export function ThreadPanel({ timeline, parentId, channelLabel, canPost, onClose
           <CloseIcon />
         </button>
       </header>
-      <div className="side-panel-body">
-        {parent ? <MessageItem message={parent} channelId={timeline.channelId} compact={false} dayLabel={null} unreadDivider={false} inThread tabbable /> : null}
+      <div
+        ref={bodyRef}
+        className="side-panel-body"
+        onKeyDown={onKeyDown}
+        onFocus={(e) => {
+          const key = keyOf(e.target);
+          if (key && key !== activeKey) setActiveKey(key);
+        }}
+      >
+        {parent ? (
+          <div data-thread-key={`m${parent.id}`}>
+            <MessageItem message={parent} channelId={timeline.channelId} compact={false} dayLabel={null} unreadDivider={false} inThread tabbable={tabbableKey === `m${parent.id}`} />
+          </div>
+        ) : null}
         <div className="thread-divider">
           <span>{parent ? (parent.replyCount === 1 ? '1 reply' : `${parent.replyCount} replies`) : ''}</span>
         </div>
@@ -55,19 +94,27 @@ export function ThreadPanel({ timeline, parentId, channelLabel, canPost, onClose
         ) : null}
         {thread?.status === 'loading' && !thread.replies.length ? <div className="spinner small" role="status" aria-label="Loading replies" /> : null}
         {thread?.replies.map((r, i) => (
-          <MessageItem
-            key={r.id}
-            message={r}
-            channelId={timeline.channelId}
-            compact={i > 0 && thread.replies[i - 1]!.userId === r.userId}
-            dayLabel={null}
-            unreadDivider={false}
-            inThread
-            tabbable={false}
-          />
+          <div key={r.id} data-thread-key={`m${r.id}`}>
+            <MessageItem
+              message={r}
+              channelId={timeline.channelId}
+              compact={i > 0 && thread.replies[i - 1]!.userId === r.userId}
+              dayLabel={null}
+              unreadDivider={false}
+              inThread
+              tabbable={tabbableKey === `m${r.id}`}
+            />
+          </div>
         ))}
         {pending.map((p) => (
-          <PendingItem key={p.clientId} pending={p} onRetry={() => chat.retry(timeline.channelId, p.clientId)} onDiscard={() => chat.discard(timeline.channelId, p.clientId)} />
+          <div key={p.clientId} data-thread-key={`p${p.clientId}`}>
+            <PendingItem
+              pending={p}
+              tabbable={tabbableKey === `p${p.clientId}`}
+              onRetry={() => chat.retry(timeline.channelId, p.clientId)}
+              onDiscard={() => chat.discard(timeline.channelId, p.clientId)}
+            />
+          </div>
         ))}
         <div ref={endRef} />
       </div>

@@ -31,7 +31,7 @@ export function CreateChannelDialog({ onClose }: { onClose: () => void }) {
   const [name, setName] = useState('');
   const [topic, setTopic] = useState('');
   const [kind, setKind] = useState<'public' | 'private'>('public');
-  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const [fieldErrors, setFieldErrors] = useState<Partial<Record<'name' | 'topic', string>>>({});
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
@@ -46,8 +46,12 @@ export function CreateChannelDialog({ onClose }: { onClose: () => void }) {
       navigate(`/c/${channel.id}`);
     } catch (err) {
       setBusy(false);
-      if (err instanceof ApiError && err.code === 'validation_failed') setFieldErrors(err.fieldErrors());
-      else if (err instanceof ApiError && err.code === 'channel_name_taken') setFieldErrors({ name: err.message });
+      if (err instanceof ApiError && err.code === 'validation_failed') {
+        // Issues on fields this form does not show (kind, or one it does not know) are said above it.
+        const { fields, other } = err.fieldErrorsFor(['name', 'topic'] as const);
+        setFieldErrors(fields);
+        if (other) setError(new Error(other));
+      } else if (err instanceof ApiError && err.code === 'channel_name_taken') setFieldErrors({ name: err.message });
       else setError(err);
     }
   }
@@ -254,7 +258,7 @@ export function InviteDialog({ onClose }: { onClose: () => void }) {
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('member');
   const [error, setError] = useState<unknown>(null);
-  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const [fieldErrors, setFieldErrors] = useState<Partial<Record<'email' | 'role', string>>>({});
   const [link, setLink] = useState<{ email: string; url: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const [copied, setCopied] = useState(false);
@@ -270,8 +274,11 @@ export function InviteDialog({ onClose }: { onClose: () => void }) {
       setEmail('');
       setCopied(false);
     } catch (err) {
-      if (err instanceof ApiError && err.code === 'validation_failed') setFieldErrors(err.fieldErrors());
-      else setError(err);
+      if (err instanceof ApiError && err.code === 'validation_failed') {
+        const { fields, other } = err.fieldErrorsFor(['email', 'role'] as const);
+        setFieldErrors(fields);
+        if (other) setError(new Error(other));
+      } else setError(err);
     } finally {
       setBusy(false);
     }
