@@ -171,6 +171,8 @@ describe('pictures from elsewhere', () => {
     });
     await owner.page.goto(workspaceUrl(branded.slug, '/login'));
     await expect.poll(() => referers.has(logoUrl)).toBe(true);
+    // The sign-in page fetches the chat's code ahead; leaving before it has arrived would abort it.
+    await owner.page.waitForLoadState('networkidle');
     await owner.signIn(branded.slug, branded.token);
     await owner.page.goto(workspaceUrl(branded.slug, '/'));
     await owner.page.getByRole('heading', { name: 'general', level: 1 }).waitFor();
