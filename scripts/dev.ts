@@ -8,8 +8,11 @@
  *   4. the local Stripe fake (scripts/stripe-fake) on STRIPE_FAKE_PORT (12111), sending its
  *      webhook events to the Worker, unless STRIPE_FAKE=false or .dev.vars points
  *      STRIPE_API_URL elsewhere;
- *   5. the web app (src/web) built into dist/web, then rebuilt on every change (`vite build --watch`);
- *   6. `wrangler dev` on PORT (default 8787), pointed at the gateway and the Stripe fake, serving
+ *   5. the local Cloudflare fake (scripts/cloudflare-fake, custom hostnames) on
+ *      CLOUDFLARE_FAKE_PORT (12112), unless CLOUDFLARE_FAKE=false or .dev.vars configures the
+ *      real Cloudflare API (a CLOUDFLARE_API_TOKEN without CLOUDFLARE_API_URL) or another URL;
+ *   6. the web app (src/web) built into dist/web, then rebuilt on every change (`vite build --watch`);
+ *   7. `wrangler dev` on PORT (default 8787), pointed at the gateway and the fakes, serving
  *      the app as static assets.
  * Ctrl-C or SIGTERM stops everything it started (wrangler and its workerd run in their own
  * process group, which is killed as a whole), leaving no orphan.
@@ -18,10 +21,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { ConfigError, formatConfigProblems, parseConfig } from '../src/config';
 import { openDatabase } from '../src/db/client';
-import { ROOT, ensureDevVars, planStripeFake, readDevVars, readWranglerVars } from './lib/dev-vars';
+import { ROOT, ensureDevVars, planCloudflareFake, planStripeFake, readDevVars, readWranglerVars } from './lib/dev-vars';
 import { LOCAL_CONNECTION_STRING, startLocalGateway } from './lib/local-gateway';
 import { migrateAll } from './lib/migrate-all';
 import { startStripeFake, type StripeFake } from './stripe-fake';
+import { startCloudflareFake, type CloudflareFake } from './cloudflare-fake';
 
 const PORT = Number(process.env.PORT ?? 8787);
 /** Local dev serves workspaces on <slug>.localhost, which browsers and curl resolve to loopback. */
@@ -48,6 +52,10 @@ const gatewaySqlEndpoint = `http://127.0.0.1:${GATEWAY_PORT}/sql`;
 // Stripe: the local fake unless configured otherwise; its URL and price ids become Worker vars.
 const stripePlan = planStripeFake(readDevVars());
 const stripeVars = stripePlan.use ? stripePlan.vars : {};
+// Cloudflare for SaaS: the local fake unless configured otherwise; its URL (and a dev token, zone
+// and CNAME target, unless .dev.vars has its own) become Worker vars.
+const cloudflarePlan = planCloudflareFake(readDevVars());
+const cloudflareVars = cloudflarePlan.use ? cloudflarePlan.vars : {};
 
 // Validate exactly what the Worker will see, before starting anything.
 try {
@@ -58,6 +66,7 @@ try {
     DATABASE_URL: workerDatabaseUrl,
     NEON_FETCH_ENDPOINT: gatewaySqlEndpoint,
     ...stripeVars,
+    ...cloudflareVars,
   });
 } catch (err) {
   if (err instanceof ConfigError) fail(`${formatConfigProblems(err)}\nFix .dev.vars or wrangler.toml [vars] and try again.`);
@@ -95,12 +104,33 @@ if (stripePlan.use) {
   if (stripePlan.webhookSecretMissing) say('Note: .dev.vars has no STRIPE_WEBHOOK_SECRET; the Stripe fake signs with whsec_local, which the Worker cannot verify until you set it.');
 }
 
+let cloudflareFake: CloudflareFake | undefined;
+if (cloudflarePlan.use) {
+  try {
+    cloudflareFake = await startCloudflareFake({
+      port: cloudflarePlan.port,
+      apiToken: cloudflarePlan.apiToken,
+      zoneId: cloudflarePlan.zoneId,
+      log: (line) => say(`[cloudflare fake] ${line}`),
+    });
+  } catch (err) {
+    await stripeFake?.close().catch(() => undefined);
+    await gateway.close();
+    fail(`could not start the Cloudflare fake on port ${cloudflarePlan.port}: ${(err as Error).message}\nSet CLOUDFLARE_FAKE_PORT to another port, or CLOUDFLARE_FAKE=false to run without it.`);
+  }
+  say(`Cloudflare fake: ${cloudflareFake.url} (Worker: CLOUDFLARE_API_URL=${cloudflarePlan.apiUrl}, zone ${cloudflarePlan.zoneId})`);
+  if (cloudflarePlan.tokenMissing) {
+    say(`Note: .dev.vars has no CLOUDFLARE_API_TOKEN; the Worker gets the fake's dev token with --var (wrangler warns it is missing). Add CLOUDFLARE_API_TOKEN=${cloudflarePlan.apiToken} to .dev.vars to quiet it.`);
+  }
+}
+
 // The web app: built once before wrangler starts (its [assets] directory must exist), then
 // rebuilt on change; wrangler serves the new files on the next load.
 say('Building the web app (src/web → dist/web)...');
 const firstBuild = spawnSync(join(ROOT, 'node_modules', '.bin', 'vite'), ['build', '--config', 'src/web/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
 if (firstBuild.status !== 0) {
   await stripeFake?.close().catch(() => undefined);
+  await cloudflareFake?.close().catch(() => undefined);
   await gateway.close();
   fail('the web app did not build; see the errors above.');
 }
@@ -120,7 +150,7 @@ const wranglerArgs = [
   '--show-interactive-dev-session=false',
 ];
 if (serverUrl) wranglerArgs.push('--var', `DATABASE_URL:${serverUrl}`);
-for (const [name, value] of Object.entries(stripeVars)) wranglerArgs.push('--var', `${name}:${value}`);
+for (const [name, value] of Object.entries({ ...stripeVars, ...cloudflareVars })) wranglerArgs.push('--var', `${name}:${value}`);
 
 const wrangler: ChildProcess = spawn(join(ROOT, 'node_modules', '.bin', 'wrangler'), wranglerArgs, {
   cwd: ROOT,
@@ -149,6 +179,7 @@ async function stop(code: number): Promise<never> {
     killWrangler('SIGKILL'); // anything left in the group
     webWatch.kill('SIGTERM');
     await stripeFake?.close().catch(() => undefined);
+    await cloudflareFake?.close().catch(() => undefined);
     await gateway.close().catch(() => undefined);
   }
   process.exit(code);
@@ -199,6 +230,8 @@ if (ready) {
   say(`  Database gateway:                  ${gateway.url} (${gateway.description})`);
   if (stripeFake) say(`  Stripe (local fake):               ${stripeFake.url}; to pay a checkout, open its URL and press "Pay (test)", or npm run stripe:complete -- <checkout url>`);
   else if (!stripePlan.use) say(`  Stripe:                            not the local fake (${stripePlan.reason})`);
+  if (cloudflareFake) say(`  Cloudflare (local fake):           ${cloudflareFake.url}/client/v4; to activate a custom domain, npm run cloudflare:activate -- <hostname>`);
+  else if (!cloudflarePlan.use) say(`  Cloudflare:                        not the local fake (${cloudflarePlan.reason})`);
   say('Press Ctrl-C to stop.');
 } else if (!stopping) {
   process.stderr.write(`\nThe Worker did not answer ${base}/api/health within ${READY_TIMEOUT_MS / 1000} s; see wrangler's output above.\n`);

@@ -1,8 +1,8 @@
 /**
  * Runs in Node before the suite (workerd runs the tests themselves). Starts the local database
  * gateway — PGlite in memory, or the PostgreSQL server named by DATABASE_URL — applies the
- * migrations through the same Neon driver path the Worker uses, and hands the gateway's URL to
- * the Worker's bindings (vitest.config.ts) and to tests (inject).
+ * migrations through the same Neon driver path the Worker uses, starts the Stripe and Cloudflare
+ * fakes, and hands their URLs to the Worker's bindings (vitest.config.ts) and to tests (inject).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,8 +13,9 @@ import { dropStatements } from '../src/tenancy/schema-ops';
 import { readMigrationFiles } from '../scripts/lib/migration-files';
 import { describeBackend, openBackend, startGateway } from '../scripts/gateway';
 import { migrateAll } from '../scripts/lib/migrate-all';
-import { TEST_DATABASE_URL, TEST_STRIPE_WEBHOOK_SECRET } from './support/constants';
+import { TEST_CLOUDFLARE_API_TOKEN, TEST_CLOUDFLARE_ZONE_ID, TEST_DATABASE_URL, TEST_STRIPE_WEBHOOK_SECRET } from './support/constants';
 import { startStripeFake } from '../scripts/stripe-fake';
+import { startCloudflareFake } from '../scripts/cloudflare-fake';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -26,6 +27,11 @@ declare module 'vitest' {
     closedPortUrl: string;
     /** The local Stripe fake (scripts/stripe-fake): the Worker's STRIPE_API_URL; tests drive it with test/support/stripe.ts. */
     stripeFakeUrl: string;
+    /**
+     * The local Cloudflare fake (scripts/cloudflare-fake), e.g. `http://127.0.0.1:40124`: the Worker's
+     * CLOUDFLARE_API_URL is this plus `/client/v4`; tests drive it with test/support/cloudflare.ts.
+     */
+    cloudflareFakeUrl: string;
   }
 }
 
@@ -54,11 +60,17 @@ export default async function setup(project: TestProject) {
   const stripeFake = await startStripeFake({ webhookSecret: TEST_STRIPE_WEBHOOK_SECRET });
   project.provide('stripeFakeUrl', stripeFake.url);
 
+  // Cloudflare for SaaS: accepts the Worker's token only, and serves its zone only
+  // (CLOUDFLARE_API_TOKEN and CLOUDFLARE_ZONE_ID in vitest.config.ts).
+  const cloudflareFake = await startCloudflareFake({ apiToken: TEST_CLOUDFLARE_API_TOKEN, zoneId: TEST_CLOUDFLARE_ZONE_ID });
+  project.provide('cloudflareFakeUrl', cloudflareFake.url);
+
   return async () => {
     // On a real server, tenant roles are cluster-wide and would outlive the test database:
     // drop every tenant's schema and role the run created.
     if (gateway.backend.kind === 'postgres') await dropTestTenants(open()).catch((err: unknown) => console.error('[test] cleanup:', err));
     await stripeFake.close();
+    await cloudflareFake.close();
     blackhole.closeAllConnections();
     await new Promise<void>((resolve) => blackhole.close(() => resolve()));
     await gateway.close();

@@ -84,7 +84,7 @@ export function planStripeFake(devVars: Record<string, string>, env: NodeJS.Proc
   };
 }
 
-/** A STRIPE_API_URL that names the fake's own address is not "pointing elsewhere". */
+/** A STRIPE_API_URL (or CLOUDFLARE_API_URL) that names the fake's own address is not "pointing elsewhere". */
 function isSameLocalUrl(value: string, port: number): boolean {
   try {
     const u = new URL(value);
@@ -92,4 +92,73 @@ function isSameLocalUrl(value: string, port: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Where `npm run dev` runs the local Cloudflare fake (scripts/cloudflare-fake); CLOUDFLARE_FAKE_PORT moves it. */
+export const CLOUDFLARE_FAKE_DEFAULT_PORT = 12112;
+/** What the Worker is given in dev when .dev.vars names no token or zone: the fake accepts exactly these. */
+export const CLOUDFLARE_FAKE_DEV_TOKEN = 'cf-dev-local-token-0123456789';
+export const CLOUDFLARE_FAKE_DEV_ZONE_ID = 'de0de0de0de0de0de0de0de0de0de0de';
+/** The CNAME target in dev (BASE_DOMAIN=localhost): nothing resolves it, the fake never checks DNS. */
+export const CLOUDFLARE_FAKE_DEV_TARGET = 'customers.localhost';
+
+export type CloudflareFakePlan =
+  | {
+      use: true;
+      port: number;
+      /** The fake's own URL (control API at /_fake). */
+      url: string;
+      /** The SDK's base URL: url + /client/v4 (the Worker's CLOUDFLARE_API_URL). */
+      apiUrl: string;
+      apiToken: string;
+      zoneId: string;
+      /**
+       * Worker vars to pass with --var: what .dev.vars does not already set. (A .dev.vars from
+       * before custom domains has no CLOUDFLARE_API_TOKEN: the dev token then goes here, and
+       * wrangler, which only counts .dev.vars for secrets, warns that it is missing.)
+       */
+      vars: Record<string, string>;
+      /** .dev.vars has no CLOUDFLARE_API_TOKEN (the dev token is passed with --var). */
+      tokenMissing: boolean;
+    }
+  | { use: false; reason: string };
+
+/**
+ * Whether `npm run dev` starts the Cloudflare fake: yes, unless CLOUDFLARE_FAKE=false (in the
+ * shell or .dev.vars), or .dev.vars points CLOUDFLARE_API_URL somewhere else, or .dev.vars sets
+ * a real CLOUDFLARE_API_TOKEN (any but the dev token of .dev.vars.example) without
+ * CLOUDFLARE_API_URL: real credentials for the SDK's default, the real api.cloudflare.com
+ * (CLOUDFLARE_FAKE=true uses the fake anyway). When it does, the Worker is given the fake's URL
+ * and, unless .dev.vars has its own, the dev token, a dev zone and a CNAME target; the fake
+ * accepts that token for that zone.
+ */
+export function planCloudflareFake(devVars: Record<string, string>, env: NodeJS.ProcessEnv = process.env): CloudflareFakePlan {
+  const port = Number(env.CLOUDFLARE_FAKE_PORT ?? CLOUDFLARE_FAKE_DEFAULT_PORT);
+  const url = `http://127.0.0.1:${port}`;
+  const apiUrl = `${url}/client/v4`;
+  const flag = (env.CLOUDFLARE_FAKE ?? devVars.CLOUDFLARE_FAKE ?? '').trim().toLowerCase();
+  if (flag === 'false' || flag === '0' || flag === 'no') return { use: false, reason: 'CLOUDFLARE_FAKE=false' };
+  const configured = devVars.CLOUDFLARE_API_URL?.trim();
+  if (configured && !isSameLocalUrl(configured, port)) return { use: false, reason: `CLOUDFLARE_API_URL=${configured} in .dev.vars` };
+  const token = devVars.CLOUDFLARE_API_TOKEN?.trim();
+  const forced = flag === 'true' || flag === '1' || flag === 'yes';
+  if (token && token !== CLOUDFLARE_FAKE_DEV_TOKEN && !configured && !forced) {
+    return { use: false, reason: 'CLOUDFLARE_API_TOKEN in .dev.vars without CLOUDFLARE_API_URL: the real Cloudflare API' };
+  }
+  const zoneId = devVars.CLOUDFLARE_ZONE_ID?.trim() || CLOUDFLARE_FAKE_DEV_ZONE_ID;
+  return {
+    use: true,
+    port,
+    url,
+    apiUrl,
+    apiToken: token || CLOUDFLARE_FAKE_DEV_TOKEN,
+    zoneId,
+    vars: {
+      CLOUDFLARE_API_URL: apiUrl,
+      CLOUDFLARE_ZONE_ID: zoneId,
+      ...(token ? {} : { CLOUDFLARE_API_TOKEN: CLOUDFLARE_FAKE_DEV_TOKEN }),
+      ...(devVars.CUSTOM_DOMAIN_TARGET?.trim() ? {} : { CUSTOM_DOMAIN_TARGET: CLOUDFLARE_FAKE_DEV_TARGET }),
+    },
+    tokenMissing: !token,
+  };
 }

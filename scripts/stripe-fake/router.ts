@@ -50,14 +50,4 @@ export const json = (body: unknown, status = 200): RouteResult => ({ kind: 'json
 /** A path segment holding an id: no slash, URL-decoded by the matcher. */
 export const ID = '([^/]+)';
 
-export function matchRoute(routes: Route[], method: string, path: string): { route: Route; ids: string[] } | { methodNotAllowed: true } | undefined {
-  let pathMatched = false;
-  for (const route of routes) {
-    const m = route.pattern.exec(path);
-    if (!m) continue;
-    pathMatched = true;
-    if (route.method !== method) continue;
-    return { route, ids: m.slice(1).map((s) => decodeURIComponent(s)) };
-  }
-  return pathMatched ? { methodNotAllowed: true } : undefined;
-}
+export { matchRoute } from '../lib/fake-http';

@@ -3,6 +3,7 @@
  * planned failures), the control API under /_fake, and the hosted checkout/portal pages.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { readBody, sendJson } from '../lib/fake-http';
 import type { AddressInfo } from 'node:net';
 import { apiRoutes } from './api-routes';
 import { controlRoutes } from './control-routes';
@@ -38,7 +39,6 @@ export interface StripeFake {
   close(): Promise<void>;
 }
 
-const MAX_BODY_BYTES = 1 << 20;
 
 export async function startStripeFake(options: StripeFakeOptions): Promise<StripeFake> {
   const host = options.host ?? '127.0.0.1';
@@ -239,29 +239,7 @@ function parseControlBody(req: IncomingMessage, raw: string): unknown {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error('request body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body, null, 2);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
 
 function send(res: ServerResponse, result: RouteResult): void {
   if (result.kind === 'json') return sendJson(res, result.status, result.body);

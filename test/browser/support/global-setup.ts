@@ -21,7 +21,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   const stack = await startStack({ log });
   const { info } = stack;
-  log(`[stack] platform ${info.platformUrl}, workspaces ${info.workspaceUrlPattern}, Stripe fake ${info.stripeFakeUrl}`);
+  log(`[stack] platform ${info.platformUrl}, workspaces ${info.workspaceUrlPattern}, Stripe fake ${info.stripeFakeUrl}, Cloudflare fake ${info.cloudflareFakeUrl}`);
   project.provide('nchatBrowser', info);
 
   // Ctrl-C in the middle of a run: vitest may not reach the teardown, so stop here too.

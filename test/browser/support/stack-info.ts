@@ -15,6 +15,8 @@ export interface StackInfo {
   adminToken: string;
   /** The local Stripe fake (scripts/stripe-fake): the Worker's STRIPE_API_URL; pay a checkout with POST /_fake/... (see its README). */
   stripeFakeUrl: string;
+  /** The local Cloudflare fake (scripts/cloudflare-fake): the Worker's CLOUDFLARE_API_URL is this plus /client/v4; activate a hostname with POST /_fake/hostnames/:hostname/state (see its README). */
+  cloudflareFakeUrl: string;
   /** Which database the gateway serves. */
   database: 'pglite' | 'postgres';
   /** The built web app the Worker serves (a private copy, not dist/web). */

@@ -7,11 +7,12 @@
  *   1. the web app built once with src/web/vite.config.ts (Vite's JS API) into <tmp>/web;
  *   2. the database gateway (PGlite in memory, or the PostgreSQL server in DATABASE_URL) with the
  *      migrations applied (bench/worker-harness.ts startBenchGateway);
- *   3. the Stripe fake (scripts/stripe-fake), its webhook events sent to the Worker;
- *   4. `wrangler dev` with BASE_DOMAIN=localhost, fixed test secrets, the fake's URL and prices,
+ *   3. the Stripe fake (scripts/stripe-fake), its webhook events sent to the Worker, and the
+ *      Cloudflare fake (scripts/cloudflare-fake) for custom hostnames;
+ *   4. `wrangler dev` with BASE_DOMAIN=localhost, fixed test secrets, the fakes' URLs and prices,
  *      and PLAN_LIMITS_ENFORCED left at its default (on: the product's real behaviour);
  *   5. ready once GET /api/health answers 200.
- * `stop()` ends wrangler's whole process group (wrangler and its workerd), then the fake and the
+ * `stop()` ends wrangler's whole process group (wrangler and its workerd), then the fakes and the
  * gateway, and removes the temp directory.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,8 +25,17 @@ import { openDatabase, type Database } from '../../../src/db/client';
 import { dropStatements } from '../../../src/tenancy/schema-ops';
 import { ROOT, STRIPE_FAKE_PRICE_VARS, readWranglerVars } from '../../../scripts/lib/dev-vars';
 import { startStripeFake } from '../../../scripts/stripe-fake';
+import { startCloudflareFake } from '../../../scripts/cloudflare-fake';
 import type { Gateway } from '../../../scripts/gateway';
-import { BROWSER_BASE_DOMAIN, BROWSER_PLATFORM_ADMIN_TOKEN, BROWSER_SESSION_SECRET, BROWSER_STRIPE_SECRET_KEY, BROWSER_STRIPE_WEBHOOK_SECRET } from './constants';
+import {
+  BROWSER_BASE_DOMAIN,
+  BROWSER_CLOUDFLARE_API_TOKEN,
+  BROWSER_CLOUDFLARE_ZONE_ID,
+  BROWSER_PLATFORM_ADMIN_TOKEN,
+  BROWSER_SESSION_SECRET,
+  BROWSER_STRIPE_SECRET_KEY,
+  BROWSER_STRIPE_WEBHOOK_SECRET,
+} from './constants';
 import type { StackInfo } from './stack-info';
 
 export interface Stack {
@@ -82,6 +92,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       log: (line) => log(`[stripe fake] ${line}`),
     });
     cleanups.push(() => stripeFake.close());
+    const cloudflareFake = await startCloudflareFake({
+      apiToken: BROWSER_CLOUDFLARE_API_TOKEN,
+      zoneId: BROWSER_CLOUDFLARE_ZONE_ID,
+      log: (line) => log(`[cloudflare fake] ${line}`),
+    });
+    cleanups.push(() => cloudflareFake.close());
 
     const worker = await startWranglerDev({
       port,
@@ -96,6 +112,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         PLATFORM_ADMIN_TOKEN: BROWSER_PLATFORM_ADMIN_TOKEN,
         STRIPE_SECRET_KEY: BROWSER_STRIPE_SECRET_KEY,
         STRIPE_WEBHOOK_SECRET: BROWSER_STRIPE_WEBHOOK_SECRET,
+        CLOUDFLARE_API_TOKEN: BROWSER_CLOUDFLARE_API_TOKEN,
       },
       vars: {
         // wrangler.toml's own values first, so a .dev.vars override of one can never leak in.
@@ -105,6 +122,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         NEON_FETCH_ENDPOINT: gateway.sqlEndpoint,
         STRIPE_API_URL: stripeFake.url,
         ...STRIPE_FAKE_PRICE_VARS,
+        CLOUDFLARE_API_URL: `${cloudflareFake.url}/client/v4`,
+        CLOUDFLARE_ZONE_ID: BROWSER_CLOUDFLARE_ZONE_ID,
+        CUSTOM_DOMAIN_TARGET: `customers.${BROWSER_BASE_DOMAIN}`,
       },
     });
     cleanups.push(() => worker.stop());
@@ -119,6 +139,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         workspaceUrlPattern: `http://{slug}.${BROWSER_BASE_DOMAIN}:${port}`,
         adminToken: BROWSER_PLATFORM_ADMIN_TOKEN,
         stripeFakeUrl: stripeFake.url,
+        cloudflareFakeUrl: cloudflareFake.url,
         database,
         webDir,
       },
