@@ -11,6 +11,8 @@ import { healthRoutes } from './routes/health';
 import { tenantRoutes } from './routes/tenant';
 import { tenantsRoutes } from './routes/tenants';
 import { adminUsageRoutes, tenantUsageRoutes } from './routes/usage';
+import { adminDomainRoutes } from './routes/admin-domains';
+import { domainRoutes } from './routes/domains';
 import { attachmentsRoutes, channelAttachmentsRoutes } from './routes/attachments';
 import { billingRoutes } from './routes/billing';
 import { authRoutes, meRoutes } from './routes/auth';
@@ -34,8 +36,10 @@ export function createApp() {
   app.route('/api', healthRoutes);
   app.route('/api/tenants', tenantsRoutes);
   app.route('/api/tenant/usage', tenantUsageRoutes);
+  app.route('/api/tenant/domains', domainRoutes);
   app.route('/api/tenant', tenantRoutes);
   app.route('/api/admin/usage', adminUsageRoutes);
+  app.route('/api/admin/domains', adminDomainRoutes);
   // Billing: owner routes on workspace hosts, Stripe's webhook on the platform host.
   app.route('/api/billing', billingRoutes);
   // Workspace hosts: accounts, people, chat. Each group's middleware covers its prefix only.

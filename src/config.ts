@@ -76,6 +76,16 @@ export const configSchema = z.object({
   STRIPE_PRICE_ENTERPRISE_YEARLY: optionalString(stripePriceId),
   /** Days a subscription may stay past due (payment failed, Stripe retrying) before the workspace is suspended. */
   BILLING_GRACE_DAYS: positiveInt(7),
+  /**
+   * Custom domains (Cloudflare for SaaS, src/domains/). Without a token and zone the domains
+   * API answers 503 domains_unavailable and everything else works.
+   */
+  CLOUDFLARE_API_TOKEN: optionalString(z.string().regex(/^\S{8,}$/, 'must be a Cloudflare API token (no spaces)')),
+  CLOUDFLARE_ZONE_ID: optionalString(z.string().regex(/^[0-9a-f]{32}$/, 'must be a zone id: 32 hexadecimal characters (Cloudflare dashboard → the zone → Overview)')),
+  /** Local dev and tests only: where the Cloudflare SDK sends API calls (the local Cloudflare fake), e.g. http://127.0.0.1:12112/client/v4. */
+  CLOUDFLARE_API_URL: optionalString(httpUrl),
+  /** The hostname customers point their CNAME at (the SaaS zone's fallback origin); default customers.<BASE_DOMAIN>. */
+  CUSTOM_DOMAIN_TARGET: optionalString(z.string().transform((v) => v.trim().toLowerCase()).refine((v) => HOSTNAME.test(v), 'must be a bare hostname such as customers.nchat.app')),
 });
 
 export type Config = z.output<typeof configSchema>;

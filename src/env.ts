@@ -16,7 +16,8 @@ export type AppBindings = Env & {
 };
 
 /** Which site the request's Host names. */
-export type Site = { kind: 'platform' } | { kind: 'tenant'; tenant: TenantSnapshot };
+/** `customHost`: the custom domain the request came on (absent on the workspace's own subdomain). */
+export type Site = { kind: 'platform' } | { kind: 'tenant'; tenant: TenantSnapshot; customHost?: string };
 
 /** Per-request values set by middleware. */
 export interface AppVariables {

@@ -51,6 +51,7 @@ interface PlanCase {
   uploadBytes: number | null;
   requestsPerMinute: number;
   apiCallsPerMonth: number | null;
+  customDomains: number | null;
   /** What a refusal's `upgrade` says: there is a bigger plan to buy. */
   upgrade: boolean;
 }
@@ -58,19 +59,20 @@ interface PlanCase {
 // The issue's numbers, written out (not read from the catalogue), so a change to the catalogue
 // shows up here.
 const CASES: PlanCase[] = [
-  { name: 'free', plan: 'free', setup: null, users: 10, channels: 5, storageBytes: 1 * GB, uploadBytes: 10 * MiB, requestsPerMinute: 60, apiCallsPerMonth: 1_000, upgrade: true },
-  { name: 'pro', plan: 'pro', setup: { plan: 'pro' }, users: 100, channels: 50, storageBytes: 100 * GB, uploadBytes: 100 * MiB, requestsPerMinute: 120, apiCallsPerMonth: 50_000, upgrade: true },
-  { name: 'enterprise', plan: 'enterprise', setup: { plan: 'enterprise' }, users: null, channels: null, storageBytes: null, uploadBytes: 1 * GB, requestsPerMinute: 300, apiCallsPerMonth: null, upgrade: false },
+  { name: 'free', plan: 'free', setup: null, users: 10, channels: 5, storageBytes: 1 * GB, uploadBytes: 10 * MiB, requestsPerMinute: 60, apiCallsPerMonth: 1_000, customDomains: 0, upgrade: true },
+  { name: 'pro', plan: 'pro', setup: { plan: 'pro' }, users: 100, channels: 50, storageBytes: 100 * GB, uploadBytes: 100 * MiB, requestsPerMinute: 120, apiCallsPerMonth: 50_000, customDomains: 2, upgrade: true },
+  { name: 'enterprise', plan: 'enterprise', setup: { plan: 'enterprise' }, users: null, channels: null, storageBytes: null, uploadBytes: 1 * GB, requestsPerMinute: 300, apiCallsPerMonth: null, customDomains: 20, upgrade: false },
   {
     name: 'custom (overrides)',
     plan: 'custom',
-    setup: { plan: 'custom', limits: { users: 4, channels: 3, storageBytes: 20, uploadBytes: 16, requestsPerMinute: 7, apiCallsPerMonth: 12 } },
+    setup: { plan: 'custom', limits: { users: 4, channels: 3, storageBytes: 20, uploadBytes: 16, requestsPerMinute: 7, apiCallsPerMonth: 12, customDomains: 1 } },
     users: 4,
     channels: 3,
     storageBytes: 20,
     uploadBytes: 16,
     requestsPerMinute: 7,
     apiCallsPerMonth: 12,
+    customDomains: 1,
     upgrade: false,
   },
 ];
@@ -119,6 +121,7 @@ describe.each(CASES)('$name plan', (c) => {
       uploadBytes: c.uploadBytes,
       requestsPerMinute: c.requestsPerMinute,
       apiCallsPerMonth: c.apiCallsPerMonth,
+      customDomains: c.customDomains,
     });
   });
 

@@ -16,6 +16,7 @@ import { tenantDomains } from '../src/db/schema';
 import { TEST_SESSION_SECRET } from './support/constants';
 import { envWith } from './support/gateway';
 import { addUser, adminAuth, api, bearer, createTenant, database, PLATFORM, schemaOf, tenantUrl, uniqueSlug, type ApiResult, type CreatedTenant } from './support/tenants';
+import { insertActiveDomain } from './support/domains';
 
 const DAY_MS = 86_400_000;
 
@@ -448,10 +449,8 @@ describe('GET /api/tenants/by-slug and /by-domain', () => {
   it('finds a tenant by an active custom domain (case-insensitively), not by a pending one', async () => {
     const active = `chat.${t.slug}.example.com`;
     const pending = `pending.${t.slug}.example.com`;
-    await database().db.insert(tenantDomains).values([
-      { tenantId: t.id, hostname: active, status: 'active', verification: {} },
-      { tenantId: t.id, hostname: pending, status: 'pending', verification: {} },
-    ]);
+    await insertActiveDomain(t.id, active);
+    await database().db.insert(tenantDomains).values({ tenantId: t.id, hostname: pending, status: 'pending', verification: {} });
     const anon = await api(`${PLATFORM}/api/tenants/by-domain?domain=${active.toUpperCase()}`);
     expect(anon.status).toBe(200);
     expect(anon.body.tenant).toEqual({ id: t.id, name: `Workspace ${t.slug}`, slug: t.slug, status: 'trial', branding: {}, plan: 'pro' });
@@ -713,7 +712,7 @@ describe('workspace lifecycle', () => {
     const schema = schemaOf(t.slug);
     const customHost = `chat.${t.slug}.example.net`;
     const { sql, db } = database();
-    await db.insert(tenantDomains).values({ tenantId: t.id, hostname: customHost, status: 'active', verification: {} });
+    await insertActiveDomain(t.id, customHost);
     // Warm every cache layer for both hosts.
     expect((await api(tenantUrl(t.slug, '/api/tenant'))).status).toBe(200);
     expect((await api(`http://${customHost}/api/tenant`)).body.tenant?.id).toBe(t.id);

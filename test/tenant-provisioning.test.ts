@@ -20,6 +20,7 @@ import { dropStatements } from '../src/tenancy/schema-ops';
 import { TenantDb } from '../src/tenancy/tenant-db';
 import { TEST_SESSION_SECRET } from './support/constants';
 import { adminAuth, api, createTenant, database, PLATFORM, schemaOf, tenantUrl, uniqueIp, uniqueSlug, type CreatedTenant } from './support/tenants';
+import { insertActiveDomain } from './support/domains';
 
 const CREATE = `${PLATFORM}/api/tenants/create`;
 const DAY = 86_400_000;
@@ -699,11 +700,28 @@ describe('isolation enforced by Postgres between tenants A and B', () => {
     expect(await count(`SELECT count(*)::int AS n FROM public.tenant_audit_logs WHERE tenant_id = $1 AND action = 'tenant.created'`, [A.id])).toBe(1);
   });
 
-  it.each(['public.tenants', 'public.stripe_webhooks', 'public.tenant_domains', 'public.platform_audit_logs'])('A cannot read %s (42501)', async (table) => {
+  it.each(['public.tenants', 'public.stripe_webhooks', 'public.platform_audit_logs'])('A cannot read %s (42501)', async (table) => {
     await setup();
     const f = await pgFailure(rowsAs(A, `SELECT * FROM ${table} LIMIT 1`));
     expect(f.code).toBe('42501');
     expect(f.message).toContain('permission denied');
+  });
+
+  it("A reads its own custom domains and none of B's, and cannot write any (row-level security; 42501)", async () => {
+    await setup();
+    const mine = `chat.${A.slug}.example.com`;
+    const theirs = `chat.${B.slug}.example.com`;
+    await insertActiveDomain(A.id, mine);
+    await insertActiveDomain(B.id, theirs);
+    expect(await rowsAs(A, 'SELECT hostname FROM public.tenant_domains')).toEqual([{ hostname: mine }]);
+    expect(await rowsAs(A, `SELECT hostname FROM public.tenant_domains WHERE tenant_id = '${B.id}'`)).toEqual([]);
+    const insert = await pgFailure(rowsAs(A, `INSERT INTO public.tenant_domains (tenant_id, hostname, status, verification) VALUES ('${A.id}', 'sneaky.example.com', 'active', '{}')`));
+    expect(insert.code).toBe('42501');
+    const update = await pgFailure(rowsAs(A, `UPDATE public.tenant_domains SET status = 'active' WHERE hostname = '${mine}'`));
+    expect(update.code).toBe('42501');
+    const del = await pgFailure(rowsAs(A, `DELETE FROM public.tenant_domains WHERE hostname = '${mine}'`));
+    expect(del.code).toBe('42501');
+    expect(await count(`SELECT count(*)::int AS n FROM public.tenant_domains WHERE tenant_id = $1`, [A.id])).toBe(1);
   });
 });
 

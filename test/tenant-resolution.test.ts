@@ -15,6 +15,7 @@ import { withoutTenantHeaders } from '../src/tenancy/middleware';
 import { classifyHost, type HostTarget } from '../src/tenancy/host';
 import { connectionString, envWith, gatewayStats, resetGatewayStats } from './support/gateway';
 import { adminAuth, api, bearer, createTenant, database, PLATFORM, tenantUrl, uniqueSlug } from './support/tenants';
+import { insertActiveDomain } from './support/domains';
 import { TEST_BASE_DOMAIN } from './support/constants';
 
 interface TenantConfig {
@@ -196,12 +197,8 @@ describe('host rules through the Worker', () => {
     const t = await createTenant();
     const active = `chat.${t.slug}.example.com`;
     const pending = `pending.${t.slug}.example.com`;
-    await database()
-      .db.insert(tenantDomains)
-      .values([
-        { tenantId: t.id, hostname: active, status: 'active', verification: {}, verifiedAt: new Date() },
-        { tenantId: t.id, hostname: pending, status: 'pending', verification: {} },
-      ]);
+    await insertActiveDomain(t.id, active);
+    await database().db.insert(tenantDomains).values({ tenantId: t.id, hostname: pending, status: 'pending', verification: {} });
 
     const res = await api<{ tenant: TenantConfig }>(`http://${active}/api/tenant`);
     expect(res.status).toBe(200);
@@ -268,7 +265,7 @@ describe('database round trips of resolution', () => {
   it('a cold custom-domain request makes exactly one round trip, then none', async () => {
     const t = await createTenant();
     const host = `chat.${t.slug}.example.org`;
-    await database().db.insert(tenantDomains).values({ tenantId: t.id, hostname: host, status: 'active', verification: {} });
+    await insertActiveDomain(t.id, host);
     const conn = isolatedConnection('custom');
     const url = `http://${host}/api/tenant`;
 
@@ -349,7 +346,7 @@ describe('a write is visible on the next request', () => {
   it("a change reaches the tenant's custom domains as well as its subdomain", async () => {
     const t = await createTenant({ name: 'Domain Before' });
     const host = `chat.${t.slug}.example.com`;
-    await database().db.insert(tenantDomains).values({ tenantId: t.id, hostname: host, status: 'active', verification: {} });
+    await insertActiveDomain(t.id, host);
     expect((await api<{ tenant: TenantConfig }>(`http://${host}/api/tenant`)).body.tenant.name).toBe('Domain Before');
 
     expect((await api(`${PLATFORM}/api/tenants/${t.id}`, { method: 'PUT', headers: bearer(t.token), json: { name: 'Domain After' } })).status).toBe(200);

@@ -1,4 +1,3 @@
-import type { Database } from '../db/client';
 import type { TenantRow } from '../db/schema';
 import { DomainError } from '../domain/errors';
 import { TenantDirectory } from '../tenancy/directory';
@@ -8,8 +7,8 @@ import { TenantDirectory } from '../tenancy/directory';
  * hosts (its subdomain and active custom domains) are accepted: an open redirect through a
  * payment page would lend a phishing link our name and Stripe's.
  */
-export async function tenantHosts(database: Database, row: Pick<TenantRow, 'id' | 'slug'>, baseDomain: string): Promise<string[]> {
-  const hosts = await TenantDirectory.hostsOf(database, row, baseDomain);
+export function tenantHosts(row: Pick<TenantRow, 'slug' | 'customDomains'>, baseDomain: string): string[] {
+  const hosts = TenantDirectory.hostsOf(row, baseDomain);
   return [hosts.slugHost, ...hosts.domains];
 }
 

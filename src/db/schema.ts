@@ -57,6 +57,8 @@ export const tenants = pgTable('tenants', {
   limits: jsonb('limits').$type<Record<string, number | null>>().notNull(),
   features: jsonb('features').$type<Record<string, boolean>>().notNull(),
   branding: jsonb('branding').$type<Branding>().notNull(),
+  /** Active custom hostnames serving the workspace (migration 0006; src/domains/). */
+  customDomains: text('custom_domains').array().notNull().default([]),
   metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull(),
   version: integer('version').notNull(),
   createdAt: ts('created_at').notNull(),
@@ -73,13 +75,34 @@ export const tenantDomains = pgTable('tenant_domains', {
   id: uuid('id').primaryKey().defaultRandom(),
   tenantId: uuid('tenant_id').notNull(),
   hostname: text('hostname').notNull(),
-  status: text('status').$type<'pending' | 'active' | 'failed' | 'removed'>().notNull(),
+  status: text('status').$type<DomainStatus>().notNull(),
   verification: jsonb('verification').$type<Record<string, unknown>>().notNull(),
   cloudflareHostnameId: text('cloudflare_hostname_id'),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
   verifiedAt: ts('verified_at'),
+  /** Cloudflare's words (migration 0006): the custom hostname's status and its certificate's. */
+  cloudflareStatus: text('cloudflare_status'),
+  sslStatus: text('ssl_status'),
+  verificationErrors: jsonb('verification_errors').$type<string[]>().notNull().default([]),
+  /** The records the customer must create (src/domains/records.ts). */
+  dnsRecords: jsonb('dns_records').$type<DnsRecord[]>().notNull().default([]),
+  failureReason: text('failure_reason'),
+  checkedAt: ts('checked_at'),
+  /** When the scheduled handler asks Cloudflare again; null: never (failed for good). */
+  nextCheckAt: ts('next_check_at'),
+  checkCount: integer('check_count').notNull().default(0),
 });
+
+export type DomainStatus = 'pending' | 'active' | 'failed' | 'removed';
+export interface DnsRecord {
+  type: 'CNAME' | 'TXT';
+  name: string;
+  value: string;
+  /** routing: where traffic goes; ownership: proves the domain is the customer's; certificate: lets the CA issue it. */
+  purpose: 'routing' | 'ownership' | 'certificate';
+}
+export type TenantDomainRow = typeof tenantDomains.$inferSelect;
 
 export const tenantUsage = pgTable(
   'tenant_usage',

@@ -57,7 +57,7 @@ billingRoutes.post('/checkout', tenantOnly(), async (c) => {
   const { row, acting, deps } = await manager(c);
   const input = await jsonBody(c, checkoutSchema);
   const stripe = stripeFor(deps.config);
-  const hosts = await tenantHosts(deps.database, row, deps.config.BASE_DOMAIN);
+  const hosts = tenantHosts(row, deps.config.BASE_DOMAIN);
   const origin = requestOrigin(c);
   const session = await startCheckout(deps, stripe, row, {
     plan: input.plan,
@@ -72,7 +72,7 @@ billingRoutes.post('/portal', tenantOnly(), async (c) => {
   const { row, deps } = await manager(c);
   const input = await jsonBody(c, portalSchema);
   const stripe = stripeFor(deps.config);
-  const hosts = await tenantHosts(deps.database, row, deps.config.BASE_DOMAIN);
+  const hosts = tenantHosts(row, deps.config.BASE_DOMAIN);
   const portal = await openPortal(deps, stripe, row, returnUrl(input.returnUrl, 'returnUrl', hosts, requestOrigin(c), '/billing'));
   return c.json({ portal });
 });

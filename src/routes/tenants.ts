@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { actorOf, requestContext } from '../audit/audit';
 import { requirePlatformAdmin } from '../auth/principal';
-import { endSubscription } from '../billing/workspace-end';
+import { tenantServiceDeps } from '../deps';
 import { signSession } from '../auth/session';
 import { openDatabase } from '../db/client';
 import { tenantMigrations } from '../db/migrations/bundled';
@@ -38,15 +38,7 @@ tenantsRoutes.use(platformOnly());
 tenantsRoutes.use(bodyLimit({ maxSize: 64 * 1024, onError: () => { throw new DomainError('payload_too_large', 'The request body is larger than 64 KB.'); } }));
 
 function deps(c: Context<AppEnv>): service.TenantServiceDeps {
-  const config = c.get('config');
-  return {
-    database: openDatabase(config),
-    directory: directoryFor(c),
-    baseDomain: config.BASE_DOMAIN,
-    files: c.env.FILES,
-    pushToGate: (s) => pushToGate(c.env, s),
-    endSubscription: (row, when) => endSubscription(config, row, when),
-  };
+  return tenantServiceDeps(c.env, c.get('config'), directoryFor(c));
 }
 
 function acting(c: Context<AppEnv>): service.Acting {

@@ -146,13 +146,13 @@ export class TenantDirectory {
     await this.kv.delete(kvKey(hostname));
   }
 
-  /** The hosts a tenant answers on (its subdomain and active custom domains). */
-  static async hostsOf(database: Database, row: Pick<TenantRow, 'id' | 'slug'>, baseDomain: string): Promise<{ slugHost: string; domains: string[] }> {
-    const rows = await database.db
-      .select({ hostname: tenantDomains.hostname })
-      .from(tenantDomains)
-      .where(and(eq(tenantDomains.tenantId, row.id), eq(tenantDomains.status, 'active')));
-    return { slugHost: slugHostname(row.slug, baseDomain), domains: rows.map((r) => r.hostname) };
+  /**
+   * The hosts a tenant answers on: its subdomain and the custom domains that serve it. Read off
+   * the row itself (tenants.custom_domains, kept by src/domains/service.ts), so publishing a
+   * write costs no extra query.
+   */
+  static hostsOf(row: Pick<TenantRow, 'slug' | 'customDomains'>, baseDomain: string): { slugHost: string; domains: string[] } {
+    return { slugHost: slugHostname(row.slug, baseDomain), domains: [...row.customDomains] };
   }
 }
 

@@ -72,6 +72,7 @@ const LIMIT_NAMES: Record<LimitKey, string> = {
   apiCallsPerMonth: 'API calls a month',
   requestsPerMinute: 'requests a minute',
   uploadBytes: 'bytes per file',
+  customDomains: 'custom domains',
 };
 
 const FEATURE_NAMES: Record<Feature, string> = Object.fromEntries(

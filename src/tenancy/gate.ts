@@ -8,6 +8,7 @@ import type { AppBindings, AppEnv } from '../env';
 import { DomainError } from '../domain/errors';
 import type { TenantSnapshot } from './snapshot';
 import { assertTenantUsable } from './suspension';
+import { assertServesHost } from '../domains/routing';
 
 export function gateStub(env: AppBindings, tenantId: string) {
   return env.TENANT_GATE.get(env.TENANT_GATE.idFromName(tenantId));
@@ -64,10 +65,11 @@ export function tenantGate(): MiddlewareHandler<AppEnv> {
     // Set before any refusal too: onError's response keeps the headers already set on the context.
     for (const [k, v] of Object.entries(headers)) c.header(k, v);
     const tenant = decision.snapshot.version > site.tenant.version ? decision.snapshot : site.tenant;
+    assertServesHost(tenant, site.customHost);
     assertTenantUsable(tenant, path);
     if (tenant !== site.tenant) {
       c.set('tenant', tenant);
-      c.set('site', { kind: 'tenant', tenant });
+      c.set('site', { ...site, tenant });
     }
     if (decision.reason === 'quota_exceeded') {
       const retryAfterSeconds = Math.max(1, Math.ceil((Date.parse(quota.resetsAt) - Date.now()) / 1000));

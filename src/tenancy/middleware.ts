@@ -6,6 +6,7 @@ import { TenantDirectory } from './directory';
 import { classifyHost } from './host';
 import { gateApplies } from './gate';
 import { assertTenantUsable } from './suspension';
+import { assertServesHost } from '../domains/routing';
 
 /**
  * Client headers that name a tenant are never trusted: the tenant comes from the Host alone.
@@ -55,10 +56,12 @@ export function resolveSite(): MiddlewareHandler<AppEnv> {
     }
     const tenant = target.kind === 'invalid' ? null : await directoryFor(c).resolve(target);
     if (!tenant) throw new DomainError('tenant_not_found', `No workspace is served at ${target.hostname}.`);
+    const customHost = target.kind === 'custom' ? target.hostname : undefined;
+    assertServesHost(tenant, customHost);
     // Where the TenantGate runs, it decides with the authoritative snapshot (this one may be an
     // older cached copy: a suspension just lifted, a restore); elsewhere this copy decides.
     if (!gateApplies(c.req.path, config)) assertTenantUsable(tenant, c.req.path);
-    c.set('site', { kind: 'tenant', tenant });
+    c.set('site', customHost ? { kind: 'tenant', tenant, customHost } : { kind: 'tenant', tenant });
     c.set('tenant', tenant);
     return next();
   };

@@ -22,7 +22,7 @@ export const FEATURES = [
 ] as const;
 export type Feature = (typeof FEATURES)[number];
 
-export const LIMIT_KEYS = ['users', 'channels', 'storageBytes', 'apiCallsPerMonth', 'requestsPerMinute', 'uploadBytes'] as const;
+export const LIMIT_KEYS = ['users', 'channels', 'storageBytes', 'apiCallsPerMonth', 'requestsPerMinute', 'uploadBytes', 'customDomains'] as const;
 export type LimitKey = (typeof LIMIT_KEYS)[number];
 export type Limits = Record<LimitKey, number | null>;
 
@@ -46,7 +46,7 @@ export const PLANS: Record<PlanId, Plan> = {
   free: {
     id: 'free',
     name: 'Free',
-    limits: { users: 10, channels: 5, storageBytes: 1 * GB, apiCallsPerMonth: 1_000, requestsPerMinute: 60, uploadBytes: 10 * MB },
+    limits: { users: 10, channels: 5, storageBytes: 1 * GB, apiCallsPerMonth: 1_000, requestsPerMinute: 60, uploadBytes: 10 * MB, customDomains: 0 },
     features: BASIC,
     priceMonthly: 0,
     priceYearly: 0,
@@ -54,7 +54,7 @@ export const PLANS: Record<PlanId, Plan> = {
   pro: {
     id: 'pro',
     name: 'Pro',
-    limits: { users: 100, channels: 50, storageBytes: 100 * GB, apiCallsPerMonth: 50_000, requestsPerMinute: 120, uploadBytes: 100 * MB },
+    limits: { users: 100, channels: 50, storageBytes: 100 * GB, apiCallsPerMonth: 50_000, requestsPerMinute: 120, uploadBytes: 100 * MB, customDomains: 2 },
     features: PRO,
     priceMonthly: 1_500,
     priceYearly: 15_000,
@@ -62,7 +62,7 @@ export const PLANS: Record<PlanId, Plan> = {
   enterprise: {
     id: 'enterprise',
     name: 'Enterprise',
-    limits: { users: null, channels: null, storageBytes: null, apiCallsPerMonth: null, requestsPerMinute: 300, uploadBytes: 1 * GB },
+    limits: { users: null, channels: null, storageBytes: null, apiCallsPerMonth: null, requestsPerMinute: 300, uploadBytes: 1 * GB, customDomains: 20 },
     features: ENTERPRISE,
     priceMonthly: 9_900,
     priceYearly: 99_000,
@@ -71,7 +71,7 @@ export const PLANS: Record<PlanId, Plan> = {
   custom: {
     id: 'custom',
     name: 'Custom',
-    limits: { users: null, channels: null, storageBytes: null, apiCallsPerMonth: null, requestsPerMinute: 300, uploadBytes: 1 * GB },
+    limits: { users: null, channels: null, storageBytes: null, apiCallsPerMonth: null, requestsPerMinute: 300, uploadBytes: 1 * GB, customDomains: 20 },
     features: ENTERPRISE,
     priceMonthly: null,
     priceYearly: null,

@@ -31,6 +31,8 @@ export interface TenantServiceDeps {
    * deletion is scheduled, 'now' before a purge). Absent where there is no billing (the CLI).
    */
   endSubscription?: (row: TenantRow, when: 'period_end' | 'now') => Promise<unknown>;
+  /** Before a purge: removes the tenant's custom hostnames from Cloudflare. Absent where Cloudflare is not reached (the CLI). */
+  removeHostnames?: (row: TenantRow) => Promise<unknown>;
 }
 
 export interface Acting {
@@ -83,7 +85,7 @@ export async function writeTenant(deps: TenantServiceDeps, before: TenantRow, ch
 }
 
 export async function publish(deps: TenantServiceDeps, row: TenantRow): Promise<void> {
-  const hosts = await TenantDirectory.hostsOf(deps.database, row, deps.baseDomain);
+  const hosts = TenantDirectory.hostsOf(row, deps.baseDomain);
   // The gate first: it is what makes a suspension or plan change apply everywhere at once.
   // Each is tried twice: the change is committed, and a cache that misses it stays stale until
   // the next write (both ignore a snapshot older than the one they hold, so repeating is safe).
@@ -216,7 +218,10 @@ export async function purgeTenant(deps: TenantServiceDeps, before: TenantRow, ac
   const { database } = deps;
   // Before anything is deleted: if Stripe cannot confirm, nothing is purged (the cron retries).
   await deps.endSubscription?.(before, 'now');
-  const hosts = await TenantDirectory.hostsOf(database, before, deps.baseDomain);
+  // Likewise Cloudflare: a hostname left in the SaaS zone would keep its certificate and could
+  // not be added by whoever owns the domain next.
+  await deps.removeHostnames?.(before);
+  const hosts = TenantDirectory.hostsOf(before, deps.baseDomain);
   try {
     await database.transaction([
       database.sql`SELECT public.nchat_lock_tenant(${before.id}, ${before.version})`,

@@ -23,6 +23,12 @@ export interface TenantSnapshot {
   /** Why it is suspended (billing's own reason lets owners reach billing); absent in snapshots cached before it existed. */
   suspendedReason?: string | null;
   deletionScheduledAt: string | null;
+  /**
+   * The custom hostnames that serve it (active at Cloudflare). Requests on a custom host are
+   * served only while the authoritative snapshot lists the host (src/domains/routing.ts); absent
+   * in snapshots cached before custom domains existed, which therefore serve none.
+   */
+  customDomains?: string[];
 }
 
 export function snapshotFromRow(row: TenantRow): TenantSnapshot {
@@ -43,6 +49,7 @@ export function snapshotFromRow(row: TenantRow): TenantSnapshot {
     cancelledAt: row.cancelledAt?.toISOString() ?? null,
     suspendedReason: row.suspendedReason,
     deletionScheduledAt: row.deletionScheduledAt?.toISOString() ?? null,
+    customDomains: row.customDomains,
   };
 }
 

@@ -309,6 +309,20 @@ export const TABLE: RouteEntry[] = [
   { method: 'POST', path: '/api/tenants/:id/restore', site: 'platform', access: 'platform_admin', writes: true, params: { id: uuid((o) => o.t.id) }, bad: { lifecycle: true } },
   {
     method: 'GET',
+    path: '/api/admin/domains',
+    site: 'platform',
+    access: 'platform_admin',
+    writes: false,
+    query: {
+      status: { kind: 'enum', valid: 'pending' },
+      tenantId: { kind: 'format', valid: (o) => o.t.id },
+      search: { kind: 'like', valid: (o) => o.marker, send: true },
+      limit,
+      cursor,
+    },
+  },
+  {
+    method: 'GET',
     path: '/api/admin/usage',
     site: 'platform',
     access: 'platform_admin',
@@ -412,6 +426,20 @@ export const TABLE: RouteEntry[] = [
   },
   { method: 'GET', path: '/api/tenant/usage', site: 'tenant', access: 'manager', writes: false, query: { period: { kind: 'period', valid: new Date().toISOString().slice(0, 7) } } },
   { method: 'GET', path: '/api/tenant/usage/history', site: 'tenant', access: 'manager', writes: false },
+
+  // Custom domains (the Cloudflare fake answers; its hostnames stay pending).
+  { method: 'GET', path: '/api/tenant/domains', site: 'tenant', access: 'manager', writes: false },
+  { method: 'GET', path: '/api/tenant/domains/:id', site: 'tenant', access: 'manager', writes: false, params: { id: uuid((o) => o.domainId) } },
+  {
+    method: 'POST',
+    path: '/api/tenant/domains',
+    site: 'tenant',
+    access: 'manager',
+    writes: true,
+    body: json({ hostname: { kind: 'format', required: true } }, (o) => ({ hostname: `new-${crypto.randomUUID().slice(0, 8)}.${o.marker}.nchat-customer.com` })),
+  },
+  { method: 'POST', path: '/api/tenant/domains/:id/refresh', site: 'tenant', access: 'manager', writes: true, params: { id: uuid((o) => o.domainId) } },
+  { method: 'DELETE', path: '/api/tenant/domains/:id', site: 'tenant', access: 'manager', writes: true, params: { id: uuid((o) => o.doomedDomainId) } },
 
   // Billing (the Stripe fake answers).
   { method: 'GET', path: '/api/billing', site: 'tenant', access: 'manager', writes: false },

@@ -7,7 +7,7 @@
  * count as a leak only when the request did not itself carry them.
  */
 import { signSession } from '../../src/auth/session';
-import { tenantDomains } from '../../src/db/schema';
+import { insertActiveDomain } from '../support/domains';
 import { chatWorkspace, type ChatWorkspace, type Client } from '../support/chat';
 import { bearer, database, tenantUrl, api, type CreatedTenant } from '../support/tenants';
 import { TEST_BASE_DOMAIN, TEST_SESSION_SECRET } from '../support/constants';
@@ -30,6 +30,9 @@ export interface Objs {
   password: string;
   /** An active custom domain of the workspace (public.tenant_domains). */
   customDomain: string;
+  /** Custom domains added through the API (the Cloudflare fake keeps them pending): one the refresh route asks about, one only DELETE aims at. */
+  domainId: string;
+  doomedDomainId: string;
   /** A public channel: owner (creator), member and admin are members. */
   channelId: string;
   privateChannelId: string;
@@ -152,6 +155,9 @@ export async function buildWorld(label: 'A' | 'B', options: { padMessages?: numb
       token: String(b.acceptUrl).split('/invite/')[1]!,
     }));
   const [inv, doomedInv, acceptInv] = [await invite('invitee'), await invite('doomed'), await invite('acceptor')];
+  const addDomain = async (what: string) =>
+    must('domain', await owner.post('/api/tenant/domains', { hostname: `${what}.${marker}.nchat-customer.com` }), 201, (b) => String(b.domain.id));
+  const [domainId, doomedDomainId] = [await addDomain('pending'), await addDomain('doomed')];
 
   const wsTicket = must('ws-ticket', await owner.post(`/api/channels/${channel.id}/ws-ticket`), 201, (b) => String(b.ticket));
 
@@ -162,7 +168,7 @@ export async function buildWorld(label: 'A' | 'B', options: { padMessages?: numb
   must('demote', await api(tenantUrl(t.slug, `/api/users/${demotedAdmin.id}/role`), { method: 'PUT', headers: bearer(t.token), json: { role: 'member' } }), 200, () => null);
 
   const customDomain = `chat-${marker.slice(3)}.example.com`;
-  await database().db.insert(tenantDomains).values({ tenantId: t.id, hostname: customDomain, status: 'active', verification: {}, verifiedAt: new Date() });
+  await insertActiveDomain(t.id, customDomain);
 
   const o: Objs = {
     label,
@@ -174,6 +180,8 @@ export async function buildWorld(label: 'A' | 'B', options: { padMessages?: numb
     ownerEmail: `owner@${t.slug}.test`,
     password: OWNER_PASSWORD,
     customDomain,
+    domainId,
+    doomedDomainId,
     channelId: String(channel.id),
     privateChannelId: String(priv.id),
     archivedChannelId: String(archived.id),
@@ -222,6 +230,8 @@ export async function buildWorld(label: 'A' | 'B', options: { padMessages?: numb
     demotedAdmin.id,
     o.invitationId,
     o.doomedInvitationId,
+    o.domainId,
+    o.doomedDomainId,
     o.inviteToken,
     o.wsTicket,
     o.ownerEmail,

@@ -34,7 +34,7 @@ export type FeatureName =
   | 'sso'
   | 'prioritySupport';
 
-export type LimitName = 'users' | 'channels' | 'storageBytes' | 'apiCallsPerMonth' | 'requestsPerMinute' | 'uploadBytes';
+export type LimitName = 'users' | 'channels' | 'storageBytes' | 'apiCallsPerMonth' | 'requestsPerMinute' | 'uploadBytes' | 'customDomains';
 
 export interface Branding {
   appName?: string;
