@@ -15,6 +15,8 @@ import { useBoot } from './tenant/TenantProvider';
 
 /** Not needed at first paint: sign-up on the platform host, the chat on a workspace host (./pages/chatChunk). */
 const SignUp = lazy(() => import('./pages/SignUp'));
+/** The workspace admin pages, for owners and admins only: a chunk of their own. */
+const AdminApp = lazy(() => import('./admin/AdminApp'));
 
 /** Which app this host serves: the platform's pages, a workspace, or a page saying why not. */
 export function App() {
@@ -98,6 +100,15 @@ function WorkspaceRoutes({ signedIn, notice }: { signedIn: boolean; notice: stri
       <Route path="/invite/:token">{(p) => <Invite token={p.token} />}</Route>
       <Route path="/login">{signedIn ? <Redirect to="/" replace /> : <SignIn notice={notice} />}</Route>
       <Route path="/billing">{signedIn ? <Billing /> : <SignIn notice="Sign in to see this workspace's billing." />}</Route>
+      <Route path="/admin" nest>
+        {signedIn ? (
+          <Suspense fallback={<Splash />}>
+            <AdminApp />
+          </Suspense>
+        ) : (
+          <SignIn notice="Sign in to manage this workspace." />
+        )}
+      </Route>
       <Route>{signedIn ? <Chat /> : <SignIn notice={notice} />}</Route>
     </Switch>
   );

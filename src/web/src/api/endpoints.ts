@@ -4,6 +4,8 @@ import type {
   ChannelView,
   ChatMessage,
   CreatedTenant,
+  DomainList,
+  DomainView,
   InvitationPreview,
   InvitationView,
   MessagePage,
@@ -66,6 +68,23 @@ export const api = {
   removeReaction: (id: number, emoji: string) => http.delete<unknown>(`/api/messages/${id}/reactions/${enc(emoji)}`),
   search: (q: string, cursor?: string | null, signal?: AbortSignal) =>
     http.get<{ results: SearchResult[]; nextCursor: string | null }>(`/api/search${query({ q, limit: 20, cursor })}`, { signal }),
+
+  // ---- members (owners and admins) ----
+  members: (status: 'active' | 'deactivated' | 'all' = 'all') => http.get<{ users: UserView[]; nextCursor: string | null }>(`/api/users${query({ status, limit: 100 })}`),
+  setRole: (id: string, role: Role) => http.put<{ user: UserView }>(`/api/users/${enc(id)}/role`, { role }),
+  deactivate: (id: string) => http.post<{ user: UserView }>(`/api/users/${enc(id)}/deactivate`),
+  reactivate: (id: string) => http.post<{ user: UserView }>(`/api/users/${enc(id)}/reactivate`),
+  invitations: () => http.get<{ invitations: InvitationView[]; nextCursor: string | null }>(`/api/invitations${query({ status: 'pending', limit: 100 })}`),
+  resendInvitation: (id: string) => http.post<{ invitation: InvitationView; acceptUrl: string }>(`/api/invitations/${enc(id)}/resend`),
+  revokeInvitation: (id: string) => http.delete<{ invitation: InvitationView }>(`/api/invitations/${enc(id)}`),
+  /** The workspace's config with each cap's use (seats), as a member sees it. */
+  tenantUsage: () => http.get<TenantResponse>('/api/tenant'),
+
+  // ---- custom domains (owners and admins) ----
+  domains: (signal?: AbortSignal) => http.get<DomainList>('/api/tenant/domains', { signal }),
+  addDomain: (hostname: string) => http.post<{ domain: DomainView }>('/api/tenant/domains', { hostname }),
+  refreshDomain: (id: string) => http.post<{ domain: DomainView }>(`/api/tenant/domains/${enc(id)}/refresh`),
+  removeDomain: (id: string) => http.delete<{ removed: { id: string; hostname: string } }>(`/api/tenant/domains/${enc(id)}`),
 };
 
 export type { AttachmentView };

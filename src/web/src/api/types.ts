@@ -212,3 +212,28 @@ export type StreamFrame =
     ))
   | { type: 'pong' }
   | { type: 'error'; code: string; message: string };
+
+/** A custom domain (GET /api/tenant/domains): where Cloudflare stands and what the customer must create. */
+export interface DomainView {
+  id: string;
+  hostname: string;
+  status: 'pending' | 'active' | 'failed';
+  serving: boolean;
+  cloudflareStatus: string | null;
+  sslStatus: string | null;
+  verificationErrors: string[];
+  failureReason: string | null;
+  dnsRecords: { type: 'CNAME' | 'TXT'; name: string; value: string; purpose: 'routing' | 'ownership' | 'certificate' }[];
+  createdAt: string;
+  verifiedAt: string | null;
+  checkedAt: string | null;
+  nextCheckAt: string | null;
+}
+
+export interface DomainList {
+  domains: DomainView[];
+  /** How many the plan allows (null: no cap). */
+  limit: number | null;
+  /** The CNAME target. */
+  target: string;
+}

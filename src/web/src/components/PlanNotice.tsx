@@ -28,7 +28,7 @@ export function PlanLimitNotice({ error, role }: { error: ApiError; role: Role |
       </p>
       {d?.upgrade && mayBuy(role) ? (
         <p style={{ margin: '8px 0 0' }}>
-          <Link href="/billing" className="btn btn-primary btn-sm">
+          <Link href="~/billing" className="btn btn-primary btn-sm">
             Upgrade plan
           </Link>
         </p>
@@ -46,7 +46,7 @@ export function UpgradePrompt({ feature, role }: { feature: string; role: Role |
       <p style={{ margin: 0 }}>{feature} is not included in this workspace's plan.</p>
       {mayBuy(role) ? (
         <p style={{ margin: '8px 0 0' }}>
-          <Link href="/billing" className="btn btn-primary btn-sm">
+          <Link href="~/billing" className="btn btn-primary btn-sm">
             See plans
           </Link>
         </p>

@@ -127,7 +127,7 @@ export function Sidebar({ navRef, openId, onNavigate, onSignOut }: { navRef: Ref
             label="Your account"
             icon={<span aria-hidden="true">⋯</span>}
             align="start"
-            items={[...(manager ? [{ label: 'Billing and plan', onSelect: () => navigate('/billing') }] : []), { label: 'Sign out', onSelect: onSignOut }]}
+            items={[...(manager ? [{ label: 'Workspace admin', onSelect: () => navigate('/admin') }, { label: 'Billing and plan', onSelect: () => navigate('/billing') }] : []), { label: 'Sign out', onSelect: onSignOut }]}
           />
         </div>
       </div>
