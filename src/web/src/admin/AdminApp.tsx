@@ -4,6 +4,7 @@ import { AuthLayout, BrandMark } from '../components/AuthLayout';
 import { useAppName, useSession, useTenant } from '../tenant/TenantProvider';
 import { DomainsPage } from './DomainsPage';
 import { MembersPage } from './MembersPage';
+import { AuditLogPage } from './AuditLogPage';
 
 /**
  * `/admin/*`: running the workspace, for its owners and admins (a lazily loaded chunk: members
@@ -12,6 +13,7 @@ import { MembersPage } from './MembersPage';
  */
 const SECTIONS = [
   { path: 'members', label: 'Members' },
+  { path: 'audit-log', label: 'Audit log' },
   { path: 'domains', label: 'Custom domains' },
 ] as const;
 
@@ -57,6 +59,9 @@ function AdminShell() {
         </nav>
         <main className="admin-main" id="main">
           <Switch>
+            <Route path="/audit-log">
+              <AuditLogPage />
+            </Route>
             <Route path="/domains">
               <DomainsPage />
             </Route>

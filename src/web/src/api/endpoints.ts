@@ -1,6 +1,8 @@
 import { http, query, type RequestOptions } from './client';
 import type {
   AttachmentView,
+  AuditEntry,
+  AuditFilters,
   ChannelView,
   ChatMessage,
   CreatedTenant,
@@ -79,6 +81,10 @@ export const api = {
   revokeInvitation: (id: string) => http.delete<{ invitation: InvitationView }>(`/api/invitations/${enc(id)}`),
   /** The workspace's config with each cap's use (seats), as a member sees it. */
   tenantUsage: () => http.get<TenantResponse>('/api/tenant'),
+
+  // ---- audit log (owners and admins; plans with auditLog) ----
+  auditLog: (f: AuditFilters, cursor?: string | null, limit = 50, signal?: AbortSignal) =>
+    http.get<{ entries: AuditEntry[]; nextCursor: string | null }>(`/api/tenant/audit-logs${query({ ...f, cursor, limit })}`, { signal }),
 
   // ---- custom domains (owners and admins) ----
   domains: (signal?: AbortSignal) => http.get<DomainList>('/api/tenant/domains', { signal }),

@@ -237,3 +237,24 @@ export interface DomainList {
   /** The CNAME target. */
   target: string;
 }
+
+/** One row of GET /api/tenant/audit-logs. */
+export interface AuditEntry {
+  id: number;
+  action: string;
+  actor: { type: 'user' | 'platform_admin' | 'system' | 'stripe'; id: string | null };
+  resource: { type: string | null; id: string | null };
+  oldValues: Record<string, unknown> | null;
+  newValues: Record<string, unknown> | null;
+  ipAddress: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+  createdAt: string;
+}
+
+export interface AuditFilters {
+  action?: string;
+  actorId?: string;
+  from?: string;
+  to?: string;
+}
