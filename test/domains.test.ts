@@ -7,24 +7,12 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { describe, expect, it } from 'vitest';
 import worker from '../src/index';
 import { kvKey } from '../src/tenancy/directory';
+import type { DomainView } from '../src/web/src/api/types';
 import { TEST_BASE_DOMAIN } from './support/constants';
 import { envWith } from './support/gateway';
 import { fakeHostname, fakeHostnames, fakeRequests, failNext, seedHostname, setHostnameState } from './support/cloudflare';
 import { addUser, adminAuth, api, bearer, createTenant, database, expectError, PLATFORM, tenantUrl, type CreatedTenant } from './support/tenants';
 
-type DomainView = {
-  id: string;
-  hostname: string;
-  status: 'pending' | 'active' | 'failed';
-  serving: boolean;
-  cloudflareStatus: string | null;
-  sslStatus: string | null;
-  verificationErrors: string[];
-  failureReason: string | null;
-  dnsRecords: { type: string; name: string; value: string; purpose: string }[];
-  verifiedAt: string | null;
-  nextCheckAt: string | null;
-};
 
 const TARGET = `customers.${TEST_BASE_DOMAIN}`;
 

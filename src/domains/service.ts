@@ -157,8 +157,8 @@ export async function refreshDomain(deps: DomainDeps, tenantId: string, domainId
       ? dsql`array_append(array_remove(${tenants.customDomains}, ${domain.hostname}), ${domain.hostname})`
       : dsql`array_remove(${tenants.customDomains}, ${domain.hostname})`;
     const routing = asNeonQuery(deps.database, deps.database.db.update(tenants).set({ customDomains: hostList }).where(eq(tenants.id, tenantId)));
+    // writeTenant publishes the new host list: a host that stopped serving is cleared from the cache.
     await writeTenant(deps, before, [change, routing], [entry]);
-    if (!serves) await deps.directory.forget(domain.hostname);
   } else if (statusChanged) {
     await deps.database.transaction([change, asNeonQuery(deps.database, auditInsert(deps.database.db, entry))]);
   } else {
@@ -181,7 +181,6 @@ export async function removeDomain(deps: DomainDeps, tenantId: string, domainId:
     asNeonQuery(deps.database, deps.database.db.update(tenants).set({ customDomains: dsql`array_remove(${tenants.customDomains}, ${domain.hostname})` }).where(eq(tenants.id, tenantId))),
   ];
   await writeTenant(deps, before, queries, [audit(tenantId, acting, 'domain.removed', domain, { status: domain.status }, null)]);
-  await deps.directory.forget(domain.hostname);
   return domain;
 }
 

@@ -116,12 +116,14 @@ export class TenantDirectory {
   }
 
   /**
-   * After a write: the tenant's current snapshot to every host it answers on. `previousHosts`
-   * are hosts it answered on before the write (an old slug, a removed domain), which are cleared.
+   * After a write: the tenant's current snapshot to every host it answers on (its subdomain and
+   * the custom domains on the row). `previousHosts` are hosts it answered on before the write (an
+   * old slug, a domain removed or no longer serving): those it no longer answers on are cleared.
    */
-  async publish(row: TenantRow, activeDomains: string[], previousHosts: string[] = [], now = Date.now()): Promise<void> {
+  async publish(row: TenantRow, previousHosts: string[] = [], now = Date.now()): Promise<void> {
     const tenant = snapshotFromRow(row);
-    const hosts = [slugHostname(row.slug, this.config.BASE_DOMAIN), ...activeDomains];
+    const { slugHost, domains } = TenantDirectory.hostsOf(row, this.config.BASE_DOMAIN);
+    const hosts = [slugHost, ...domains];
     const stale = previousHosts.filter((h) => !hosts.includes(h));
     await Promise.all([
       ...hosts.map((h) => {

@@ -80,17 +80,19 @@ export async function writeTenant(deps: TenantServiceDeps, before: TenantRow, ch
   }
   const after = await findTenant(database, before.id);
   if (!after) throw new DomainError('not_found', 'The workspace no longer exists.');
-  await publish(deps, after);
+  await publish(deps, after, before);
   return after;
 }
 
-export async function publish(deps: TenantServiceDeps, row: TenantRow): Promise<void> {
-  const hosts = TenantDirectory.hostsOf(row, deps.baseDomain);
+/** The committed `row` to the TenantGate and the host cache; hosts `before` had and `row` has not are cleared. */
+export async function publish(deps: TenantServiceDeps, row: TenantRow, before?: TenantRow): Promise<void> {
+  const previous = before ? TenantDirectory.hostsOf(before, deps.baseDomain) : null;
+  const previousHosts = previous ? [previous.slugHost, ...previous.domains] : [];
   // The gate first: it is what makes a suspension or plan change apply everywhere at once.
   // Each is tried twice: the change is committed, and a cache that misses it stays stale until
   // the next write (both ignore a snapshot older than the one they hold, so repeating is safe).
   await twice(() => deps.pushToGate?.(snapshotFromRow(row)));
-  await twice(() => deps.directory.publish(row, hosts.domains));
+  await twice(() => deps.directory.publish(row, previousHosts));
 }
 
 async function twice(work: () => Promise<unknown> | undefined): Promise<void> {

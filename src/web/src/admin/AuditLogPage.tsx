@@ -5,6 +5,7 @@ import type { AuditEntry, AuditFilters } from '../api/types';
 import { Field } from '../components/Field';
 import { UpgradePrompt } from '../components/PlanNotice';
 import { useSession, useTenantFeature } from '../tenant/TenantProvider';
+import { ScrollTable } from './ScrollTable';
 import { auditCsv } from './auditCsv';
 
 /**
@@ -133,7 +134,7 @@ export function AuditLogPage() {
       {entries === null && !error ? <p aria-live="polite">Loading…</p> : null}
       {entries && entries.length === 0 ? <p>Nothing in the audit log matches.</p> : null}
       {entries && entries.length ? (
-        <div className="table-scroll" tabIndex={0} role="region" aria-label="Audit log entries">
+        <ScrollTable label="Audit log entries">
           <table className="admin-table audit-table">
             <thead>
               <tr>
@@ -164,7 +165,7 @@ export function AuditLogPage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollTable>
       ) : null}
       {next ? (
         <button type="button" className="btn" onClick={() => void load(filters, next)} disabled={busy}>

@@ -6,6 +6,7 @@ import { Field } from '../components/Field';
 import { PlanLimitNotice, UpgradePrompt } from '../components/PlanNotice';
 import { notices } from '../lib/notices';
 import { useSession, useTenantFeature } from '../tenant/TenantProvider';
+import { ScrollTable } from './ScrollTable';
 import { CopyButton } from './CopyButton';
 
 /**
@@ -242,8 +243,7 @@ const PURPOSE: Record<DomainView['dnsRecords'][number]['purpose'], string> = {
 
 function DnsRecords({ domain }: { domain: DomainView }) {
   return (
-    // Scrolls sideways on a narrow screen: a real table keeps its column headers for screen readers.
-    <div className="table-scroll" tabIndex={0} role="region" aria-label={`DNS records for ${domain.hostname}`}>
+    <ScrollTable label={`DNS records for ${domain.hostname}`}>
       <table className="dns-records">
         <caption className="visually-hidden">DNS records for {domain.hostname}</caption>
         <thead>
@@ -269,6 +269,6 @@ function DnsRecords({ domain }: { domain: DomainView }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </ScrollTable>
   );
 }

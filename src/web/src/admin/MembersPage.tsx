@@ -6,6 +6,7 @@ import { Field } from '../components/Field';
 import { PlanLimitNotice } from '../components/PlanNotice';
 import { notices } from '../lib/notices';
 import { useSession } from '../tenant/TenantProvider';
+import { ScrollTable } from './ScrollTable';
 import { CopyButton } from './CopyButton';
 
 /**
@@ -90,7 +91,7 @@ export function MembersPage() {
       <h2>People</h2>
       {roster === null && !error ? <p aria-live="polite">Loading…</p> : null}
       {roster ? (
-        <div className="table-scroll" tabIndex={0} role="region" aria-label="People">
+        <ScrollTable label="People">
           <table className="admin-table">
             <thead>
               <tr>
@@ -139,7 +140,7 @@ export function MembersPage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollTable>
       ) : null}
 
       <h2>Open invitations</h2>
