@@ -159,7 +159,30 @@ describe('Stripe fake: checkout to subscription', () => {
     expect(portal.url.startsWith(`${stripeFake()}/billing_portal/`)).toBe(true);
     const page = await fetch(portal.url);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('http://acme.nchat.test/settings');
+    const html = await page.text();
+    expect(html).toContain('http://acme.nchat.test/settings');
+    expect(html).not.toContain('Pay the open invoice');
+  });
+
+  it("the portal pays an overdue subscription's invoice, announces it and returns", async () => {
+    const { customer, session } = await newCheckout();
+    const { subscription } = await completeCheckout(session.id);
+    expect((await invoice(subscription.id, false)).subscription.status).toBe('past_due');
+    const portal = await stripe.billingPortal.sessions.create({ customer: customer.id, return_url: 'http://acme.nchat.test/billing' });
+    const page = await (await fetch(portal.url)).text();
+    expect(page).toContain(`action="/billing_portal/${portal.id}/pay"`);
+
+    const paid = await fetch(`${portal.url}/pay`, { method: 'POST', redirect: 'manual' });
+    expect(paid.status).toBe(303);
+    expect(paid.headers.get('location')).toBe('http://acme.nchat.test/billing');
+    expect((await stripe.subscriptions.retrieve(subscription.id)).status).toBe('active');
+    const events = await fakeEvents({ object: subscription.id });
+    expect(events.map((e) => e.type).slice(-1)).toEqual(['customer.subscription.updated']);
+    const invoices = await stripe.invoices.list({ subscription: subscription.id });
+    expect(invoices.data[0]).toMatchObject({ status: 'paid' });
+    // Nothing overdue any more: paying again bills nothing.
+    expect((await fetch(`${portal.url}/pay`, { method: 'POST', redirect: 'manual' })).status).toBe(303);
+    expect((await stripe.invoices.list({ subscription: subscription.id })).data).toHaveLength(invoices.data.length);
   });
 });
 

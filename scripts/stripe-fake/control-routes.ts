@@ -5,8 +5,7 @@
  */
 import { z } from 'zod';
 import { StripeApiError } from './errors';
-import { buildEvent } from './events';
-import type { StripeEvent } from './objects';
+import { buildEvent, subscriptionChangeEvent } from './events';
 import { ID, json, type Route, type RouteContext } from './router';
 import { HeldRequest } from './state';
 
@@ -69,13 +68,6 @@ function heldRequest(ctx: RouteContext): HeldRequest {
 function queryString(ctx: RouteContext, key: string): string | undefined {
   const value = ctx.query[key];
   return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-/** The event a direct subscription edit stands for, as Stripe would announce it. */
-function subscriptionChangeEvent(subscription: { status: string }, previous: Record<string, unknown>): StripeEvent | undefined {
-  if (Object.keys(previous).length === 0) return undefined;
-  const type = previous.status !== undefined && subscription.status === 'canceled' ? 'customer.subscription.deleted' : 'customer.subscription.updated';
-  return buildEvent(type, subscription, { previousAttributes: previous });
 }
 
 export const controlRoutes: Route[] = [

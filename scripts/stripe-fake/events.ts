@@ -39,6 +39,13 @@ export function buildEvent(type: string, object: unknown, options: { previousAtt
   };
 }
 
+/** The event a direct subscription edit stands for, as Stripe would announce it. */
+export function subscriptionChangeEvent(subscription: { status: string }, previous: Record<string, unknown>): StripeEvent | undefined {
+  if (Object.keys(previous).length === 0) return undefined;
+  const type = previous.status !== undefined && subscription.status === 'canceled' ? 'customer.subscription.deleted' : 'customer.subscription.updated';
+  return buildEvent(type, subscription, { previousAttributes: previous });
+}
+
 /**
  * Signs an event. `timestamp` (unix seconds) defaults to now; a test passes an old one to see a
  * stale event refused, or another `secret` to see a forged one refused.

@@ -3,7 +3,7 @@
  * nchat's billing flow locally: a checkout page with a "Pay (test)" button, and a portal page
  * with a way back. Not part of Stripe's API; no authentication, like Stripe's hosted pages.
  */
-import { buildEvent } from './events';
+import { buildEvent, subscriptionChangeEvent } from './events';
 import { StripeApiError } from './errors';
 import { ID, type Route, type RouteResult } from './router';
 
@@ -85,10 +85,31 @@ export const pageRoutes: Route[] = [
         .map((s) => `<li>${escapeHtml(s.items.data[0]?.price.nickname ?? s.id)}: ${escapeHtml(s.status)}${s.cancel_at_period_end ? ' (cancels at period end)' : ''}, period ends ${new Date(s.current_period_end * 1000).toISOString().slice(0, 10)}</li>`)
         .join('');
       const back = session.return_url ? `<p><a href="${escapeHtml(session.return_url)}">Return</a></p>` : '';
+      // What Stripe's portal offers for an unpaid invoice: paying it now.
+      const overdue = subs.some((s) => s.status === 'past_due' || s.status === 'unpaid');
+      const pay = overdue ? `<form method="post" action="/billing_portal/${encodeURIComponent(session.id)}/pay"><button type="submit">Pay the open invoice (test)</button></form>` : '';
       return page(
         'Billing portal (Stripe fake)',
-        `<h1>Billing portal</h1><ul>${rows || '<li>No subscriptions</li>'}</ul>${back}<p class="note">Local Stripe fake: change plans from nchat, or with the control API (POST /_fake/subscriptions/:id).</p>`,
+        `<h1>Billing portal</h1><ul>${rows || '<li>No subscriptions</li>'}</ul>${pay}${back}<p class="note">Local Stripe fake: change plans from nchat, or with the control API (POST /_fake/subscriptions/:id).</p>`,
       );
+    },
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`^/billing_portal/${ID}/pay$`),
+    handle: async (ctx) => {
+      const session = ctx.state.portalSessions.get(ctx.ids[0]!);
+      if (!session) return page('Not found', `<h1>No such portal session</h1>`, 404);
+      const overdue = [...ctx.state.subscriptions.values()].filter((s) => s.customer === session.customer && (s.status === 'past_due' || s.status === 'unpaid'));
+      const events = overdue.flatMap((s) => {
+        const { invoice, subscription, previous } = ctx.state.billSubscription(s.id, { paid: true });
+        const change = subscriptionChangeEvent(subscription, previous);
+        return change ? [buildEvent('invoice.paid', invoice), change] : [buildEvent('invoice.paid', invoice)];
+      });
+      // Delivered before the redirect, as the checkout does, so the return page sees the payment.
+      if (events.length) await ctx.events.emitNow(events);
+      if (!session.return_url) return page('Billing portal (Stripe fake)', `<h1>Paid</h1><p>${overdue.length} invoice(s) paid.</p>`);
+      return { kind: 'redirect', location: session.return_url };
     },
   },
 ];

@@ -3,7 +3,6 @@ import { Redirect, Route, Switch } from 'wouter';
 import { describeError } from './api/errors';
 import { AuthLayout, Splash } from './components/AuthLayout';
 import { RateLimitBanner, Toasts } from './components/Toasts';
-import Billing from './pages/Billing';
 import Invite from './pages/Invite';
 import Landing from './pages/Landing';
 import NotFound from './pages/NotFound';
@@ -42,7 +41,7 @@ export function App() {
           case 'platform':
             return <PlatformRoutes platform={state.platform} />;
           case 'unavailable':
-            return <WorkspaceUnavailable error={state.error} />;
+            return <WorkspaceUnavailable error={state.error} session={state.session ?? null} />;
           case 'workspace':
             return <WorkspaceRoutes signedIn={state.session !== null} notice={state.notice} />;
         }
@@ -94,21 +93,22 @@ function Chat() {
   return <chat.default />;
 }
 
+/** The admin chunk (members, billing, usage, …), which routes `/admin/*` and `/billing` itself. */
+function Admin() {
+  return (
+    <Suspense fallback={<Splash />}>
+      <AdminApp />
+    </Suspense>
+  );
+}
+
 function WorkspaceRoutes({ signedIn, notice }: { signedIn: boolean; notice: string | null }) {
   return (
     <Switch>
       <Route path="/invite/:token">{(p) => <Invite token={p.token} />}</Route>
       <Route path="/login">{signedIn ? <Redirect to="/" replace /> : <SignIn notice={notice} />}</Route>
-      <Route path="/billing">{signedIn ? <Billing /> : <SignIn notice="Sign in to see this workspace's billing." />}</Route>
-      <Route path="/admin" nest>
-        {signedIn ? (
-          <Suspense fallback={<Splash />}>
-            <AdminApp />
-          </Suspense>
-        ) : (
-          <SignIn notice="Sign in to manage this workspace." />
-        )}
-      </Route>
+      <Route path="/billing">{signedIn ? <Admin /> : <SignIn notice="Sign in to see this workspace's billing." />}</Route>
+      <Route path="/admin/*?">{signedIn ? <Admin /> : <SignIn notice="Sign in to manage this workspace." />}</Route>
       <Route>{signedIn ? <Chat /> : <SignIn notice={notice} />}</Route>
     </Switch>
   );

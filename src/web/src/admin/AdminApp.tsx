@@ -1,20 +1,28 @@
 import '../styles/admin.css';
-import { Link, Route, Switch, useRoute } from 'wouter';
-import { AuthLayout, BrandMark } from '../components/AuthLayout';
+import { lazy, Suspense, type ReactNode } from 'react';
+import { Link, Route, Switch, useLocation } from 'wouter';
+import { AuthLayout, BrandMark, Splash } from '../components/AuthLayout';
 import { useAppName, useSession, useTenant } from '../tenant/TenantProvider';
+import { AuditLogPage } from './AuditLogPage';
+import { BillingPage } from './BillingPage';
 import { DomainsPage } from './DomainsPage';
 import { MembersPage } from './MembersPage';
-import { AuditLogPage } from './AuditLogPage';
+
+/** The usage page draws its history with a charting library: loaded only when it is opened. */
+const UsagePage = lazy(() => import('./UsagePage'));
 
 /**
- * `/admin/*`: running the workspace, for its owners and admins (a lazily loaded chunk: members
- * never download it). The API refuses anyone else anyway; this page says so instead of showing
- * forms that would fail.
+ * `/admin/*` and `/billing`: running the workspace, for its owners and admins (a lazily loaded
+ * chunk: members never download it). The API refuses anyone else anyway; this page says so
+ * instead of showing forms that would fail. Paths are absolute (App routes both prefixes here,
+ * not nested), so one shell and one menu serve both.
  */
 const SECTIONS = [
-  { path: 'members', label: 'Members' },
-  { path: 'audit-log', label: 'Audit log' },
-  { path: 'domains', label: 'Custom domains' },
+  { href: '/admin/members', label: 'Members' },
+  { href: '/billing', label: 'Billing and plan' },
+  { href: '/admin/usage', label: 'Usage' },
+  { href: '/admin/audit-log', label: 'Audit log' },
+  { href: '/admin/domains', label: 'Custom domains' },
 ] as const;
 
 export default function AdminApp() {
@@ -25,15 +33,37 @@ export default function AdminApp() {
       <AuthLayout title="Workspace admin">
         <p role="alert">Only the workspace's owners and admins can open its admin pages.</p>
         <p className="auth-footer">
-          <Link href="~/">Back to the chat</Link>
+          <Link href="/">Back to the chat</Link>
         </p>
       </AuthLayout>
     );
   }
-  return <AdminShell />;
+  return (
+    <AdminShell>
+      <Switch>
+        <Route path="/billing">
+          <BillingPage />
+        </Route>
+        <Route path="/admin/usage">
+          <Suspense fallback={<Splash label="Loading usage" />}>
+            <UsagePage />
+          </Suspense>
+        </Route>
+        <Route path="/admin/audit-log">
+          <AuditLogPage />
+        </Route>
+        <Route path="/admin/domains">
+          <DomainsPage />
+        </Route>
+        <Route>
+          <MembersPage />
+        </Route>
+      </Switch>
+    </AdminShell>
+  );
 }
 
-function AdminShell() {
+function AdminShell({ children }: { children: ReactNode }) {
   const { tenant } = useTenant();
   const name = useAppName();
   return (
@@ -43,7 +73,7 @@ function AdminShell() {
           <BrandMark name={name} logoUrl={tenant?.branding.logoUrl} />
           <strong>{name}</strong> <span className="muted">admin</span>
         </span>
-        <Link href="~/" className="btn btn-ghost btn-sm">
+        <Link href="/" className="btn btn-ghost btn-sm">
           Back to the chat
         </Link>
       </header>
@@ -51,37 +81,26 @@ function AdminShell() {
         <nav className="admin-nav" aria-label="Workspace admin">
           <ul>
             {SECTIONS.map((s) => (
-              <li key={s.path}>
-                <NavLink path={s.path} label={s.label} />
+              <li key={s.href}>
+                <NavLink href={s.href} label={s.label} />
               </li>
             ))}
           </ul>
         </nav>
         <main className="admin-main" id="main">
-          <Switch>
-            <Route path="/audit-log">
-              <AuditLogPage />
-            </Route>
-            <Route path="/domains">
-              <DomainsPage />
-            </Route>
-            <Route>
-              <MembersPage />
-            </Route>
-          </Switch>
+          {children}
         </main>
       </div>
     </div>
   );
 }
 
-function NavLink({ path, label }: { path: string; label: string }) {
-  const [exact] = useRoute(`/${path}`);
+function NavLink({ href, label }: { href: string; label: string }) {
+  const [location] = useLocation();
   // The admin's home (/admin) is the members page.
-  const [home] = useRoute('/');
-  const active = exact || (home && path === 'members');
+  const active = location === href || (href === '/admin/members' && (location === '/admin' || location === '/admin/'));
   return (
-    <Link href={`/${path}`} className={active ? 'active' : undefined} aria-current={active ? 'page' : undefined}>
+    <Link href={href} className={active ? 'active' : undefined} aria-current={active ? 'page' : undefined}>
       {label}
     </Link>
   );

@@ -3,6 +3,8 @@ import type {
   AttachmentView,
   AuditEntry,
   AuditFilters,
+  BillingInterval,
+  BillingView,
   ChannelView,
   ChatMessage,
   CreatedTenant,
@@ -11,11 +13,16 @@ import type {
   InvitationPreview,
   InvitationView,
   MessagePage,
+  PaidPlanId,
+  PlanOffer,
   Role,
   SearchResult,
   SlugAvailability,
+  SubscriptionChange,
   TenantResponse,
   ThreadPage,
+  UsageHistory,
+  UsageReport,
   UserView,
 } from './types';
 
@@ -81,6 +88,20 @@ export const api = {
   revokeInvitation: (id: string) => http.delete<{ invitation: InvitationView }>(`/api/invitations/${enc(id)}`),
   /** The workspace's config with each cap's use (seats), as a member sees it. */
   tenantUsage: () => http.get<TenantResponse>('/api/tenant'),
+
+  // ---- billing (owners and admins) ----
+  billing: (signal?: AbortSignal) => http.get<{ billing: BillingView; plans: PlanOffer[] }>('/api/billing', { signal }),
+  /** Starts a Stripe Checkout; the return URLs default to /billing?checkout=success|cancelled on this host. */
+  checkout: (plan: PaidPlanId, interval: BillingInterval) => http.post<{ checkout: { id: string; url: string } }>('/api/billing/checkout', { plan, interval }),
+  billingPortal: () => http.post<{ portal: { url: string } }>('/api/billing/portal', {}),
+  changePlan: (plan: PaidPlanId, interval: BillingInterval) =>
+    http.put<{ subscription: SubscriptionChange; plan: string; note: string }>('/api/billing/subscription', { plan, interval }),
+  cancelSubscription: () => http.delete<{ subscription: SubscriptionChange }>('/api/billing/subscription'),
+  resumeSubscription: () => http.post<{ subscription: SubscriptionChange }>('/api/billing/subscription/resume'),
+
+  // ---- usage (owners and admins) ----
+  usage: (period?: string, signal?: AbortSignal) => http.get<UsageReport>(`/api/tenant/usage${query({ period })}`, { signal }),
+  usageHistory: (signal?: AbortSignal) => http.get<UsageHistory>('/api/tenant/usage/history', { signal }),
 
   // ---- audit log (owners and admins; plans with auditLog) ----
   auditLog: (f: AuditFilters, cursor?: string | null, limit = 50, signal?: AbortSignal) =>

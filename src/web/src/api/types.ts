@@ -258,3 +258,75 @@ export interface AuditFilters {
   from?: string;
   to?: string;
 }
+
+export type BillingInterval = 'monthly' | 'yearly';
+export type PaidPlanId = 'pro' | 'enterprise';
+
+/** GET /api/billing's `billing`: what the workspace pays for (src/billing/views.ts). */
+export interface BillingView {
+  plan: PlanId;
+  interval: BillingInterval | null;
+  /** Stripe's subscription status, or `none`. */
+  status: string;
+  workspaceStatus: TenantStatus;
+  hasSubscription: boolean;
+  currentPeriodEnd: string | null;
+  cancelAtPeriodEnd: boolean;
+  trialEndsAt: string | null;
+  pastDueSince: string | null;
+  graceEndsAt: string | null;
+  lastPayment: { at: string; amount: number | null; currency: string; status: string | null } | null;
+  /** Stripe is configured on this server (a key is set). */
+  checkoutAvailable: boolean;
+}
+
+/** A plan on sale (GET /api/billing's `plans`); amounts in US cents. */
+export interface PlanOffer {
+  id: PaidPlanId;
+  name: string;
+  limits: Record<LimitName, number | null>;
+  features: FeatureName[];
+  prices: Record<BillingInterval, { amount: number | null; currency: string; available: boolean }>;
+}
+
+/** A subscription as Stripe answered a change: what was asked for, before the webhook confirms it. */
+export interface SubscriptionChange {
+  plan: PaidPlanId | null;
+  interval: BillingInterval | null;
+  status: string;
+  currentPeriodEnd: string | null;
+  cancelAtPeriodEnd: boolean;
+}
+
+/** A month's figures (src/usage/report.ts UsageFigures). */
+export interface UsageFigures {
+  usersTotal: number;
+  usersActive: number;
+  invitationsPending: number;
+  channels: number;
+  messages: number;
+  storageBytes: number;
+  files: number;
+  apiCalls: number;
+  apiCallsByRoute: Record<string, number>;
+}
+
+export type CappedResource = 'users' | 'channels' | 'storageBytes' | 'apiCallsPerMonth';
+
+/** GET /api/tenant/usage. */
+export interface UsageReport {
+  period: string;
+  current: boolean;
+  measuredAt: string;
+  plan: PlanId;
+  usage: UsageFigures;
+  limits: Record<CappedResource, LimitUse>;
+  exceeded: { resource: CappedResource; used: number; limit: number }[];
+}
+
+/** GET /api/tenant/usage/history: the last 12 months, oldest first. */
+export interface UsageHistory {
+  plan: PlanId;
+  limits: Record<LimitName, number | null>;
+  months: { period: string; current: boolean; usage: UsageFigures }[];
+}

@@ -1,27 +1,34 @@
-import { useState } from 'react';
+import { lazy, Suspense } from 'react';
 import type { ApiError } from '../api/errors';
-import { AuthLayout } from '../components/AuthLayout';
+import type { SessionBootstrap } from '../api/types';
+import { mayBuy } from '../components/PlanNotice';
+import { AuthLayout, Splash } from '../components/AuthLayout';
 import SignIn from './SignIn';
-import { BillingPlaceholderContent } from './Billing';
+
+/** The billing page from the admin chunk: an owner of a workspace suspended for non-payment pays here. */
+const BillingPage = lazy(() => import('../admin/BillingPage').then((m) => ({ default: m.BillingPage })));
 
 /**
  * A workspace that cannot be used, as a page people can read: unknown address, suspended
  * (for non-payment, owners may still sign in and reach billing), cancelled, or not set up yet.
  */
-export default function WorkspaceUnavailable({ error }: { error: ApiError }) {
-  const [ownerSignedIn, setOwnerSignedIn] = useState(false);
+export default function WorkspaceUnavailable({ error, session }: { error: ApiError; session: SessionBootstrap | null }) {
   const host = location.host;
   const forBilling = error.code === 'tenant_suspended' && error.details?.reason === 'billing';
 
-  if (forBilling && ownerSignedIn) {
+  if (forBilling && session && mayBuy(session.user.role)) {
     return (
-      <AuthLayout title="Billing" wide>
-        <BillingPlaceholderContent />
-      </AuthLayout>
+      <div className="admin-page">
+        <main className="admin-body admin-main" id="main">
+          <Suspense fallback={<Splash label="Loading billing" />}>
+            <BillingPage />
+          </Suspense>
+        </main>
+      </div>
     );
   }
-  if (forBilling && location.pathname === '/login') {
-    return <SignIn notice="This workspace is suspended for non-payment. Owners can sign in to settle billing." onSignedIn={() => setOwnerSignedIn(true)} />;
+  if (forBilling && !session && location.pathname === '/login') {
+    return <SignIn notice="This workspace is suspended for non-payment. Owners and admins can sign in to settle billing." />;
   }
 
   switch (error.code) {
@@ -39,10 +46,16 @@ export default function WorkspaceUnavailable({ error }: { error: ApiError }) {
           {forBilling ? (
             <>
               <p>The workspace at {host} is suspended because a payment did not go through. Messages and files are kept safe.</p>
-              <p>If you are an owner, sign in to update billing and bring it back.</p>
-              <a className="btn btn-primary" href="/login">
-                Owner sign-in
-              </a>
+              {session ? (
+                <p>A workspace owner or admin can pay the open invoice and bring it back; please let them know.</p>
+              ) : (
+                <>
+                  <p>If you are an owner or admin, sign in to pay and bring it back.</p>
+                  <a className="btn btn-primary" href="/login">
+                    Owner sign-in
+                  </a>
+                </>
+              )}
             </>
           ) : (
             <p>The workspace at {host} has been suspended by the platform. Its owners have been told why; please contact them.</p>

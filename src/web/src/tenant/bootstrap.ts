@@ -11,7 +11,8 @@ export type BootState =
   | { kind: 'loading' }
   | { kind: 'platform'; platform: PlatformInfo }
   | { kind: 'workspace'; tenant: Tenant; session: SessionBootstrap | null; notice: string | null }
-  | { kind: 'unavailable'; error: ApiError }
+  /** `session`: who is signed in, when the host still says (a workspace suspended for non-payment). */
+  | { kind: 'unavailable'; error: ApiError; session?: SessionBootstrap | null }
   | { kind: 'failed'; error: ApiError };
 
 /** Codes that mean "this workspace cannot be used" (a page for people, not an error toast). */
@@ -53,10 +54,17 @@ export async function loadBootstrap(): Promise<BootState> {
   try {
     const res = await api.bootstrap();
     if (!res.tenant) return { kind: 'platform', platform: res.platform };
+    // Suspended for non-payment, the host still answers (so owners can pay), but nobody can
+    // chat: the app shows the suspension, and to owners and admins the way to pay.
+    if (res.tenant.status === 'suspended') return { kind: 'unavailable', error: billingSuspension(res.tenant), session: res.session };
     return { kind: 'workspace', tenant: res.tenant, session: res.session, notice: handoffProblem };
   } catch (err) {
     const error = err instanceof ApiError ? err : new ApiError(0, 'network_error', String(err));
     if (WORKSPACE_STATE_CODES.has(error.code)) return { kind: 'unavailable', error };
     return { kind: 'failed', error };
   }
+}
+
+function billingSuspension(tenant: Tenant): ApiError {
+  return new ApiError(403, 'tenant_suspended', `The workspace "${tenant.name}" is suspended because its subscription is not paid.`, { reason: 'billing' });
 }

@@ -13,7 +13,8 @@ import { draftKey, draftStore } from '../drafts';
 import { mentionHandle } from '../people';
 import { Avatar } from './Avatar';
 import { PaperclipIcon, SendIcon, CloseIcon } from './icons';
-import { formatBytes, isImage } from './MessageItem';
+import { formatBytes } from '../../lib/format';
+import { isImage } from './MessageItem';
 
 /**
  * Writing a message: Enter sends, Shift+Enter starts a new line; @ suggests people; files are

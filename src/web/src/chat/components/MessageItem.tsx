@@ -1,6 +1,7 @@
 import { memo, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { describeError } from '../../api/errors';
 import type { AttachmentView, ChatMessage } from '../../api/types';
+import { formatBytes } from '../../lib/format';
 import { notices } from '../../lib/notices';
 import { useStore } from '../../lib/store';
 import { useTenantFeature } from '../../tenant/TenantProvider';
@@ -260,13 +261,6 @@ function EditBox({ initial, onSave, onCancel }: { initial: string; onSave: (text
       </div>
     </div>
   );
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(n < 10 * 1024 ? 1 : 0)} KB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
-  return `${(n / 1024 ** 3).toFixed(1)} GB`;
 }
 
 export function isImage(a: Pick<AttachmentView, 'contentType'>): boolean {
