@@ -51,7 +51,7 @@ describe('plan limits', () => {
     await screenshot(owner.page, 'plan-limit-owner');
     await expectNoSeriousA11yViolations(owner.page);
     await dialog.getByRole('link', { name: 'Upgrade plan' }).click();
-    await owner.page.getByRole('heading', { name: 'Billing' }).waitFor();
+    await owner.page.getByRole('heading', { name: 'Billing and plan' }).waitFor();
     expect(new URL(owner.page.url()).pathname).toBe('/billing');
     owner.expectNoErrors({ ignore: [{ url: /\/api\/channels$/, status: 402 }] });
   });

@@ -2,7 +2,7 @@
  * Each main page, as people see it: a screenshot at desktop and at phone width (375 px), and
  * axe-core with no serious or critical violation. Plus the pages' own behaviour: live slug
  * checks and the API's field errors on sign-up, the sign-in error, readable pages for unknown,
- * suspended and cancelled workspaces and for a bad invitation link, and the billing placeholder;
+ * suspended and cancelled workspaces and for a bad invitation link, and the billing page;
  * the landing page's workspace finder takes only a workspace address; a workspace's logo and
  * people's pictures (any URL) are fetched without telling their servers where from.
  */
@@ -253,12 +253,13 @@ describe('pages for people who cannot chat (yet)', () => {
     person.expectNoErrors({ ignore: [{ url: /\/preview$/, status: 404 }] });
   });
 
-  test('billing is a placeholder page that says what the plan is', async () => {
+  test('billing says what the plan is and how long the trial lasts', async () => {
     const owner = await newPerson('owner');
     await owner.signIn(pro.slug, pro.token);
     await owner.page.goto(workspaceUrl(pro.slug, '/billing'));
-    await owner.page.getByRole('heading', { name: 'Billing' }).waitFor();
-    await owner.page.getByText(/Pro/).first().waitFor();
+    await owner.page.getByRole('heading', { name: 'Billing and plan' }).waitFor();
+    expect(await owner.page.getByTestId('current-plan').textContent()).toBe('Pro');
+    await owner.page.getByText(/^1[34] days left \(ends /).waitFor();
     await look(owner.page, 'billing', 'desktop');
     owner.expectNoErrors();
   });
