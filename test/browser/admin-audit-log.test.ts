@@ -16,6 +16,9 @@ test('an owner reads, filters, pages and exports the audit log', async () => {
     const res = await api.workspace(ws.slug, 'POST', '/api/invitations', { token: ws.token, body: { email: `a${i}@${ws.slug}.test`, role: 'member' } });
     expect(res.status).toBe(201);
   }
+  // One entry by Bob, now an admin (signed in again: a role change ends the old session).
+  const bobNow = await api.signIn(ws.slug, bob.email, bob.password);
+  expect((await api.workspace(ws.slug, 'POST', '/api/invitations', { token: bobNow.token, body: { email: `by-bob@${ws.slug}.test`, role: 'member' } })).status).toBe(201);
   const owner = await newPerson('owner');
   await owner.signIn(ws.slug, ws.token);
   await owner.page.goto(workspaceUrl(ws.slug, '/admin/audit-log'));
@@ -33,6 +36,8 @@ test('an owner reads, filters, pages and exports the audit log', async () => {
   const row = rows.first();
   expect(await row.textContent()).toContain('user.role_changed');
   expect(await row.textContent()).toMatch(/role\s*member\s*→\s*admin/);
+  // Actors by name, not id.
+  expect(await row.getByRole('cell').nth(1).textContent()).toBe(`${ws.owner.name}${ws.owner.email}`);
 
   const [download] = await Promise.all([owner.page.waitForEvent('download'), owner.page.getByRole('button', { name: 'Export CSV' }).click()]);
   expect(download.suggestedFilename()).toMatch(/^audit-log-\d{4}-\d{2}-\d{2}\.csv$/);
@@ -42,6 +47,15 @@ test('an owner reads, filters, pages and exports the audit log', async () => {
   expect(lines).toHaveLength(2);
   expect(lines[1]).toContain('"user.role_changed"');
   expect(lines[1]).toContain('""role"":""admin""');
+
+  // By actor: only what Bob did (joining, signing in, his invitation), named.
+  await owner.page.getByLabel('Action').fill('');
+  await owner.page.getByLabel('Actor').selectOption({ label: `Bob Stone (${bob.email})` });
+  await owner.page.getByRole('button', { name: 'Filter' }).click();
+  await expect.poll(() => rows.first().textContent()).toContain(`by-bob@${ws.slug}.test`);
+  const actors = await rows.locator('td:nth-child(2)').allTextContents();
+  expect(actors.length).toBeGreaterThan(0);
+  expect(new Set(actors)).toEqual(new Set([`Bob Stone${bob.email}`]));
   owner.expectNoErrors();
 });
 

@@ -91,7 +91,11 @@ describe('billing', () => {
     const other = await api.createWorkspace({ name: 'Cancel Co', plan: 'free' });
     const owner = await newPerson('owner');
     await owner.signIn(other.slug, other.token);
-    await owner.page.goto(workspaceUrl(other.slug, '/billing'));
+    // From the chat, through the account menu.
+    await owner.page.goto(workspaceUrl(other.slug, '/'));
+    await owner.page.getByRole('button', { name: 'Your account' }).click();
+    await owner.page.getByRole('menuitem', { name: 'Billing and plan' }).click();
+    await owner.page.getByRole('heading', { name: 'Billing and plan' }).waitFor();
     await owner.page.getByRole('radio', { name: /Yearly/ }).check();
     await owner.page.getByRole('button', { name: 'Upgrade to Enterprise' }).click();
     await owner.page.waitForURL((u) => u.href.startsWith(`${stack().stripeFakeUrl}/checkout/`));

@@ -68,6 +68,20 @@ test('a member cannot open the admin pages, by menu or by URL', async () => {
   const member = await api.addMember(ws, { name: 'Mia Member' });
   const person = await newPerson('member');
   await person.signIn(ws.slug, member.token);
+  // The chat's account menu has no way in (an owner's has).
+  await person.page.goto(workspaceUrl(ws.slug, '/'));
+  await person.page.getByRole('heading', { name: 'general', level: 1 }).waitFor();
+  // Leaving the chat while it still loads would abort its requests.
+  await person.page.waitForLoadState('networkidle');
+  await person.page.getByRole('button', { name: 'Your account' }).click();
+  await person.page.getByRole('menuitem', { name: 'Sign out' }).waitFor();
+  expect(await person.page.getByRole('menuitem', { name: 'Workspace admin' }).count()).toBe(0);
+  expect(await person.page.getByRole('menuitem', { name: 'Billing and plan' }).count()).toBe(0);
+  await person.page.keyboard.press('Escape');
+  for (const path of ['/admin', '/admin/usage', '/admin/audit-log', '/billing']) {
+    await person.page.goto(workspaceUrl(ws.slug, path));
+    await person.page.getByText("Only the workspace's owners and admins can open its admin pages.").waitFor();
+  }
   await person.page.goto(workspaceUrl(ws.slug, '/admin/domains'));
   await person.page.getByText("Only the workspace's owners and admins can open its admin pages.").waitFor();
   await expect.poll(() => person.page.getByLabel('Hostname').count()).toBe(0);

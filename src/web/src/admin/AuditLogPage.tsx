@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { api } from '../api/endpoints';
 import { ApiError, describeError } from '../api/errors';
-import type { AuditEntry, AuditFilters } from '../api/types';
+import type { AuditEntry, AuditFilters, UserView } from '../api/types';
 import { Field } from '../components/Field';
 import { UpgradePrompt } from '../components/PlanNotice';
 import { useSession, useTenantFeature } from '../tenant/TenantProvider';
@@ -34,6 +34,7 @@ export function AuditLogPage() {
   const [error, setError] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<Partial<Record<'action' | 'actorId' | 'from' | 'to', string>>>({});
   const loadId = useRef(0);
+  const people = usePeople(allowed);
 
   const load = useCallback(async (f: AuditFilters, cursor: string | null) => {
     const id = ++loadId.current;
@@ -110,8 +111,17 @@ export function AuditLogPage() {
         <Field label="Action" hint="e.g. user.role_changed" error={fieldErrors.action}>
           {(p) => <input {...p} type="text" value={draft.action} onChange={(e) => setDraft({ ...draft, action: e.target.value })} />}
         </Field>
-        <Field label="Actor id" error={fieldErrors.actorId}>
-          {(p) => <input {...p} type="text" value={draft.actorId} onChange={(e) => setDraft({ ...draft, actorId: e.target.value })} />}
+        <Field label="Actor" error={fieldErrors.actorId}>
+          {(p) => (
+            <select {...p} value={draft.actorId} onChange={(e) => setDraft({ ...draft, actorId: e.target.value })}>
+              <option value="">Anyone</option>
+              {[...people.values()].map((u) => (
+                <option key={u.id} value={u.id}>
+                  {u.displayName} ({u.email})
+                </option>
+              ))}
+            </select>
+          )}
         </Field>
         <Field label="From" error={fieldErrors.from}>
           {(p) => <input {...p} type="date" value={draft.from} onChange={(e) => setDraft({ ...draft, from: e.target.value })} />}
@@ -152,7 +162,9 @@ export function AuditLogPage() {
                   <td>
                     <time dateTime={e.createdAt}>{new Date(e.createdAt).toLocaleString()}</time>
                   </td>
-                  <td>{e.actor.type === 'user' ? <code>{e.actor.id}</code> : e.actor.type.replace('_', ' ')}</td>
+                  <td>
+                    <Actor actor={e.actor} people={people} />
+                  </td>
                   <td>
                     <code>{e.action}</code>
                   </td>
@@ -194,5 +206,32 @@ function Change({ oldValues, newValues }: { oldValues: Record<string, unknown> |
         </div>
       ))}
     </dl>
+  );
+}
+
+/** The workspace's people by id, to name actors (an id alone tells an owner nothing). */
+function usePeople(enabled: boolean): Map<string, UserView> {
+  const [people, setPeople] = useState<Map<string, UserView>>(new Map());
+  useEffect(() => {
+    if (!enabled) return;
+    api.members('all').then(
+      (r) => setPeople(new Map(r.users.map((u) => [u.id, u]))),
+      // Without names the log still reads, with ids.
+      () => undefined,
+    );
+  }, [enabled]);
+  return people;
+}
+
+function Actor({ actor, people }: { actor: AuditEntry['actor']; people: Map<string, UserView> }) {
+  if (actor.type !== 'user') return <>{actor.type.replace('_', ' ')}</>;
+  const person = actor.id ? people.get(actor.id) : undefined;
+  if (!person) return <code>{actor.id}</code>;
+  return (
+    <span title={actor.id ?? undefined}>
+      {person.displayName}
+      <br />
+      <span className="muted">{person.email}</span>
+    </span>
   );
 }
