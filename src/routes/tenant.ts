@@ -8,15 +8,18 @@ import type { AppEnv } from '../env';
 import { jsonBody, queryParams } from '../http/body';
 import { DomainError } from '../domain/errors';
 import { requireFeature } from '../tenancy/entitlements';
-import { tenantOnly } from '../tenancy/middleware';
+import { directoryFor, tenantOnly } from '../tenancy/middleware';
 import { decodeIdCursor, pageOf } from '../http/cursor';
-import { settingsView } from '../tenancy/service';
-import { publicTenantConfig, tenantEntitlements } from '../tenancy/snapshot';
+import { findTenant, settingsView, updateTenant } from '../tenancy/service';
+import { publicTenantConfig, snapshotFromRow, tenantEntitlements } from '../tenancy/snapshot';
 import { asMember, MANAGER_ROLES } from '../http/tenant-context';
 import { usagePeriod } from '../usage/period';
 import { exceededLimits, limitUses } from '../usage/report';
 import { liveUsage } from '../usage/tenant-report';
-import { auditQuery, settingsSchema } from '../tenancy/validation';
+import { auditQuery, settingsSchema, workspaceChangeSchema } from '../tenancy/validation';
+import { mergeBranding } from '../tenancy/branding';
+import { suspendedError } from '../tenancy/suspension';
+import { tenantServiceDeps } from '../deps';
 import { TRIAL_DAYS } from '../tenancy/provisioning';
 import { sessionBootstrap } from '../accounts/bootstrap';
 
@@ -60,6 +63,32 @@ tenantRoutes.get('/', async (c) => {
   if (!live) return c.json({ tenant: config, ...(withSession ? { session: null } : {}) });
   const uses = limitUses(live.figures, tenantEntitlements(tenant).limits);
   return c.json({ tenant: { ...config, usage: uses, limitsExceeded: exceededLimits(uses) }, ...(withSession ? { session: session ?? null } : {}) });
+});
+
+/**
+ * PATCH /api/tenant — the workspace's owners and admins change it from its own host: its name,
+ * its branding (a merge patch: an absent key keeps its value, null removes it) and its settings,
+ * all in one transaction or not at all. The use case (service.updateTenant, as for
+ * PUT /api/tenants/:id) refuses a cancelled workspace and applies the custom-branding rule,
+ * writes the audit rows, and publishes the tenant to its TenantGate and host cache, so the next
+ * request on any of its hosts sees the change. The answer is the public configuration
+ * (GET /api/tenant's), for the app to apply, and the settings.
+ */
+tenantRoutes.patch('/', tenantOnly(), async (c) => {
+  const { user, tdb } = asMember(c, MANAGER_ROLES);
+  const input = await jsonBody(c, workspaceChangeSchema);
+  const deps = tenantServiceDeps(c.env, c.get('config'), directoryFor(c));
+  // The session is checked against the database (a demoted or signed-out admin's token must not
+  // change the workspace), in parallel with reading the row the change is made against.
+  const [row] = await Promise.all([findTenant(deps.database, c.get('tenant').id), tdb.checkSession()]);
+  if (!row) throw new DomainError('tenant_not_found', 'The workspace no longer exists.');
+  // GET /api/tenant stays open while a workspace is suspended for non-payment (the app needs it
+  // to show how to pay, src/tenancy/suspension.ts); changing the workspace does not.
+  if (row.status === 'suspended') throw suspendedError(row);
+  const change = { name: input.name, settings: input.settings, branding: input.branding && mergeBranding(row.branding, input.branding) };
+  const updated = await updateTenant(deps, row, change, { actor: actorOf(user), context: requestContext(c) });
+  const [settings] = await tdb.run((db) => db.select().from(tenantSettings));
+  return c.json({ tenant: publicTenantConfig(snapshotFromRow(updated)), settings: settings ? settingsView(settings) : null });
 });
 
 tenantRoutes.get('/settings', tenantOnly(), async (c) => {

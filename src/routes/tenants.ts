@@ -6,16 +6,16 @@ import { tenantServiceDeps } from '../deps';
 import { signSession } from '../auth/session';
 import { openDatabase } from '../db/client';
 import { tenantMigrations } from '../db/migrations/bundled';
-import type { Branding, TenantRow } from '../db/schema';
+import type { TenantRow } from '../db/schema';
 import type { AppEnv } from '../env';
 import { jsonBody, queryParams } from '../http/body';
 import { DomainError } from '../domain/errors';
 import { clientIp, enforceRateLimit } from '../http/rate-limit';
-import { requireFeature } from '../tenancy/entitlements';
+import { brandingOf } from '../tenancy/branding';
 import { directoryFor, platformOnly } from '../tenancy/middleware';
 import { provisionTenant } from '../tenancy/provisioning';
 import * as service from '../tenancy/service';
-import { publicTenantFields, snapshotFromRow } from '../tenancy/snapshot';
+import { publicTenantFields } from '../tenancy/snapshot';
 import { ADMIN_ONLY_FIELDS, createTenantSchema, listTenantsQuery, suspendSchema, updateTenantSchema } from '../tenancy/validation';
 import { adminTenantView, ownerTenantView, workspaceUrl } from '../tenancy/views';
 import { normaliseHostname } from '../tenancy/host';
@@ -62,13 +62,6 @@ async function authorizedTenant(c: Context<AppEnv>, id: string, opts: { ownerMay
     await TenantDb.forSession(database, row, { userId: principal.userId, sessionVersion: principal.sessionVersion }).checkSession();
   }
   return { row, asAdmin: isAdmin };
-}
-
-/** Branding is replaced as a whole; sending back what is already set changes nothing. */
-function sameBranding(a: Branding, b: Branding): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)] as (keyof Branding)[]);
-  for (const k of keys) if ((a[k] ?? null) !== (b[k] ?? null)) return false;
-  return true;
 }
 
 function view(row: TenantRow, asAdmin: boolean) {
@@ -149,10 +142,10 @@ tenantsRoutes.put('/:id', async (c) => {
     const forbidden = ADMIN_ONLY_FIELDS.filter((f) => patch[f] !== undefined);
     if (forbidden.length) throw new DomainError('forbidden_field', `Only a platform admin may change: ${forbidden.join(', ')}.`, { fields: forbidden });
   }
-  if (row.status === 'cancelled') throw new DomainError('conflict', 'The workspace is cancelled; restore it before changing it.');
-  // Custom branding is a paid feature for the owner; a platform admin may always set it.
-  if (!asAdmin && patch.branding !== undefined && !sameBranding(patch.branding, row.branding)) requireFeature(snapshotFromRow(row), 'customBranding');
-  const updated = await service.updateTenant(deps(c), row, patch, acting(c));
+  // Branding is replaced as a whole here. A cancelled workspace and the custom-branding rule are
+  // refused by the use case, as for PATCH /api/tenant.
+  const change = { ...patch, branding: patch.branding && brandingOf(patch.branding) };
+  const updated = await service.updateTenant(deps(c), row, change, acting(c));
   const settings = await service.loadSettings(openDatabase(c.get('config')), row.id);
   return c.json({ tenant: view(updated, asAdmin), settings: settings ? service.settingsView(settings) : null });
 });

@@ -10,6 +10,8 @@ import { dropStatements } from './schema-ops';
 import { snapshotFromRow, type TenantSnapshot } from './snapshot';
 import { deleteTenantFiles } from '../attachments/cleanup';
 import type { SettingsPatch, UpdateTenantInput } from './validation';
+import { requireBrandingChangeAllowed, sameBranding } from './branding';
+import type { Branding } from '../db/schema';
 import { containsPattern } from '../db/like';
 
 /**
@@ -107,15 +109,25 @@ function settingsChange(deps: TenantServiceDeps, tenantId: string, patch: Settin
   return asNeonQuery(deps.database, deps.database.db.update(tenantSettings).set({ ...patch, updatedAt: new Date() }).where(eq(tenantSettings.tenantId, tenantId)));
 }
 
+/** A change to a tenant: the update routes' input, with the branding the tenant is to have (resolved by the route: replaced or merged). */
+export type TenantChange = Omit<UpdateTenantInput, 'branding'> & { branding?: Branding };
+
 /**
- * PUT /api/tenants/:id. `patch` has been checked against what the actor may change (owners:
- * name, branding, settings; platform admins: everything).
+ * PUT /api/tenants/:id (platform host) and PATCH /api/tenant (the workspace's host). `patch` has
+ * been checked against what the actor may change (owners and admins of the workspace: name,
+ * branding, settings; platform admins: everything); the rules that hold whoever acts are here:
+ * a cancelled workspace is not changed, and branding needs the plan's feature
+ * (requireBrandingChangeAllowed). All of it is written in one transaction, or nothing is.
  */
-export async function updateTenant(deps: TenantServiceDeps, before: TenantRow, patch: UpdateTenantInput, acting: Acting): Promise<TenantRow> {
+export async function updateTenant(deps: TenantServiceDeps, before: TenantRow, patch: TenantChange, acting: Acting): Promise<TenantRow> {
+  if (before.status === 'cancelled') throw new DomainError('conflict', 'The workspace is cancelled; restore it before changing it.');
+  // The branding it already has (in another key order, say) is no change.
+  const branding = patch.branding && !sameBranding(patch.branding, before.branding) ? patch.branding : undefined;
+  if (branding) requireBrandingChangeAllowed(before, branding, acting.actor);
   const base = { tenantId: before.id, actor: acting.actor, resourceType: 'tenant', resourceId: before.id, context: acting.context };
   const rowPatch: Partial<TenantRow> = {
     name: patch.name,
-    branding: patch.branding,
+    branding,
     billingPlan: patch.plan,
     billingInterval: patch.billingInterval,
     status: patch.status,

@@ -48,7 +48,8 @@ export function assertTenantUsable(tenant: TenantSnapshot, path: string): void {
   if (refusal) throw refusal;
 }
 
-function suspendedError(tenant: TenantSnapshot): DomainError {
+/** The refusal of a suspended workspace, saying what its kind of suspension leaves its people to do. */
+export function suspendedError(tenant: Pick<TenantSnapshot, 'name' | 'status' | 'suspendedReason'>): DomainError {
   if (isBillingSuspension(tenant)) {
     return new DomainError(
       'tenant_suspended',

@@ -11,14 +11,21 @@ const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #1
 // https only: an http logo on an https page is blocked as mixed content.
 const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https URL' }).max(2048);
 
+/**
+ * A workspace's branding. `null` means "not set" (the app's default then applies): so a logo or
+ * a colour can be removed, on PUT /api/tenants/:id (which replaces the branding as a whole, so
+ * absent and null are the same) and on PATCH /api/tenant (a merge patch: absent keeps the value,
+ * null removes it). Stored branding never holds a null (src/tenancy/branding.ts).
+ */
 export const brandingSchema = z
   .object({
-    appName: z.string().trim().min(1).max(60).optional(),
-    primaryColor: hexColor.optional(),
-    accentColor: hexColor.optional(),
-    logoUrl: httpsUrl.optional(),
+    appName: z.string().trim().min(1).max(60).nullable().optional(),
+    primaryColor: hexColor.nullable().optional(),
+    accentColor: hexColor.nullable().optional(),
+    logoUrl: httpsUrl.nullable().optional(),
   })
   .strict();
+export type BrandingInput = z.output<typeof brandingSchema>;
 
 export const createTenantSchema = z
   .object({
@@ -32,6 +39,8 @@ export const createTenantSchema = z
   })
   .strict();
 export type CreateTenantInput = z.output<typeof createTenantSchema>;
+
+const retentionDays = z.number().int('must be a whole number of days').min(1, 'must be at least 1 day').max(36_500, 'must be at most 36500 days (100 years)');
 
 export const settingsSchema = z
   .object({
@@ -49,13 +58,14 @@ export const settingsSchema = z
       }, 'must be an IANA time zone such as Europe/Paris')
       .optional(),
     language: z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'must be a language tag such as en or pt-BR').optional(),
-    passwordMinLength: z.number().int().min(8).max(128).optional(),
+    passwordMinLength: z.number().int().min(8, 'must be at least 8 characters').max(128, 'must be at most 128 characters').optional(),
     passwordRequireMixed: z.boolean().optional(),
     passwordRequireDigit: z.boolean().optional(),
-    sessionTimeoutMinutes: z.number().int().min(5).max(525_600).optional(),
-    messageRetentionDays: z.number().int().positive().max(36_500).nullable().optional(),
-    fileRetentionDays: z.number().int().positive().max(36_500).nullable().optional(),
-    auditRetentionDays: z.number().int().positive().max(36_500).optional(),
+    sessionTimeoutMinutes: z.number().int().min(5, 'must be at least 5 minutes').max(525_600, 'must be at most a year (525600 minutes)').optional(),
+    // null: kept forever.
+    messageRetentionDays: retentionDays.nullable().optional(),
+    fileRetentionDays: retentionDays.nullable().optional(),
+    auditRetentionDays: retentionDays.optional(),
   })
   .strict();
 export type SettingsPatch = z.output<typeof settingsSchema>;
@@ -79,6 +89,19 @@ export const updateTenantSchema = z
   .refine((v) => Object.keys(v).length > 0, 'nothing to update');
 export type UpdateTenantInput = z.output<typeof updateTenantSchema>;
 export const ADMIN_ONLY_FIELDS = ['plan', 'billingInterval', 'status', 'trialEndsAt', 'limits', 'features'] as const;
+
+/**
+ * PATCH /api/tenant: what a workspace's owners and admins change about it from its own host
+ * (the owner's fields of PUT /api/tenants/:id), written together or not at all.
+ */
+export const workspaceChangeSchema = z
+  .object({
+    name: name.optional(),
+    branding: brandingSchema.optional(),
+    settings: settingsSchema.optional(),
+  })
+  .strict()
+  .refine((v) => Object.keys(v).length > 0, 'nothing to update');
 
 export const listTenantsQuery = z.object({
   status: z.enum(['pending', 'trial', 'active', 'suspended', 'cancelled']).optional(),

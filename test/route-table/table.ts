@@ -385,6 +385,14 @@ export const TABLE: RouteEntry[] = [
     // Members of the workspace also get `usage`, `limitsExceeded` and their session; nobody here is one.
     public2xx: { why: "the workspace's public configuration (what a login page needs), and no session", check: publicBootstrap },
   },
+  {
+    method: 'PATCH',
+    path: '/api/tenant',
+    site: 'tenant',
+    access: 'manager',
+    writes: true,
+    body: json({ name: { kind: 'text' }, branding: { kind: 'object' }, settings: { kind: 'object' } }, () => ({ name: 'Renamed by a route probe', settings: { sessionTimeoutMinutes: 4322 } }), true),
+  },
   { method: 'GET', path: '/api/tenant/settings', site: 'tenant', access: 'manager', writes: false },
   {
     method: 'PUT',

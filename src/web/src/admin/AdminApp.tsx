@@ -7,6 +7,7 @@ import { AuditLogPage } from './AuditLogPage';
 import { BillingPage } from './BillingPage';
 import { DomainsPage } from './DomainsPage';
 import { MembersPage } from './MembersPage';
+import { SettingsPage } from './SettingsPage';
 
 /** The usage page draws its history with a charting library: loaded only when it is opened. */
 const UsagePage = lazy(() => import('./UsagePage'));
@@ -23,6 +24,7 @@ const SECTIONS = [
   { href: '/admin/usage', label: 'Usage' },
   { href: '/admin/audit-log', label: 'Audit log' },
   { href: '/admin/domains', label: 'Custom domains' },
+  { href: '/admin/settings', label: 'Settings' },
 ] as const;
 
 export default function AdminApp() {
@@ -51,6 +53,9 @@ export default function AdminApp() {
         </Route>
         <Route path="/admin/audit-log">
           <AuditLogPage />
+        </Route>
+        <Route path="/admin/settings">
+          <SettingsPage />
         </Route>
         <Route path="/admin/domains">
           <DomainsPage />

@@ -8,7 +8,14 @@ import { preloadChat } from '../pages/chatChunk';
  * The seed's client API: a TenantProvider that loads `GET /api/tenant` once per page load,
  * `useTenant()` → `{tenant, isLoading}` and `useTenantFeature(name)` → boolean. It also carries
  * the session the same request brought (`useSession()`), and applies the workspace's branding.
+ *
+ * The settings page previews a name and branding before they are saved through the same path
+ * (`previewTenant`): everything that reads `useTenant()` shows the preview, and the branding is
+ * applied from it, exactly as saved branding is; `previewTenant(null)` shows the saved one again.
  */
+
+/** What a preview overrides of the workspace, until it is saved or dropped. */
+export type TenantPreview = Pick<Tenant, 'name' | 'branding'>;
 
 interface TenantContextValue {
   state: BootState;
@@ -16,12 +23,17 @@ interface TenantContextValue {
   reload(): Promise<void>;
   /** Signed in or out without a page load; `notice`: what the sign-in page says about why (a session that ended). */
   setSession(session: SessionBootstrap | null, notice?: string | null): void;
+  /** Shows `preview` app-wide as if it were saved; null: the saved workspace again. */
+  previewTenant(preview: TenantPreview | null): void;
+  /** The workspace as an API change answered it (PATCH /api/tenant): applied without a reload. */
+  tenantChanged(tenant: Tenant): void;
 }
 
 const TenantContext = createContext<TenantContextValue | null>(null);
 
 export function TenantProvider({ children }: { children: ReactNode }) {
   const [state, setState] = useState<BootState>({ kind: 'loading' });
+  const [preview, setPreview] = useState<TenantPreview | null>(null);
 
   const reload = useCallback(async () => {
     const next = await loadBootstrap();
@@ -38,12 +50,19 @@ export function TenantProvider({ children }: { children: ReactNode }) {
     setState((s) => (s.kind === 'workspace' ? { ...s, session, notice } : s));
   }, []);
 
-  useEffect(() => {
-    if (state.kind === 'workspace') applyBranding(state.tenant.branding, state.tenant.branding.appName ?? state.tenant.name);
-    else if (state.kind === 'platform') applyBranding(undefined, 'nchat');
-  }, [state]);
+  const tenantChanged = useCallback((tenant: Tenant) => {
+    // The change's answer has no usage figures (a member's bootstrap has): keep those.
+    setState((s) => (s.kind === 'workspace' ? { ...s, tenant: { ...s.tenant, ...tenant } } : s));
+  }, []);
 
-  const value = useMemo(() => ({ state, reload, setSession }), [state, reload, setSession]);
+  const shown = useMemo<BootState>(() => (preview && state.kind === 'workspace' ? { ...state, tenant: { ...state.tenant, ...preview } } : state), [state, preview]);
+
+  useEffect(() => {
+    if (shown.kind === 'workspace') applyBranding(shown.tenant.branding, shown.tenant.branding.appName ?? shown.tenant.name);
+    else if (shown.kind === 'platform') applyBranding(undefined, 'nchat');
+  }, [shown]);
+
+  const value = useMemo(() => ({ state: shown, reload, setSession, previewTenant: setPreview, tenantChanged }), [shown, reload, setSession, tenantChanged]);
   return <TenantContext.Provider value={value}>{children}</TenantContext.Provider>;
 }
 

@@ -7,8 +7,8 @@ import type { Branding } from '../api/types';
  * reaches WCAG AA contrast (4.5:1).
  */
 
-const DEFAULT_PRIMARY = '#4f46e5';
-const DEFAULT_ACCENT = '#0e7490';
+export const DEFAULT_PRIMARY = '#4f46e5';
+export const DEFAULT_ACCENT = '#0e7490';
 
 type Rgb = [number, number, number];
 
