@@ -12,6 +12,7 @@ import { tenantRoutes } from './routes/tenant';
 import { tenantsRoutes } from './routes/tenants';
 import { adminUsageRoutes, tenantUsageRoutes } from './routes/usage';
 import { adminDomainRoutes } from './routes/admin-domains';
+import { adminSessionRoutes } from './routes/admin-session';
 import { domainRoutes } from './routes/domains';
 import { attachmentsRoutes, channelAttachmentsRoutes } from './routes/attachments';
 import { billingRoutes } from './routes/billing';
@@ -40,6 +41,7 @@ export function createApp() {
   app.route('/api/tenant', tenantRoutes);
   app.route('/api/admin/usage', adminUsageRoutes);
   app.route('/api/admin/domains', adminDomainRoutes);
+  app.route('/api/admin/session', adminSessionRoutes);
   // Billing: owner routes on workspace hosts, Stripe's webhook on the platform host.
   app.route('/api/billing', billingRoutes);
   // Workspace hosts: accounts, people, chat. Each group's middleware covers its prefix only.

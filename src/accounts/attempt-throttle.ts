@@ -39,6 +39,12 @@ export const LOGIN_POLICY: ThrottlePolicy = {
 /** Re-entering the current password (PUT /api/me/password): same limits, per user. */
 export const PASSWORD_CHECK_POLICY: ThrottlePolicy = { ...LOGIN_POLICY, what: 'wrong current passwords' };
 
+/**
+ * Operator console sign-in (POST /api/admin/session), per client address: the admin token is
+ * long and random, so this is about noise and abuse more than guessing; same limits as a login.
+ */
+export const OPERATOR_SIGN_IN_POLICY: ThrottlePolicy = { ...LOGIN_POLICY, what: 'failed operator sign-ins from this address' };
+
 /** The wait before an attempt that follows `failures` failures. */
 export function throttleDelayMs(failures: number, policy: ThrottlePolicy = LOGIN_POLICY): number {
   if (failures < policy.delayAfter) return 0;
@@ -83,4 +89,8 @@ export function loginThrottle(env: AppBindings, tenantId: string, email: string)
 
 export function passwordCheckThrottle(env: AppBindings, tenantId: string, userId: string): AttemptThrottle {
   return new AttemptThrottle(env, `password-check:${tenantId}:${userId}`, PASSWORD_CHECK_POLICY);
+}
+
+export function operatorSignInThrottle(env: AppBindings, clientIp: string): AttemptThrottle {
+  return new AttemptThrottle(env, `operator-sign-in:${clientIp}`, OPERATOR_SIGN_IN_POLICY);
 }

@@ -3,13 +3,14 @@ import { getCookie } from 'hono/cookie';
 import type { UserRole } from '../db/schema';
 import type { AppEnv } from '../env';
 import { DomainError } from '../domain/errors';
-import { timingSafeEqualStrings } from './password';
+import { isPlatformAdminToken, OPERATOR_COOKIE, verifyOperatorSession, type OperatorSession } from './operator-session';
 import { SESSION_COOKIE, verifySession, type SessionClaims } from './session';
 
 /** Who is calling. */
 export type Principal =
   | { kind: 'anonymous' }
-  | { kind: 'platform_admin' }
+  /** `operatorSession`: signed in through the operator console's cookie (absent for the bearer token). */
+  | { kind: 'platform_admin'; operatorSession?: OperatorSession }
   | { kind: 'user'; userId: string; tenantId: string; role: UserRole; sessionVersion: number; claims: SessionClaims };
 
 function bearer(c: Context<AppEnv>): string | undefined {
@@ -20,9 +21,10 @@ function bearer(c: Context<AppEnv>): string | undefined {
 }
 
 /**
- * Reads the caller from `Authorization: Bearer <token>` or the session cookie: the platform
- * admin token (compared in constant time), a valid session token, or nobody. A token that is
- * present but invalid or expired is a 401 right away rather than a silent "anonymous".
+ * Reads the caller from `Authorization: Bearer <token>` or a cookie: the platform admin token
+ * (bearer only, compared in constant time), the operator console's session (its cookie, on the
+ * platform host only), a valid session token, or nobody. A bearer token that is present but
+ * invalid or expired is a 401 right away rather than a silent "anonymous".
  *
  * @example
  * app.use('/api/*', authenticate())
@@ -31,12 +33,24 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
   return async function authenticateMiddleware(c, next) {
     const config = c.get('config');
     const fromHeader = bearer(c);
+    // The operator cookie is the platform admin's power: only the platform host honours it. A
+    // workspace host serves its workspace's content (and in single-tenant mode the operator
+    // API too), which must never act with it. An invalid or expired one counts as none.
+    const operatorCookie = !fromHeader && c.get('site').kind === 'platform' ? getCookie(c, OPERATOR_COOKIE) : undefined;
+    const operatorSession = operatorCookie ? await verifyOperatorSession(config, operatorCookie) : null;
+    if (operatorSession) {
+      c.set('principal', { kind: 'platform_admin', operatorSession });
+      return next();
+    }
     const token = fromHeader ?? getCookie(c, SESSION_COOKIE);
     if (!token) {
       c.set('principal', { kind: 'anonymous' });
       return next();
     }
-    if (timingSafeEqualStrings(token, config.PLATFORM_ADMIN_TOKEN)) {
+    // The raw admin token counts in the Authorization header only, never from a cookie: a
+    // browser signs in through the operator console, whose cookie holds a session instead.
+    // Hashed before comparing, so the time taken says nothing of the token's length either.
+    if (fromHeader && (await isPlatformAdminToken(token, config))) {
       c.set('principal', { kind: 'platform_admin' });
       return next();
     }

@@ -28,6 +28,13 @@ export function sameOriginWrites(): MiddlewareHandler<AppEnv> {
     if ((site && site !== 'same-origin' && site !== 'none') || (origin && origin !== new URL(c.req.url).origin)) {
       throw new DomainError('cross_origin_request', 'This request came from another site. Use the workspace\'s own address, or send the token in an Authorization header.');
     }
+    // The operator console's cookie acts as the platform admin: a write it carries must also say
+    // where it comes from. Every browser the console supports sends Origin on writes (and
+    // Sec-Fetch-Site); a request with neither is refused rather than trusted.
+    const principal = c.get('principal');
+    if (!site && !origin && principal.kind === 'platform_admin' && principal.operatorSession) {
+      throw new DomainError('cross_origin_request', 'A change made with the operator console\'s session must come from the console itself (the request has no Origin). API clients send the admin token in an Authorization header.');
+    }
     return next();
   };
 }

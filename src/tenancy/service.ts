@@ -299,7 +299,11 @@ export async function listTenants(database: Database, q: { status?: string; plan
   if (q.plan) where.push(eq(tenants.billingPlan, q.plan as TenantRow['billingPlan']));
   if (q.search) {
     const pattern = containsPattern(q.search);
-    where.push(or(ilike(tenants.name, pattern), ilike(tenants.slug, pattern), ilike(tenants.ownerEmail, pattern))!);
+    // A custom domain in any state (an operator looks up a pending or failed one too), and the
+    // serving list itself (hosts that predate tenant_domains).
+    const byDomain = dsql`EXISTS (SELECT 1 FROM public.tenant_domains d WHERE d.tenant_id = ${tenants.id} AND d.hostname ILIKE ${pattern})`;
+    const byServingHost = dsql`EXISTS (SELECT 1 FROM unnest(${tenants.customDomains}) AS h(hostname) WHERE h.hostname ILIKE ${pattern})`;
+    where.push(or(ilike(tenants.name, pattern), ilike(tenants.slug, pattern), ilike(tenants.ownerEmail, pattern), byDomain, byServingHost)!);
   }
   // Timestamps are compared at millisecond precision, the precision the cursor carries.
   const createdMs = dsql`date_trunc('milliseconds', ${tenants.createdAt})`;

@@ -7,6 +7,7 @@ import { effectivePlan, snapshotFromRow, tenantEntitlements } from '../tenancy/s
 import { periodSchema, usagePeriod } from './period';
 import { exceededLimits, limitUses, type UsageFigures } from './report';
 import { containsPattern } from '../db/like';
+import { isUuid } from '../http/ids';
 
 /**
  * GET /api/admin/usage: every live tenant's recorded month, for billing and abuse checks,
@@ -24,6 +25,8 @@ export const adminUsageQuery = z.object({
   status: z.enum(['pending', 'trial', 'active', 'suspended', 'cancelled']).optional(),
   /** Part of the slug or name. */
   search: z.string().trim().min(1).max(100).optional(),
+  /** One workspace (the operator console's page of a tenant). */
+  tenantId: z.string().refine(isUuid, 'must be a workspace id (a UUID)').optional(),
   /** Only tenants past at least one of their caps. */
   overLimit: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
@@ -51,6 +54,7 @@ export async function adminUsage(database: Database, q: AdminUsageQuery, now = n
   const where: SQL[] = [isNull(tenants.deletedAt)];
   if (q.plan) where.push(eq(tenants.billingPlan, q.plan));
   if (q.status) where.push(eq(tenants.status, q.status));
+  if (q.tenantId) where.push(eq(tenants.id, q.tenantId));
   if (q.search) {
     const pattern = containsPattern(q.search);
     where.push(or(ilike(tenants.slug, pattern), ilike(tenants.name, pattern))!);
@@ -87,7 +91,7 @@ export async function adminUsage(database: Database, q: AdminUsageQuery, now = n
     };
     const uses = limitUses(usage, limits);
     return {
-      tenant: { id: r.tenant.id, slug: r.tenant.slug, name: r.tenant.name, status: r.tenant.status, plan: effectivePlan(snapshot, now.getTime()), billingPlan: r.tenant.billingPlan },
+      tenant: { id: r.tenant.id, slug: r.tenant.slug, name: r.tenant.name, status: r.tenant.status, plan: effectivePlan(snapshot, now.getTime()), billingPlan: r.tenant.billingPlan, createdAt: r.tenant.createdAt.toISOString() },
       usage,
       limits: uses,
       exceeded: exceededLimits(uses),

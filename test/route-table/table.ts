@@ -18,6 +18,7 @@
  */
 import { BILLING_INTERVALS, PAID_PLANS } from '../../src/tenancy/plans';
 import { OTHER_PASSWORD, OWNER_PASSWORD, type Objs } from './world';
+import { TEST_PLATFORM_ADMIN_TOKEN } from '../support/constants';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export const METHODS: readonly Method[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -193,6 +194,12 @@ function publicBootstrap(body: unknown, ctx: CheckContext): string | null {
   return onlyTenantKeys(TENANT_CONFIG_KEYS)(body, ctx);
 }
 
+/** The operator session routes answer `{signedIn, expiresAt}` and nothing more. */
+function onlyOperatorSessionKeys(body: unknown): string | null {
+  const extra = Object.keys((body as Record<string, unknown> | null) ?? {}).filter((k) => k !== 'signedIn' && k !== 'expiresAt');
+  return extra.length ? `fields beyond the session state: ${extra.join(', ')}` : null;
+}
+
 // ---- the table ----
 
 export const TABLE: RouteEntry[] = [
@@ -334,10 +341,38 @@ export const TABLE: RouteEntry[] = [
       plan: { kind: 'enum', valid: 'pro' },
       status: { kind: 'enum', valid: 'trial' },
       search: { kind: 'like', valid: (o) => o.t.slug, send: true },
+      tenantId: { kind: 'format', valid: (o) => o.t.id },
       overLimit: { kind: 'enum', valid: 'false' },
       limit,
       cursor,
     },
+  },
+  // The operator console's sign-in (src/routes/admin-session.ts): anyone may try; the body is
+  // the admin token itself, so a success says only that the caller is signed in, nothing of B's.
+  {
+    method: 'POST',
+    path: '/api/admin/session',
+    site: 'platform',
+    access: 'public',
+    writes: false,
+    body: json({ token: { kind: 'text', required: true } }, () => ({ token: TEST_PLATFORM_ADMIN_TOKEN })),
+    public2xx: { why: 'signing in with the admin token is what the route is for; the answer is whether one is signed in', check: onlyOperatorSessionKeys },
+  },
+  {
+    method: 'GET',
+    path: '/api/admin/session',
+    site: 'platform',
+    access: 'public',
+    writes: false,
+    public2xx: { why: 'whether this caller is signed in as the operator, nothing else', check: onlyOperatorSessionKeys },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/admin/session',
+    site: 'platform',
+    access: 'public',
+    writes: false,
+    public2xx: { why: 'signing out clears the caller\'s own cookie', check: onlyOperatorSessionKeys },
   },
   {
     method: 'POST',

@@ -16,6 +16,8 @@ import { useBoot } from './tenant/TenantProvider';
 const SignUp = lazy(() => import('./pages/SignUp'));
 /** The workspace admin pages, for owners and admins only: a chunk of their own. */
 const AdminApp = lazy(() => import('./admin/AdminApp'));
+/** The platform operators' console, on the platform host only: a chunk of its own. */
+const OperatorApp = lazy(() => import('./operator/OperatorApp'));
 
 /** Which app this host serves: the platform's pages, a workspace, or a page saying why not. */
 export function App() {
@@ -60,6 +62,9 @@ function PlatformRoutes({ platform }: { platform: PlatformInfo }) {
         </Route>
         <Route path="/signup">
           <SignUp platform={platform} />
+        </Route>
+        <Route path="/operator" nest>
+          <OperatorApp platform={platform} />
         </Route>
         <Route>
           <NotFound />
