@@ -6,7 +6,9 @@
  *       wrangler dev, gateway, Stripe fake): navigation start → load event of the platform page
  *       and a workspace page, p50/p90 over 10 loads, cold (a fresh browser context each time)
  *       and warm (reloads in one context);
- *   (c) flow timings: sign-in to the first message list, and a message from one browser to another.
+ *   (c) flow timings: sign-in to the first message list, and a message from one browser to another;
+ *   (d) the workspace admin pages (members, billing, usage with its charts, audit log): load to
+ *       content on screen, and the API requests each load makes.
  * The app is built with src/web/vite.config.ts exactly as `npm run build:web` builds dist/web,
  * but into a temp directory (dist/web is left alone). DATABASE_URL picks PostgreSQL, as in tests.
  */
@@ -214,6 +216,55 @@ export async function measureFlows(stack: Stack, browser: Browser, api: NchatApi
   ];
 }
 
+// ---- (d) admin pages ----
+
+const ADMIN_LOADS = Number(process.env.ADMIN_LOADS ?? 10);
+
+/**
+ * The workspace admin pages as an owner opens them (warm: one signed-in context, the admin chunk
+ * cached after the first load): navigation start → the page's content on screen, and the API
+ * requests each load makes. Usage waits for its four charts (the charting library's chunk).
+ */
+async function adminPagesReport(stack: Stack, browser: Browser, api: NchatApi): Promise<void> {
+  const ws = await api.createWorkspace({ name: 'Bench Admin', plan: 'pro', trial: true });
+  for (let i = 0; i < 5; i++) await api.addMember(ws, { name: `Member ${i}` });
+  // Ready when the page's content is on screen, checked in the page on every animation frame and
+  // timed from navigation start (a locator's waitFor polls at growing intervals, up to 500 ms).
+  // Strings, not functions: tsx would wrap a function in a helper the page does not have.
+  const pages: { name: string; path: string; ready: string }[] = [
+    { name: 'members', path: '/admin', ready: `[...document.querySelectorAll('tbody tr')].some((r) => r.textContent.includes('Member 4'))` },
+    { name: 'billing', path: '/billing', ready: `[...document.querySelectorAll('h2')].some((h) => h.textContent === 'Choose a plan')` },
+    { name: 'usage (bars and 4 charts)', path: '/admin/usage', ready: `document.querySelectorAll('.usage-chart .recharts-wrapper').length === 4` },
+    { name: 'audit log', path: '/admin/audit-log', ready: `document.querySelectorAll('.audit-table tbody tr').length > 0` },
+  ];
+  const context = await signedInContext(browser, stack, ws.slug, ws.token);
+  const page = await context.newPage();
+  let apiRequests = 0;
+  page.on('request', (r) => {
+    if (new URL(r.url()).pathname.startsWith('/api/')) apiRequests++;
+  });
+  const readyAt = async (ready: string): Promise<number> => (await (await page.waitForFunction(`(${ready}) && performance.now()`, undefined, { polling: 'raf' })).jsonValue()) as number;
+  const rows: (string | number)[][] = [];
+  for (const p of pages) {
+    const url = workspaceUrlOf(stack.info, ws.slug, p.path);
+    await page.goto(url);
+    await readyAt(p.ready);
+    const times: number[] = [];
+    const requests: number[] = [];
+    for (let i = 0; i < ADMIN_LOADS; i++) {
+      apiRequests = 0;
+      await page.goto(url);
+      times.push(await readyAt(p.ready));
+      requests.push(apiRequests);
+    }
+    times.sort((a, b) => a - b);
+    rows.push([p.name, String(times.length), percentile(times, 50), percentile(times, 90), String(Math.max(...requests))]);
+  }
+  await context.close();
+  console.log(`\n(d) admin pages, warm, navigation → content on screen (ms), and API requests per load:`);
+  printTable(['page', 'n', 'p50 ms', 'p90 ms', 'API requests'], rows);
+}
+
 // ---- main ----
 
 async function main(): Promise<void> {
@@ -244,6 +295,8 @@ async function main(): Promise<void> {
     const flows = await measureFlows(stack, browser, api);
     console.log('\n(c) flows:');
     printTable(['flow', 'n', 'p50 ms', 'p99 ms'], flows.map((f) => [f.name, String(f.samples), f.p50, f.p99]));
+
+    await adminPagesReport(stack, browser, api);
   } finally {
     await stop();
   }

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { lazy, Suspense, type ReactNode } from 'react';
 import { Redirect, Route, Switch } from 'wouter';
 import { describeError } from './api/errors';
 import { AuthLayout, Splash } from './components/AuthLayout';
@@ -8,16 +8,13 @@ import Landing from './pages/Landing';
 import NotFound from './pages/NotFound';
 import SignIn from './pages/SignIn';
 import WorkspaceUnavailable from './pages/WorkspaceUnavailable';
-import { loadChat, loadedChat } from './pages/chatChunk';
+import { adminChunk, chatChunk, operatorChunk } from './pages/chunks';
+import { useChunk, type Chunk } from './lib/chunk';
 import type { PlatformInfo } from './api/types';
 import { useBoot } from './tenant/TenantProvider';
 
-/** Not needed at first paint: sign-up on the platform host, the chat on a workspace host (./pages/chatChunk). */
+/** Not needed at first paint: sign-up on the platform host; the chat, the admin pages and the operator console are chunks too (./pages/chunks). */
 const SignUp = lazy(() => import('./pages/SignUp'));
-/** The workspace admin pages, for owners and admins only: a chunk of their own. */
-const AdminApp = lazy(() => import('./admin/AdminApp'));
-/** The platform operators' console, on the platform host only: a chunk of its own. */
-const OperatorApp = lazy(() => import('./operator/OperatorApp'));
 
 /** Which app this host serves: the platform's pages, a workspace, or a page saying why not. */
 export function App() {
@@ -64,7 +61,7 @@ function PlatformRoutes({ platform }: { platform: PlatformInfo }) {
           <SignUp platform={platform} />
         </Route>
         <Route path="/operator" nest>
-          <OperatorApp platform={platform} />
+          <ChunkPage chunk={operatorChunk} what="operator console" render={(m) => <m.default platform={platform} />} />
         </Route>
         <Route>
           <NotFound />
@@ -75,36 +72,31 @@ function PlatformRoutes({ platform }: { platform: PlatformInfo }) {
 }
 
 /**
- * The chat chunk, rendered as soon as it is here. Not React.lazy: React 19 holds a suspended tree
- * back for up to 300 ms even when its code has arrived, and the chunk is usually loaded already
- * (fetched ahead from the sign-in page).
+ * A page whose code is a chunk of its own (./lib/chunk: rendered as soon as it is here, which is
+ * usually at once: the chat's is fetched ahead from the sign-in page).
  */
-function Chat() {
-  const [chat, setChat] = useState(loadedChat);
-  const [failed, setFailed] = useState(false);
-  useEffect(() => {
-    if (!chat) loadChat().then(setChat, () => setFailed(true));
-  }, [chat]);
+function ChunkPage<M>({ chunk, what, render }: { chunk: Chunk<M>; what: string; render: (m: M) => ReactNode }) {
+  const { module, failed } = useChunk(chunk);
   if (failed)
     return (
-      <AuthLayout title="The chat could not be loaded">
+      <AuthLayout title={`The ${what} could not be loaded`}>
         <p>Check your connection; a new version of the app may also have been published.</p>
         <button className="btn btn-primary" type="button" onClick={() => location.reload()}>
           Reload
         </button>
       </AuthLayout>
     );
-  if (!chat) return <Splash label="Opening the chat" />;
-  return <chat.default />;
+  if (!module) return <Splash label={`Opening the ${what}`} />;
+  return <>{render(module)}</>;
+}
+
+function Chat() {
+  return <ChunkPage chunk={chatChunk} what="chat" render={(m) => <m.default />} />;
 }
 
 /** The admin chunk (members, billing, usage, …), which routes `/admin/*` and `/billing` itself. */
 function Admin() {
-  return (
-    <Suspense fallback={<Splash />}>
-      <AdminApp />
-    </Suspense>
-  );
+  return <ChunkPage chunk={adminChunk} what="admin pages" render={(m) => <m.default />} />;
 }
 
 function WorkspaceRoutes({ signedIn, notice }: { signedIn: boolean; notice: string | null }) {

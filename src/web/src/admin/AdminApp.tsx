@@ -1,16 +1,15 @@
 import '../styles/admin.css';
-import { lazy, Suspense, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import { Link, Route, Switch, useLocation } from 'wouter';
-import { AuthLayout, BrandMark, Splash } from '../components/AuthLayout';
+import { AuthLayout, BrandMark } from '../components/AuthLayout';
 import { useAppName, useSession, useTenant } from '../tenant/TenantProvider';
 import { AuditLogPage } from './AuditLogPage';
 import { BillingPage } from './BillingPage';
 import { DomainsPage } from './DomainsPage';
 import { MembersPage } from './MembersPage';
+import { UsagePage } from './UsagePage';
 import { SettingsPage } from './SettingsPage';
 
-/** The usage page draws its history with a charting library: loaded only when it is opened. */
-const UsagePage = lazy(() => import('./UsagePage'));
 
 /**
  * `/admin/*` and `/billing`: running the workspace, for its owners and admins (a lazily loaded
@@ -47,9 +46,7 @@ export default function AdminApp() {
           <BillingPage />
         </Route>
         <Route path="/admin/usage">
-          <Suspense fallback={<Splash label="Loading usage" />}>
-            <UsagePage />
-          </Suspense>
+          <UsagePage />
         </Route>
         <Route path="/admin/audit-log">
           <AuditLogPage />

@@ -1,4 +1,5 @@
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
+import { chunk, useChunk } from '../lib/chunk';
 import { Link } from 'wouter';
 import { api } from '../api/endpoints';
 import { describeError } from '../api/errors';
@@ -9,15 +10,15 @@ import { planName } from '../lib/plans';
 import { useSession, useTenantFeature } from '../tenant/TenantProvider';
 import { UsageBar, usageWords } from './UsageBar';
 
-/** The charting library is only downloaded for plans with usage history. */
-const UsageCharts = lazy(() => import('./UsageCharts'));
+/** The charting library (recharts) is only downloaded for plans with usage history. */
+const chartsChunk = chunk(() => import('./UsageCharts'));
 
 /**
  * `/admin/usage`: a month's use against the plan's caps (bars with the 80 % and 100 % marks), what
  * to do about a cap the workspace is past, and (plans with analytics) the last twelve months as
  * charts.
  */
-export default function UsagePage() {
+export function UsagePage() {
   const role = useSession()?.user.role;
   const analytics = useTenantFeature('analytics');
   const [period, setPeriod] = useState<string | undefined>(undefined);
@@ -41,6 +42,8 @@ export default function UsagePage() {
 
   useEffect(() => {
     if (!analytics) return;
+    // The charts' code and their figures arrive together.
+    chartsChunk.preload();
     const ac = new AbortController();
     api.usageHistory(ac.signal).then(setHistory, (err: unknown) => {
       if (!ac.signal.aborted) setError(describeError(err));
@@ -101,9 +104,7 @@ export default function UsagePage() {
       {!analytics ? (
         <UpgradePrompt feature="Usage history" role={role} />
       ) : history ? (
-        <Suspense fallback={<p aria-live="polite">Loading the charts…</p>}>
-          <UsageCharts history={history} />
-        </Suspense>
+        <Charts history={history} />
       ) : (
         <p aria-live="polite">Loading…</p>
       )}
@@ -139,4 +140,11 @@ function Exceeded({ report }: { report: UsageReport }) {
       </Link>
     </div>
   );
+}
+
+function Charts({ history }: { history: UsageHistory }) {
+  const { module, failed } = useChunk(chartsChunk);
+  if (failed) return <p className="form-error">The charts could not be loaded; reload the page to try again.</p>;
+  if (!module) return <p aria-live="polite">Loading the charts…</p>;
+  return <module.default history={history} />;
 }

@@ -7,7 +7,7 @@ import { AuthLayout } from '../components/AuthLayout';
 import { Field } from '../components/Field';
 import { PlanLimitNotice } from '../components/PlanNotice';
 import { useBoot } from '../tenant/TenantProvider';
-import { preloadChat } from './chatChunk';
+import { preloadChat } from './chunks';
 
 type Preview = { state: 'loading' } | { state: 'ready'; preview: InvitationPreview } | { state: 'gone'; title: string; text: string } | { state: 'failed'; text: string };
 

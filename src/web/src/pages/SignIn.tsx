@@ -5,7 +5,7 @@ import { AuthLayout } from '../components/AuthLayout';
 import { Field } from '../components/Field';
 import { useCountdown } from '../lib/useCountdown';
 import { useBoot } from '../tenant/TenantProvider';
-import { preloadChat } from './chatChunk';
+import { preloadChat } from './chunks';
 
 /**
  * Sign-in on a workspace host. On success the one bootstrap request is made again (now with

@@ -1,12 +1,19 @@
-import { lazy, Suspense } from 'react';
 import type { ApiError } from '../api/errors';
 import type { SessionBootstrap } from '../api/types';
 import { mayBuy } from '../components/PlanNotice';
 import { AuthLayout, Splash } from '../components/AuthLayout';
+import { chunk, useChunk } from '../lib/chunk';
 import SignIn from './SignIn';
 
-/** The billing page from the admin chunk: an owner of a workspace suspended for non-payment pays here. */
-const BillingPage = lazy(() => import('../admin/BillingPage').then((m) => ({ default: m.BillingPage })));
+/** The billing page from its own chunk: an owner of a workspace suspended for non-payment pays here. */
+const billingChunk = chunk(() => import('../admin/BillingPage'));
+
+function Billing() {
+  const { module, failed } = useChunk(billingChunk);
+  if (failed) return <p className="form-error">The billing page could not be loaded; reload to try again.</p>;
+  if (!module) return <Splash label="Loading billing" />;
+  return <module.BillingPage />;
+}
 
 /**
  * A workspace that cannot be used, as a page people can read: unknown address, suspended
@@ -20,9 +27,7 @@ export default function WorkspaceUnavailable({ error, session }: { error: ApiErr
     return (
       <div className="admin-page">
         <main className="admin-body admin-main" id="main">
-          <Suspense fallback={<Splash label="Loading billing" />}>
-            <BillingPage />
-          </Suspense>
+          <Billing />
         </main>
       </div>
     );

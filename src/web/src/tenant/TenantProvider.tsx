@@ -2,7 +2,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useState, t
 import type { FeatureName, SessionBootstrap, Tenant } from '../api/types';
 import { applyBranding } from './branding';
 import { loadBootstrap, type BootState } from './bootstrap';
-import { preloadChat } from '../pages/chatChunk';
+import { preloadChat } from '../pages/chunks';
 
 /**
  * The seed's client API: a TenantProvider that loads `GET /api/tenant` once per page load,
