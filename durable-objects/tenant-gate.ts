@@ -3,6 +3,7 @@ import { configFor } from '../src/config';
 import { openDatabase } from '../src/db/client';
 import type { TenantSnapshot } from '../src/tenancy/snapshot';
 import { tenantEntitlements } from '../src/tenancy/snapshot';
+import { sqlState } from '../src/db/errors';
 import { recordApiCallsQuery, recordUsageQueries } from '../src/usage/record';
 import { randomToken, sha256Hex } from '../src/auth/tokens';
 import type { UserRole } from '../src/db/schema';
@@ -56,6 +57,8 @@ export interface HandoffUser {
 /** Rooms told of a tenant change at once (a tenant with thousands of open rooms is told in waves). */
 const ROOM_PUSH_CONCURRENCY = 50;
 const MEASURE_INTERVAL_MS = 5 * 60_000;
+/** SQLSTATE foreign_key_violation: a usage row for a tenant whose row is gone. */
+const FOREIGN_KEY_VIOLATION = '23503';
 
 export function monthPeriod(now: number): string {
   const d = new Date(now);
@@ -256,11 +259,29 @@ export class TenantGate extends DurableObject<Env> {
         // Measuring can fail where counting cannot (a purged tenant's schema is gone): the API
         // calls are still written. If this fails too, the alarm is retried.
         console.warn(JSON.stringify({ level: 'warn', msg: 'usage_measure_failed', tenantId: tenant.id, error: err instanceof Error ? err.message : String(err) }));
-        await database.transaction(apiOnly);
+        try {
+          await database.transaction(apiOnly);
+        } catch (apiErr) {
+          // No tenant row for the counters (23503): the tenant was purged. Nothing here belongs
+          // to anyone any more; retrying would fail the same way, for every retry the runtime makes.
+          if (sqlState(apiErr) !== FOREIGN_KEY_VIOLATION) throw apiErr;
+          await this.forgetPurgedTenant(tenant.id);
+          return;
+        }
       }
     }
     // Periods before the current month are complete once written: forget them.
     this.ctx.storage.sql.exec('DELETE FROM api_calls WHERE period < ?', current);
+  }
+
+  /** The tenant is gone from the database: its counters, snapshot and alarm go too. */
+  private async forgetPurgedTenant(tenantId: string): Promise<void> {
+    console.info(JSON.stringify({ level: 'info', msg: 'gate_tenant_purged', tenantId }));
+    await this.ctx.storage.deleteAlarm();
+    this.ctx.storage.sql.exec('DELETE FROM api_calls');
+    this.ctx.storage.sql.exec("DELETE FROM gate_meta WHERE key = 'snapshot'");
+    this.snapshot = null;
+    this.alarmSet = false;
   }
 
   private async scheduleFlush(now: number): Promise<void> {

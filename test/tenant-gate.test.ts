@@ -148,4 +148,19 @@ describe('TenantGate', () => {
     await runInDurableObject(stub, (gate) => gate.alarm());
     expect(await read()).toEqual([{ api_calls: 5, api_calls_by_endpoint: { tenant: 3, me: 2 } }]);
   });
+
+  it('after a purge, its alarm forgets the tenant instead of failing on every retry', async () => {
+    const t = await createTenant();
+    for (let i = 0; i < 3; i++) await call(tenantUrl(t.slug, '/api/me'), t.token);
+    const stub = gateStub(env, t.id);
+    const period = monthPeriod(Date.now());
+    expect((await stub.counters(period)).total).toBe(3);
+    const purged = await worker.fetch(new Request(`${PLATFORM}/api/tenants/${t.id}?purge=true`, { method: 'DELETE', headers: adminAuth }), enforced, createExecutionContext());
+    expect(purged.status).toBe(200);
+    // The alarm the requests set runs after the purge: it must not throw (the runtime would retry it).
+    await runInDurableObject(stub, (gate) => gate.alarm());
+    expect(await stub.counters(period)).toEqual({ total: 0, byRoute: {} });
+    expect(await runInDurableObject(stub, (_gate, state) => state.storage.getAlarm())).toBeNull();
+    expect(await database().sql`SELECT 1 FROM public.tenant_usage WHERE tenant_id = ${t.id}`).toEqual([]);
+  });
 });
