@@ -43,6 +43,7 @@ const eventBody = z.object({
   /** Also POST it to the webhookUrl the fake was started with (dev). */
   deliver: z.boolean().optional(),
 });
+const hostedPagesBody = z.object({ webhookDelayMs: z.number().int().min(0).max(60_000) });
 const holdBody = z.object({ method: z.string().optional(), path: z.string().startsWith('/') });
 const failBody = z.object({
   method: z.string().optional(),
@@ -193,6 +194,15 @@ export const controlRoutes: Route[] = [
       hold.letGo();
       ctx.state.holds.delete(hold.id);
       return json({ released: true, taken: hold.taken });
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/_fake\/hosted-pages$/,
+    handle: (ctx) => {
+      const body = parseBody(hostedPagesBody, ctx);
+      ctx.state.hostedPageWebhookDelayMs = body.webhookDelayMs;
+      return json({ webhookDelayMs: ctx.state.hostedPageWebhookDelayMs });
     },
   },
   {

@@ -5,7 +5,8 @@
  */
 import { buildEvent, subscriptionChangeEvent } from './events';
 import { StripeApiError } from './errors';
-import { ID, type Route, type RouteResult } from './router';
+import type { StripeEvent } from './objects';
+import { ID, type Route, type RouteContext, type RouteResult } from './router';
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
@@ -22,6 +23,14 @@ a{color:#635bff}</style></head><body>${body}</body></html>`;
 /** Stripe replaces this template in success_url with the session id on redirect. */
 function successLocation(successUrl: string, sessionId: string): string {
   return successUrl.replaceAll('{CHECKOUT_SESSION_ID}', sessionId);
+}
+
+/** With a hosted-page delay set (POST /_fake/hosted-pages), the events go out that much later, after the redirect. */
+function deliverLater(ctx: RouteContext, events: StripeEvent[]): boolean {
+  const delay = ctx.state.hostedPageWebhookDelayMs;
+  if (delay <= 0) return false;
+  setTimeout(() => ctx.events.emitInBackground(events), delay);
+  return true;
 }
 
 function money(amount: number | null, currency: string | null): string {
@@ -58,19 +67,17 @@ export const pageRoutes: Route[] = [
     pattern: new RegExp(`^/checkout/${ID}/pay$`),
     handle: async (ctx) => {
       const { session, subscription, invoice } = ctx.state.completeCheckout(ctx.ids[0]!);
+      const events = [buildEvent('checkout.session.completed', session), buildEvent('customer.subscription.created', subscription), buildEvent('invoice.paid', invoice)];
+      if (!session.success_url) throw new StripeApiError(400, 'invalid_request_error', 'The session has no success_url.');
+      if (deliverLater(ctx, events)) return { kind: 'redirect', location: successLocation(session.success_url, session.id) };
       // Delivered before the redirect, so the success page already sees the new plan.
-      const { deliveries } = await ctx.events.emitNow([
-        buildEvent('checkout.session.completed', session),
-        buildEvent('customer.subscription.created', subscription),
-        buildEvent('invoice.paid', invoice),
-      ]);
+      const { deliveries } = await ctx.events.emitNow(events);
       const failed = (deliveries ?? []).filter((d) => d.status === null || d.status >= 300);
       if (failed.length > 0) {
         const lines = failed.map((d) => `<li>${escapeHtml(d.type)}: ${d.status ?? escapeHtml(d.error ?? 'unreachable')}</li>`).join('');
         const next = session.success_url ? `<p><a href="${escapeHtml(successLocation(session.success_url, session.id))}">Continue</a></p>` : '';
         return page('Checkout', `<h1>Paid, but the webhook was not accepted</h1><ul>${lines}</ul>${next}`, 200);
       }
-      if (!session.success_url) throw new StripeApiError(400, 'invalid_request_error', 'The session has no success_url.');
       return { kind: 'redirect', location: successLocation(session.success_url, session.id) };
     },
   },
@@ -107,7 +114,7 @@ export const pageRoutes: Route[] = [
         return change ? [buildEvent('invoice.paid', invoice), change] : [buildEvent('invoice.paid', invoice)];
       });
       // Delivered before the redirect, as the checkout does, so the return page sees the payment.
-      if (events.length) await ctx.events.emitNow(events);
+      if (events.length && !deliverLater(ctx, events)) await ctx.events.emitNow(events);
       if (!session.return_url) return page('Billing portal (Stripe fake)', `<h1>Paid</h1><p>${overdue.length} invoice(s) paid.</p>`);
       return { kind: 'redirect', location: session.return_url };
     },

@@ -117,6 +117,12 @@ export class StripeFakeState {
   readonly requests: RecordedRequest[] = [];
   readonly failures: FailureRule[] = [];
   readonly holds = new Map<string, HeldRequest>();
+  /**
+   * Milliseconds the hosted pages (Pay, the portal's pay) wait before delivering their webhook
+   * events, redirecting at once: how Stripe behaves when its webhook lags the browser. 0: deliver
+   * before the redirect.
+   */
+  hostedPageWebhookDelayMs = 0;
   private readonly idempotency = new Map<string, StoredIdempotentResponse>();
   private invoiceCounter = 0;
 

@@ -106,6 +106,8 @@ describe('usage', () => {
       const limitMark = parseFloat(/left: ([\d.]+)%/.exec((await channels.locator('.usage-mark.limit').getAttribute('style')) ?? '')?.[1] ?? 'NaN');
       expect(limitMark).toBeCloseTo((5 / 6) * 100, 1);
       await owner.page.getByText('Usage history is not included in this workspace\'s plan.').waitFor();
+      // Earlier months are there on any plan; only the charts need analytics.
+      expect(await owner.page.getByRole('combobox', { name: 'Month' }).locator('option').count()).toBe(12);
       expect(await owner.page.locator('.recharts-surface').count()).toBe(0);
       expect(await owner.page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')).toBe(0);
       await screenshot(owner.page, `usage-over-limit-${viewport}`);

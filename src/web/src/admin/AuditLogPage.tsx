@@ -4,6 +4,7 @@ import { ApiError, describeError } from '../api/errors';
 import type { AuditEntry, AuditFilters, UserView } from '../api/types';
 import { Field } from '../components/Field';
 import { UpgradePrompt } from '../components/PlanNotice';
+import { notices } from '../lib/notices';
 import { useSession, useTenantFeature } from '../tenant/TenantProvider';
 import { ScrollTable } from './ScrollTable';
 import { auditCsv } from './auditCsv';
@@ -209,16 +210,37 @@ function Change({ oldValues, newValues }: { oldValues: Record<string, unknown> |
   );
 }
 
-/** The workspace's people by id, to name actors (an id alone tells an owner nothing). */
+/** Enough pages of people for any workspace a plan allows names for; past it, actors show as ids. */
+const PEOPLE_PAGES = 50;
+
+/**
+ * The workspace's people by id, every page of them, to name actors (an id alone tells an owner
+ * nothing). Names arrive page by page; if a page fails, the log still reads, with ids, and says so.
+ */
 function usePeople(enabled: boolean): Map<string, UserView> {
   const [people, setPeople] = useState<Map<string, UserView>>(new Map());
   useEffect(() => {
     if (!enabled) return;
-    api.members('all').then(
-      (r) => setPeople(new Map(r.users.map((u) => [u.id, u]))),
-      // Without names the log still reads, with ids.
-      () => undefined,
-    );
+    let stopped = false;
+    void (async () => {
+      const all = new Map<string, UserView>();
+      let cursor: string | null = null;
+      try {
+        for (let page = 0; page < PEOPLE_PAGES; page++) {
+          const r: { users: UserView[]; nextCursor: string | null } = await api.members('all', cursor);
+          if (stopped) return;
+          for (const u of r.users) all.set(u.id, u);
+          setPeople(new Map(all));
+          cursor = r.nextCursor;
+          if (!cursor) return;
+        }
+      } catch (err) {
+        if (!stopped) notices.toast(`People's names could not be loaded (${describeError(err)}); actors are shown by id.`);
+      }
+    })();
+    return () => {
+      stopped = true;
+    };
   }, [enabled]);
   return people;
 }

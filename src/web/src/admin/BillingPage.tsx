@@ -24,6 +24,13 @@ export interface BillingData {
 
 /** Subscription statuses in which Stripe still bills (a new Checkout would be a second subscription). */
 const LIVE = new Set(['trialing', 'active', 'past_due', 'unpaid', 'incomplete', 'paused']);
+/** Paid up: what a checkout or a payment waits for (`incomplete` is a first payment still to be made or confirmed). */
+const PAID = new Set(['trialing', 'active']);
+
+/** Nothing owed: paid up and open (a workspace suspended for non-payment is open again once paid). */
+export function settled(b: BillingView): boolean {
+  return PAID.has(b.status) && b.workspaceStatus !== 'suspended';
+}
 
 const STATUS_TEXT: Record<string, string> = {
   none: 'No subscription',
@@ -58,7 +65,7 @@ export function BillingPage() {
 
   // When the webhook has landed, the whole app learns the new plan (limits, features).
   const wait = useBillingWait(load, () => void boot.reload());
-  useCheckoutReturn(wait);
+  useStripeReturn(wait);
 
   return (
     <section aria-labelledby="billing-title" className="billing">
@@ -89,19 +96,26 @@ export function BillingPage() {
   );
 }
 
-/** `?checkout=success|cancel(led)` (Stripe's return): wait for the webhook, or say nothing was charged. */
-function useCheckoutReturn(wait: BillingWait) {
+/**
+ * Back from Stripe: `?checkout=success` waits for the webhook to confirm the subscription,
+ * `?checkout=cancel(led)` says nothing was charged, `?portal=return` waits for a payment made
+ * there to be confirmed (at once when nothing was owed).
+ */
+function useStripeReturn(wait: BillingWait) {
   const search = useSearch();
   const [, navigate] = useLocation();
-  const outcome = new URLSearchParams(search).get('checkout');
+  const params = new URLSearchParams(search);
+  const checkout = params.get('checkout');
+  const portal = params.get('portal');
   const { start, cancelled } = wait;
   useEffect(() => {
-    if (!outcome) return;
-    if (outcome === 'success') start('checkout', (b) => b.hasSubscription && LIVE.has(b.status));
-    else cancelled();
+    if (!checkout && !portal) return;
+    if (checkout === 'success') start('checkout', (b) => b.hasSubscription && PAID.has(b.status));
+    else if (checkout) cancelled();
+    else start('portal', settled);
     // The URL forgets the outcome: a reload later must not wait again.
     navigate('/billing', { replace: true });
-  }, [outcome, start, cancelled, navigate]);
+  }, [checkout, portal, start, cancelled, navigate]);
 }
 
 function CurrentPlan({ billing, tenant, plans }: { billing: BillingView; tenant: Tenant | null; plans: PlanOffer[] }) {
@@ -109,7 +123,7 @@ function CurrentPlan({ billing, tenant, plans }: { billing: BillingView; tenant:
   const price = offer && billing.interval ? offer.prices[billing.interval] : null;
   const trialEnds = billing.trialEndsAt && new Date(billing.trialEndsAt).getTime() > Date.now() ? billing.trialEndsAt : null;
   return (
-    <div className="plan-current" aria-labelledby="current-plan-title">
+    <section className="plan-current" aria-labelledby="current-plan-title">
       <h2 id="current-plan-title">
         Current plan: <span data-testid="current-plan">{planName(billing.plan)}</span>
       </h2>
@@ -167,7 +181,7 @@ function CurrentPlan({ billing, tenant, plans }: { billing: BillingView; tenant:
         </p>
       ) : null}
       {tenant ? <LimitList limits={tenant.limits} title="What the workspace has now" /> : null}
-    </div>
+    </section>
   );
 }
 
@@ -175,12 +189,17 @@ function CurrentPlan({ billing, tenant, plans }: { billing: BillingView; tenant:
 function PaymentProblem({ billing }: { billing: BillingView }) {
   const suspended = billing.workspaceStatus === 'suspended' && (billing.status === 'past_due' || billing.status === 'unpaid' || billing.pastDueSince !== null);
   const overdue = billing.status === 'past_due' || billing.status === 'unpaid';
-  if (!suspended && !overdue) return null;
+  const firstPaymentDue = billing.status === 'incomplete';
+  if (!suspended && !overdue && !firstPaymentDue) return null;
   return (
     <div className="form-error payment-problem" role="alert">
       {suspended ? (
         <p>
           <strong>The workspace is suspended because its subscription is not paid.</strong> Members cannot use it until the payment goes through; messages and files are kept. Pay the open invoice and it reopens at once.
+        </p>
+      ) : firstPaymentDue ? (
+        <p>
+          <strong>The first payment has not gone through yet.</strong> The bank may be asking to confirm it. The plan starts once it is paid; finish it in Stripe.
         </p>
       ) : (
         <p>
@@ -198,7 +217,8 @@ function PortalButton({ label, primary }: { label: string; primary?: boolean }) 
   async function open() {
     setBusy(true);
     try {
-      const { portal } = await api.billingPortal();
+      // Back to this page, which then waits for whatever was paid there.
+      const { portal } = await api.billingPortal(`${location.origin}/billing?portal=return`);
       location.assign(portal.url);
     } catch (err) {
       notices.toast(describeError(err));

@@ -25,6 +25,9 @@ export function UsagePage() {
   const [report, setReport] = useState<UsageReport | null>(null);
   const [history, setHistory] = useState<UsageHistory | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // The history fails or loads on its own: its section says so, the month's bars stay.
+  const [historyError, setHistoryError] = useState<string | null>(null);
+  const [historyAttempt, setHistoryAttempt] = useState(0);
 
   useEffect(() => {
     const ac = new AbortController();
@@ -45,13 +48,15 @@ export function UsagePage() {
     // The charts' code and their figures arrive together.
     chartsChunk.preload();
     const ac = new AbortController();
+    setHistoryError(null);
     api.usageHistory(ac.signal).then(setHistory, (err: unknown) => {
-      if (!ac.signal.aborted) setError(describeError(err));
+      if (!ac.signal.aborted) setHistoryError(describeError(err));
     });
     return () => ac.abort();
-  }, [analytics]);
+  }, [analytics, historyAttempt]);
 
-  const periods = history ? [...history.months].reverse().map((m) => m.period) : report ? [report.period] : [];
+  // Any plan can look at an earlier month (GET /api/tenant/usage?period=); only the charts need analytics.
+  const periods = lastPeriods(12);
   return (
     <section aria-labelledby="usage-title">
       <h1 id="usage-title">Usage</h1>
@@ -68,7 +73,7 @@ export function UsagePage() {
               {report.current ? 'This month' : formatMonth(report.period)} on the <strong>{planName(report.plan)}</strong> plan
               {report.current ? `, measured ${new Date(report.measuredAt).toLocaleTimeString()}` : ''}.
             </p>
-            {periods.length > 1 ? (
+            {periods.includes(report.period) ? (
               <label className="field-inline">
                 Month{' '}
                 <select value={report.period} onChange={(e) => setPeriod(e.target.value)}>
@@ -103,6 +108,13 @@ export function UsagePage() {
       <h2>The last twelve months</h2>
       {!analytics ? (
         <UpgradePrompt feature="Usage history" role={role} />
+      ) : historyError ? (
+        <div className="form-error" role="alert">
+          <p style={{ margin: '0 0 8px' }}>The history could not be loaded: {historyError}</p>
+          <button type="button" className="btn btn-sm" onClick={() => setHistoryAttempt((n) => n + 1)}>
+            Try again
+          </button>
+        </div>
       ) : history ? (
         <Charts history={history} />
       ) : (
@@ -110,6 +122,14 @@ export function UsagePage() {
       )}
     </section>
   );
+}
+
+/** The last `count` usage periods (UTC months, as the server counts them), newest first. */
+function lastPeriods(count: number, now = new Date()): string[] {
+  return Array.from({ length: count }, (_, i) => {
+    const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - i, 1));
+    return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+  });
 }
 
 /** What a person can do about each cap the workspace is past (after a downgrade or a trial's end). */

@@ -79,7 +79,8 @@ export const api = {
     http.get<{ results: SearchResult[]; nextCursor: string | null }>(`/api/search${query({ q, limit: 20, cursor })}`, { signal }),
 
   // ---- members (owners and admins) ----
-  members: (status: 'active' | 'deactivated' | 'all' = 'all') => http.get<{ users: UserView[]; nextCursor: string | null }>(`/api/users${query({ status, limit: 100 })}`),
+  members: (status: 'active' | 'deactivated' | 'all' = 'all', cursor?: string | null) =>
+    http.get<{ users: UserView[]; nextCursor: string | null }>(`/api/users${query({ status, limit: 100, cursor })}`),
   setRole: (id: string, role: Role) => http.put<{ user: UserView }>(`/api/users/${enc(id)}/role`, { role }),
   deactivate: (id: string) => http.post<{ user: UserView }>(`/api/users/${enc(id)}/deactivate`),
   reactivate: (id: string) => http.post<{ user: UserView }>(`/api/users/${enc(id)}/reactivate`),
@@ -93,7 +94,7 @@ export const api = {
   billing: (signal?: AbortSignal) => http.get<{ billing: BillingView; plans: PlanOffer[] }>('/api/billing', { signal }),
   /** Starts a Stripe Checkout; the return URLs default to /billing?checkout=success|cancelled on this host. */
   checkout: (plan: PaidPlanId, interval: BillingInterval) => http.post<{ checkout: { id: string; url: string } }>('/api/billing/checkout', { plan, interval }),
-  billingPortal: () => http.post<{ portal: { url: string } }>('/api/billing/portal', {}),
+  billingPortal: (returnUrl?: string) => http.post<{ portal: { url: string } }>('/api/billing/portal', returnUrl ? { returnUrl } : {}),
   changePlan: (plan: PaidPlanId, interval: BillingInterval) =>
     http.put<{ subscription: SubscriptionChange; plan: string; note: string }>('/api/billing/subscription', { plan, interval }),
   cancelSubscription: () => http.delete<{ subscription: SubscriptionChange }>('/api/billing/subscription'),
