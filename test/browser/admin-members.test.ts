@@ -57,3 +57,32 @@ describe.each<ViewportName>(['desktop', 'mobile'])('members page at %s width', (
     owner.expectNoErrors({ ignore: [{ url: /\/api\/invitations$/, status: 402 }] });
   });
 });
+
+test('/admin and /admin/members are the members page; any other /admin address says it is not there, inside the admin', async () => {
+  const ws = await api.createWorkspace({ name: 'Admin addresses', plan: 'free' });
+  const owner = await newPerson('owner');
+  await owner.signIn(ws.slug, ws.token);
+  const nav = owner.page.getByRole('navigation', { name: 'Workspace admin' });
+  const main = owner.page.getByRole('main');
+
+  await owner.page.goto(workspaceUrl(ws.slug, '/admin/typo'));
+  await main.getByRole('heading', { name: 'Page not found', level: 1 }).waitFor();
+  // Still the admin (its menu and the way back), with no section open and no members listed.
+  await nav.waitFor();
+  expect(await nav.locator('[aria-current="page"]').count()).toBe(0);
+  expect(await owner.page.getByRole('heading', { name: 'Members' }).count()).toBe(0);
+  expect(await owner.page.getByRole('table').count()).toBe(0);
+  await expectNoSeriousA11yViolations(owner.page);
+
+  // Its link leads to the admin's home: the members page, the "Members" entry open.
+  await main.getByRole('link', { name: 'See the members' }).click();
+  await owner.page.waitForURL(workspaceUrl(ws.slug, '/admin'));
+  await owner.page.getByRole('region', { name: 'People' }).getByRole('table').waitFor();
+  expect(await nav.locator('[aria-current="page"]').allTextContents()).toEqual(['Members']);
+
+  await owner.page.goto(workspaceUrl(ws.slug, '/admin/members'));
+  await owner.page.getByRole('region', { name: 'People' }).getByRole('table').waitFor();
+  expect(await nav.locator('[aria-current="page"]').allTextContents()).toEqual(['Members']);
+  await owner.page.waitForLoadState('networkidle');
+  owner.expectNoErrors();
+});

@@ -166,10 +166,21 @@ describe.each<ViewportName>(['desktop', 'mobile'])('at %s width', (viewport) => 
     await expect.poll(async () => (await slugs()).slice(0, 3)).toEqual(newest.map((w) => w.slug).reverse());
     expect(new URL(operator.page.url()).searchParams.get('sort')).toBe('createdAt');
 
-    // Again: the other way round; the newest are no longer first.
+    // The dates in the "Created" column, as the table lists them (in milliseconds).
+    const created = async () => (await table.locator('tbody tr td:last-child time').evaluateAll((els) => els.map((e) => (e as any).getAttribute('datetime') as string))).map((d) => Date.parse(d));
+    const dates = await created();
+    expect(dates.length).toBeGreaterThan(3);
+    expect(dates).toEqual([...dates].sort((a, b) => b - a));
+
+    // Again: the other way round, oldest first; the newest are no longer first.
     await header('Created').getByRole('button').click();
     await expect.poll(() => sortOf('Created')).toBe('ascending');
     await expect.poll(async () => (await slugs()).slice(0, 3)).not.toEqual(newest.map((w) => w.slug).reverse());
+    const ascending = await created();
+    expect(ascending.length).toBeGreaterThan(3);
+    expect(ascending.every((d) => Number.isFinite(d))).toBe(true);
+    expect(ascending).toEqual([...ascending].sort((a, b) => a - b));
+    expect(ascending[0]).toBeLessThan(ascending[ascending.length - 1]!);
 
     // A figure column: the numbers shown go down the table.
     await header('Active people').getByRole('button').click();
@@ -262,6 +273,21 @@ test('deleting shows when it will be purged; restoring brings it back; purging t
   await operator.page.getByText(`${doomed.name} (${doomed.slug}) was purged.`).waitFor();
   expect((await api.admin('GET', `/api/tenants/${doomed.id}`)).status).toBe(404);
   expect((await api.workspace(doomed.slug, 'GET', '/api/tenant')).status).toBe(404);
+  operator.expectNoErrors();
+});
+
+test('an address the console has no page for says so inside the console, with no section open', async () => {
+  const operator = await signedInOperator();
+  await operator.page.goto(platformUrl('/operator/typo'));
+  const main = operator.page.getByRole('main');
+  await main.getByRole('heading', { name: 'Page not found', level: 1 }).waitFor();
+  const nav = operator.page.getByRole('navigation', { name: 'Operator console' });
+  await nav.waitFor();
+  expect(await nav.locator('[aria-current="page"]').count()).toBe(0);
+  expect(await operator.page.getByRole('region', { name: 'Tenant list' }).count()).toBe(0);
+  await main.getByRole('link', { name: 'See all tenants' }).click();
+  await operator.page.getByRole('region', { name: 'Tenant list' }).waitFor();
+  expect(await nav.locator('[aria-current="page"]').allTextContents()).toEqual(['Tenants']);
   operator.expectNoErrors();
 });
 

@@ -1,6 +1,7 @@
 import '../styles/admin.css';
 import type { ReactNode } from 'react';
-import { Link, Route, Switch, useLocation } from 'wouter';
+import { Link, Route, Switch } from 'wouter';
+import { AppShell, ShellNotFound } from '../components/AppShell';
 import { AuthLayout, BrandMark } from '../components/AuthLayout';
 import { useAppName, useSession, useTenant } from '../tenant/TenantProvider';
 import { AuditLogPage } from './AuditLogPage';
@@ -9,7 +10,6 @@ import { DomainsPage } from './DomainsPage';
 import { MembersPage } from './MembersPage';
 import { UsagePage } from './UsagePage';
 import { SettingsPage } from './SettingsPage';
-
 
 /**
  * `/admin/*` and `/billing`: running the workspace, for its owners and admins (a lazily loaded
@@ -57,53 +57,43 @@ export default function AdminApp() {
         <Route path="/admin/domains">
           <DomainsPage />
         </Route>
-        <Route>
+        <Route path="/admin">
           <MembersPage />
+        </Route>
+        <Route path="/admin/members">
+          <MembersPage />
+        </Route>
+        <Route>
+          <ShellNotFound what="workspace admin" home="/admin" homeLabel="See the members" />
         </Route>
       </Switch>
     </AdminShell>
   );
 }
 
+/** The admin's home (/admin) is the members page. */
+function isActive(href: string, location: string): boolean {
+  return location === href || (href === '/admin/members' && (location === '/admin' || location === '/admin/'));
+}
+
 function AdminShell({ children }: { children: ReactNode }) {
   const { tenant } = useTenant();
   const name = useAppName();
   return (
-    <div className="admin-page">
-      <header className="admin-header">
-        <span className="admin-brand">
-          <BrandMark name={name} logoUrl={tenant?.branding.logoUrl} />
-          <strong>{name}</strong> <span className="muted">admin</span>
-        </span>
+    <AppShell
+      mark={<BrandMark name={name} logoUrl={tenant?.branding.logoUrl} />}
+      name={name}
+      subtitle="admin"
+      action={
         <Link href="/" className="btn btn-ghost btn-sm">
           Back to the chat
         </Link>
-      </header>
-      <div className="admin-body">
-        <nav className="admin-nav" aria-label="Workspace admin">
-          <ul>
-            {SECTIONS.map((s) => (
-              <li key={s.href}>
-                <NavLink href={s.href} label={s.label} />
-              </li>
-            ))}
-          </ul>
-        </nav>
-        <main className="admin-main" id="main">
-          {children}
-        </main>
-      </div>
-    </div>
-  );
-}
-
-function NavLink({ href, label }: { href: string; label: string }) {
-  const [location] = useLocation();
-  // The admin's home (/admin) is the members page.
-  const active = location === href || (href === '/admin/members' && (location === '/admin' || location === '/admin/'));
-  return (
-    <Link href={href} className={active ? 'active' : undefined} aria-current={active ? 'page' : undefined}>
-      {label}
-    </Link>
+      }
+      navLabel="Workspace admin"
+      sections={SECTIONS}
+      isActive={isActive}
+    >
+      {children}
+    </AppShell>
   );
 }

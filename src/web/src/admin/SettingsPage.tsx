@@ -2,11 +2,11 @@ import '../styles/admin-settings.css';
 import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError, describeError } from '../api/errors';
 import type { Tenant } from '../api/types';
-import { BrandMark } from '../components/AuthLayout';
 import { Field } from '../components/Field';
 import { UpgradePrompt } from '../components/PlanNotice';
 import { DEFAULT_ACCENT, DEFAULT_PRIMARY } from '../tenant/branding';
 import { useBoot, useSession, useTenant, useTenantFeature } from '../tenant/TenantProvider';
+import { Checkbox, ColourField, LogoField, RetentionField, languageOptions } from './settingsFields';
 import { settingsApi, type WorkspaceSettings } from './settingsApi';
 import { changeFrom, formFrom, placeFieldErrors, previewFrom, type FormField, type SettingsForm } from './settingsForm';
 import { TimeZoneSelect } from './TimeZoneSelect';
@@ -270,101 +270,6 @@ function Section({ title, id, children }: { title: string; id: string; children:
   );
 }
 
-/** The logo's address, with the image as it will look (or the initial that stands in for none) and a way to remove it. */
-function LogoField({ value, shown, name, error, onChange }: { value: string; shown: string; name: string; error?: string; onChange: (v: string) => void }) {
-  const [broken, setBroken] = useState<string | null>(null);
-  const preview = /^https:\/\/\S+$/i.test(shown.trim()) ? shown.trim() : '';
-  const failed = preview !== '' && broken === preview;
-  return (
-    <Field label="Logo URL" hint={failed ? 'That image could not be loaded: check the address.' : 'An https address of a square image (PNG, SVG or JPEG), at least 64 × 64 pixels.'} error={error}>
-      {(p) => (
-        <div className="logo-row">
-          <span className="logo-preview">
-            {preview && !failed ? (
-              <img src={preview} alt="Logo preview" width={48} height={48} referrerPolicy="no-referrer" onError={() => setBroken(preview)} />
-            ) : (
-              <BrandMark name={name} />
-            )}
-          </span>
-          <input {...p} type="url" inputMode="url" spellCheck={false} placeholder="https://example.com/logo.png" value={value} onChange={(e) => onChange(e.target.value)} />
-          {value ? (
-            <button type="button" className="btn btn-sm" onClick={() => onChange('')}>
-              Remove logo
-            </button>
-          ) : null}
-        </div>
-      )}
-    </Field>
-  );
-}
-
-function ColourField({ label, hint, value, fallback, error, onChange }: { label: string; hint: string; value: string; fallback: string; error?: string; onChange: (v: string) => void }) {
-  const valid = /^#[0-9a-f]{6}$/i.test(value.trim());
-  return (
-    <Field label={label} hint={value.trim() === '' ? `${hint} Now the default.` : hint} error={error}>
-      {(p) => (
-        <div className="colour-row">
-          <input type="color" aria-label={`${label}: picker`} value={valid ? value.trim().toLowerCase() : fallback} onChange={(e) => onChange(e.target.value)} />
-          <input {...p} type="text" className="hex-input" spellCheck={false} autoComplete="off" maxLength={7} placeholder={fallback} value={value} onChange={(e) => onChange(e.target.value)} />
-          {value ? (
-            <button type="button" className="btn btn-sm btn-ghost" onClick={() => onChange('')}>
-              Use default
-            </button>
-          ) : null}
-        </div>
-      )}
-    </Field>
-  );
-}
-
-function RetentionField(props: { legend: string; what: string; forever: boolean; days: string; error?: string; onForever: (v: boolean) => void; onDays: (v: string) => void }) {
-  const { legend, what, forever, days, error, onForever, onDays } = props;
-  const name = `retention-${what}`;
-  const errorId = `${name}-error`;
-  return (
-    <fieldset className="field retention-field">
-      <legend>{legend}</legend>
-      <label className="inline-choice">
-        <input type="radio" name={name} checked={forever} onChange={() => onForever(true)} /> <span>Keep forever</span>
-      </label>
-      <div className="retention-days">
-        <label className="inline-choice">
-          <input type="radio" name={name} checked={!forever} onChange={() => onForever(false)} /> <span>Delete {what} older than</span>
-        </label>
-        <input
-          type="number"
-          inputMode="numeric"
-          min={1}
-          className="short-number"
-          aria-label={`Days to keep ${what}`}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={error ? errorId : undefined}
-          disabled={forever}
-          value={days}
-          onChange={(e) => onDays(e.target.value)}
-        />{' '}
-        days
-      </div>
-      {error ? (
-        <p className="error" id={errorId}>
-          {error}
-        </p>
-      ) : null}
-    </fieldset>
-  );
-}
-
-function Checkbox({ label, checked, error, onChange }: { label: string; checked: boolean; error?: string; onChange: (v: boolean) => void }) {
-  return (
-    <div className="field">
-      <label className="inline-choice">
-        <input type="checkbox" checked={checked} aria-invalid={error ? true : undefined} onChange={(e) => onChange(e.target.checked)} /> <span>{label}</span>
-      </label>
-      {error ? <p className="error">{error}</p> : null}
-    </div>
-  );
-}
-
 function durationHint(minutes: string): string {
   const n = Number(minutes);
   if (!Number.isInteger(n) || n <= 0) return 'From 5 minutes to a year, for sign-ins from now on.';
@@ -372,22 +277,4 @@ function durationHint(minutes: string): string {
   const hours = n / 60;
   const say = Number.isInteger(days) ? `${days} ${days === 1 ? 'day' : 'days'}` : Number.isInteger(hours) ? `${hours} ${hours === 1 ? 'hour' : 'hours'}` : `${n} minutes`;
   return `That is ${say} after signing in (for sign-ins from now on). From 5 minutes to a year.`;
-}
-
-const LANGUAGES = ['en', 'en-GB', 'en-US', 'cs', 'da', 'de', 'es', 'fi', 'fr', 'it', 'ja', 'ko', 'nb', 'nl', 'pl', 'pt', 'pt-BR', 'sv', 'tr', 'uk', 'zh-CN', 'zh-TW'];
-
-/** The offered languages, each in its own name and in English; the saved one is always among them. */
-function languageOptions(current: string): { tag: string; label: string }[] {
-  const tags = LANGUAGES.includes(current) ? LANGUAGES : [current, ...LANGUAGES];
-  const english = new Intl.DisplayNames(['en'], { type: 'language' });
-  return tags.map((tag) => {
-    let own = tag;
-    try {
-      own = new Intl.DisplayNames([tag], { type: 'language' }).of(tag) ?? tag;
-    } catch {
-      /* not a tag this browser knows: shown as it is */
-    }
-    const inEnglish = english.of(tag) ?? tag;
-    return { tag, label: own === inEnglish ? own : `${own} — ${inEnglish}` };
-  });
 }

@@ -1,9 +1,10 @@
 import '../styles/admin.css';
 import './operator.css';
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { Link, Route, Switch, useLocation } from 'wouter';
+import { Route, Switch } from 'wouter';
 import type { PlatformInfo } from '../api/types';
 import { describeError } from '../api/errors';
+import { AppShell, ShellNotFound } from '../components/AppShell';
 import { Splash } from '../components/AuthLayout';
 import { notices } from '../lib/notices';
 import { operatorApi } from './api';
@@ -56,17 +57,17 @@ export default function OperatorApp({ platform }: { platform: PlatformInfo }) {
             <OperatorUsagePage />
           </Route>
           <Route>
-            <section aria-labelledby="operator-missing">
-              <h1 id="operator-missing">Page not found</h1>
-              <p>
-                The console has no page at this address. <Link href="/">See all tenants</Link>.
-              </p>
-            </section>
+            <ShellNotFound what="console" home="/" homeLabel="See all tenants" />
           </Route>
         </Switch>
       </OperatorShell>
     </OperatorContext.Provider>
   );
+}
+
+/** A tenant's page belongs to the tenants section. */
+function isActive(href: string, location: string): boolean {
+  return href === '/' ? location === '/' || location === '' || location.startsWith('/tenants/') : location === href;
 }
 
 function OperatorShell({ children, onSignedOut }: { children: ReactNode; onSignedOut: () => void }) {
@@ -84,43 +85,25 @@ function OperatorShell({ children, onSignedOut }: { children: ReactNode; onSigne
   }
 
   return (
-    <div className="admin-page operator-page">
-      <header className="admin-header">
-        <span className="admin-brand">
-          <span className="mark" aria-hidden="true">
-            n
-          </span>
-          <strong>nchat</strong> <span className="muted">operator console</span>
+    <AppShell
+      className="operator-page"
+      mark={
+        <span className="mark" aria-hidden="true">
+          n
         </span>
+      }
+      name="nchat"
+      subtitle="operator console"
+      action={
         <button type="button" className="btn btn-ghost btn-sm" onClick={() => void signOut()} disabled={busy}>
           {busy ? 'Signing out…' : 'Sign out'}
         </button>
-      </header>
-      <div className="admin-body">
-        <nav className="admin-nav" aria-label="Operator console">
-          <ul>
-            {SECTIONS.map((s) => (
-              <li key={s.href}>
-                <NavLink href={s.href} label={s.label} />
-              </li>
-            ))}
-          </ul>
-        </nav>
-        <main className="admin-main" id="main">
-          {children}
-        </main>
-      </div>
-    </div>
-  );
-}
-
-function NavLink({ href, label }: { href: string; label: string }) {
-  const [location] = useLocation();
-  // A tenant's page belongs to the tenants section.
-  const active = href === '/' ? location === '/' || location === '' || location.startsWith('/tenants/') : location === href;
-  return (
-    <Link href={href} className={active ? 'active' : undefined} aria-current={active ? 'page' : undefined}>
-      {label}
-    </Link>
+      }
+      navLabel="Operator console"
+      sections={SECTIONS}
+      isActive={isActive}
+    >
+      {children}
+    </AppShell>
   );
 }

@@ -1,10 +1,11 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'wouter';
 import { ScrollTable } from '../admin/ScrollTable';
 import { formatBytes, formatCount, formatDate, formatMonth } from '../lib/format';
 import { planName } from '../lib/plans';
+import { useCursorList } from '../lib/useCursorList';
 import { operatorApi, type SortOrder, type TenantUsageRow, type UsageSortKey } from './api';
-import { isAbort, useOperatorError } from './session';
+import { useOperatorError } from './session';
 import { TenantStatusPill } from './TenantStatusPill';
 
 /** The sortable columns, in table order; `first`: the order a click on a new column starts with. */
@@ -31,40 +32,25 @@ export function OperatorUsagePage() {
   const askedSort = params.get('sort') as UsageSortKey | null;
   const sort: UsageSortKey = askedSort && SORT_KEYS.includes(askedSort) ? askedSort : 'apiCalls';
   const order: SortOrder = params.get('order') === 'asc' ? 'asc' : 'desc';
-  const [rows, setRows] = useState<TenantUsageRow[] | null>(null);
+  const list = useCursorList<TenantUsageRow>();
+  const { items: rows, next, busy } = list;
   const [period, setPeriod] = useState<string | null>(null);
-  const [next, setNext] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const current = useRef<AbortController | null>(null);
 
   async function load(cursor: string | null) {
-    current.current?.abort();
-    const ctrl = new AbortController();
-    current.current = ctrl;
-    setBusy(true);
     try {
-      const page = await operatorApi.usage(sort, order, cursor, { signal: ctrl.signal });
-      setRows((prev) => (cursor && prev ? [...prev, ...page.tenants] : page.tenants));
+      const page = await list.load(cursor, (signal) => operatorApi.usage(sort, order, cursor, { signal }), (p) => p.tenants);
+      if (!page) return;
       setPeriod(page.period);
-      setNext(page.nextCursor);
       setError(null);
     } catch (err) {
-      if (!isAbort(err)) setError(describe(err));
-    } finally {
-      // Done: a later load or leaving the page must not abort it (Chromium still counts a
-      // fetch whose body was read as open for a moment, and would report it cancelled).
-      if (current.current === ctrl) {
-        current.current = null;
-        setBusy(false);
-      }
+      setError(describe(err));
     }
   }
 
   // The sort in the address decides what is shown (`load` reads it from this render).
   useEffect(() => {
     void load(null);
-    return () => current.current?.abort();
   }, [sort, order]);
 
   function sortBy(key: UsageSortKey, first: SortOrder) {

@@ -1,13 +1,14 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'wouter';
 import { ApiError } from '../api/errors';
 import type { PlanId, TenantStatus } from '../api/types';
 import { ScrollTable } from '../admin/ScrollTable';
 import { Field } from '../components/Field';
 import { formatDate } from '../lib/format';
+import { useCursorList } from '../lib/useCursorList';
 import { PLAN_NAMES, planName } from '../lib/plans';
 import { operatorApi, type OperatorTenant, type TenantFilters } from './api';
-import { isAbort, useOperatorError } from './session';
+import { useOperatorError } from './session';
 import { TenantStatusPill } from './TenantStatusPill';
 
 const STATUSES: TenantStatus[] = ['trial', 'active', 'suspended', 'cancelled', 'pending'];
@@ -30,38 +31,22 @@ export function TenantsPage() {
   const [params, setParams] = useSearchParams();
   const key = params.toString();
   const [draft, setDraft] = useState(() => ({ q: params.get('q') ?? '', status: params.get('status') ?? '', plan: params.get('plan') ?? '' }));
-  const [tenants, setTenants] = useState<OperatorTenant[] | null>(null);
-  const [next, setNext] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const list = useCursorList<OperatorTenant>();
+  const { items: tenants, next, busy } = list;
   const [error, setError] = useState<string | null>(null);
   const [searchError, setSearchError] = useState<string | null>(null);
-  const current = useRef<AbortController | null>(null);
 
   async function load(filters: TenantFilters, cursor: string | null) {
-    current.current?.abort();
-    const ctrl = new AbortController();
-    current.current = ctrl;
-    setBusy(true);
     try {
-      const page = await operatorApi.tenants(filters, cursor, { signal: ctrl.signal });
-      setTenants((prev) => (cursor && prev ? [...prev, ...page.tenants] : page.tenants));
-      setNext(page.nextCursor);
+      if (!(await list.load(cursor, (signal) => operatorApi.tenants(filters, cursor, { signal }), (page) => page.tenants))) return;
       setError(null);
       setSearchError(null);
     } catch (err) {
-      if (isAbort(err)) return;
       if (err instanceof ApiError && err.code === 'validation_failed') {
         const { fields, other } = err.fieldErrorsFor(['search', 'status', 'plan'] as const);
         setSearchError(fields.search ?? null);
         setError(other ?? fields.status ?? fields.plan ?? null);
       } else setError(describe(err));
-    } finally {
-      // Done: a later load or leaving the page must not abort it (Chromium still counts a
-      // fetch whose body was read as open for a moment, and would report it cancelled).
-      if (current.current === ctrl) {
-        current.current = null;
-        setBusy(false);
-      }
     }
   }
 
@@ -71,7 +56,6 @@ export function TenantsPage() {
     const from = new URLSearchParams(key);
     setDraft({ q: from.get('q') ?? '', status: from.get('status') ?? '', plan: from.get('plan') ?? '' });
     void load(filtersFrom(from), null);
-    return () => current.current?.abort();
   }, [key]);
 
   function apply(e: FormEvent) {
