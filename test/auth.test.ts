@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { signSession } from '../src/auth/session';
 import { TEST_SESSION_SECRET } from './support/constants';
 import { openSocket } from './support/sockets';
-import { addUser, api, bearer, call, createTenant, database, expectNoSecrets, PLATFORM, schemaOf, tenantUrl, type ApiResult, type CreatedTenant } from './support/tenants';
+import { addUser, api, bearer, call, createTenant, database, expectError, expectNoSecrets, PLATFORM, schemaOf, tenantUrl, type ApiResult, type CreatedTenant } from './support/tenants';
 
 const OWNER_PASSWORD = 'securepass123';
 
@@ -303,8 +303,24 @@ describe('cookie-authenticated writes from another origin', () => {
 
   it('a bearer token is not ambient: accepted whatever the Origin', async () => {
     const t = await createTenant();
-    const res = await api(tenantUrl(t.slug, '/api/auth/logout'), { method: 'POST', headers: { ...bearer(t.token), origin: 'https://elsewhere.example' } });
+    const res = await api(tenantUrl(t.slug, '/api/auth/logout'), { method: 'POST', headers: { ...bearer(t.token), origin: 'https://elsewhere.example', 'sec-fetch-site': 'cross-site' } });
     expect(res.status).toBe(204);
+  });
+
+  // Only a bearer token authenticates by the header; with any other Authorization the cookie
+  // still does, and the request is checked like any cookie-authenticated one.
+  it.each([
+    ['Basic x'],
+    ['Basic dXNlcjpwYXNz'],
+    ['Bearer'],
+    ['Bearer two tokens'],
+  ])('carrying "Authorization: %s" beside the session cookie does not exempt them (403), and nothing happens', async (authorization) => {
+    const t = await createTenant();
+    const res = await logoutWith(t, t.token, { authorization, origin: 'http://evil.nchat.test', 'sec-fetch-site': 'same-site' });
+    expectError(res, 403, 'cross_origin_request');
+    expect((await call(t, 'GET', '/api/me', t.token)).status).toBe(200);
+    // The same request from the workspace's own page is the cookie's sign-out, as without the header.
+    expect((await logoutWith(t, t.token, { authorization, origin: `http://${t.slug}.nchat.test`, 'sec-fetch-site': 'same-origin' })).status).toBe(204);
   });
 
   it('reads are not affected', async () => {

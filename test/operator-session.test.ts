@@ -203,6 +203,22 @@ describe('writes made with the cookie', () => {
     expect(await statusOf(t.id)).not.toBe('suspended');
   });
 
+  it('are refused with any Authorization other than a bearer token beside the cookie (403 cross_origin_request)', async () => {
+    const t = await createTenant();
+    const cookie = await signedInCookie();
+    const suspend = (headers: Record<string, string>) => api(`${PLATFORM}/api/tenants/${t.id}/suspend`, { method: 'POST', headers: { cookie, ...headers }, json: { reason: 'CSRF probe' } });
+    for (const authorization of ['Basic x', 'Bearer']) {
+      expectError(await suspend({ authorization, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }), 403, 'cross_origin_request');
+      expectError(await suspend({ authorization, origin: `http://${t.slug}.${TEST_BASE_DOMAIN}`, 'sec-fetch-site': 'same-site' }), 403, 'cross_origin_request');
+      expectError(await suspend({ authorization }), 403, 'cross_origin_request');
+    }
+    expect(await statusOf(t.id)).toBe(t.tenant.status);
+    // The real bearer token is no ambient credential: accepted from anywhere, cookie or not.
+    const fromAnywhere = await api(`${PLATFORM}/api/tenants/${t.id}/suspend`, { method: 'POST', headers: { cookie, ...adminAuth, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }, json: { reason: 'API client' } });
+    expect(fromAnywhere.status, JSON.stringify(fromAnywhere.body)).toBe(200);
+    expect(await statusOf(t.id)).toBe('suspended');
+  });
+
   it('include signing out, which clears the cookie', async () => {
     const cookie = await signedInCookie();
     expectError(await api(`${PLATFORM}/api/admin/session`, { method: 'DELETE', headers: { cookie, origin: 'https://evil.example' } }), 403, 'cross_origin_request');

@@ -8,7 +8,10 @@
  *
  * Through the Worker as a client sees it; the database is read only for the tenant's version.
  */
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { kvKey } from '../src/tenancy/directory';
+import { TEST_BASE_DOMAIN } from './support/constants';
 import { chatWorkspace } from './support/chat';
 import { insertActiveDomain } from './support/domains';
 import { suspendedForNonPayment } from './support/billing';
@@ -65,8 +68,8 @@ describe('who may change the workspace', () => {
     expectError(await patchTenant(w.t, undefined, { name: 'Taken over' }), 401, 'unauthorized');
     // Another workspace's owner, on this host.
     const other = await createTenant({ trial: true });
-    const foreign = await patchTenant(w.t, other.token, { name: 'Taken over' });
-    expect([401, 403], JSON.stringify(foreign.body)).toContain(foreign.status);
+    // requireTenantUser: a session of another workspace counts as no session here (sign in again).
+    expectError(await patchTenant(w.t, other.token, { name: 'Taken over' }), 401, 'invalid_session');
     expect(await stored(w.t)).toEqual(before);
   });
 
@@ -234,6 +237,101 @@ describe('a workspace that is not running is not changed', () => {
     const res = await patchTenant(t, t.token, { name: 'Unpaid but renamed' });
     expectError(res, 403, 'tenant_suspended');
     expect(res.body.error.details).toEqual({ reason: 'billing' });
+    expectError(await call(t, 'PUT', '/api/tenant/settings', t.token, { timezone: 'Asia/Tokyo' }), 403, 'tenant_suspended');
     expect(await stored(t)).toEqual(before);
+  });
+
+  /** What an owner's token may send to PUT /api/tenants/:id: a rename, a rebrand, settings; and a "change" to what it already is. */
+  const OWNER_CHANGES = (t: { slug: string }) => [
+    { name: 'Renamed while suspended' },
+    { branding: { appName: 'Rebranded while suspended' } },
+    { settings: { timezone: 'Asia/Tokyo', messageRetentionDays: 7 } },
+    { name: `Workspace ${t.slug}` },
+  ];
+
+  function putTenant(t: Pick<CreatedTenant, 'id'>, headers: Record<string, string>, json: unknown) {
+    return api(`${PLATFORM}/api/tenants/${t.id}`, { method: 'PUT', headers, json });
+  }
+
+  async function suspendedByOperator(): Promise<CreatedTenant> {
+    const t = await createTenant({ trial: true });
+    const res = await api(`${PLATFORM}/api/tenants/${t.id}/suspend`, { method: 'POST', headers: adminAuth, json: { reason: 'abuse report' } });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return t;
+  }
+
+  it("suspended for non-payment: the owner's PUT /api/tenants/:id on the platform host is refused the same way (403 tenant_suspended), nothing changed", async () => {
+    const t = await suspendedForNonPayment();
+    const before = await stored(t);
+    for (const change of OWNER_CHANGES(t)) {
+      const res = await putTenant(t, bearer(t.token), change);
+      expectError(res, 403, 'tenant_suspended');
+      expect(res.body.error.details, JSON.stringify(change)).toEqual({ reason: 'billing' });
+      expect(res.body.error.message).toContain('subscription is not paid');
+    }
+    expect(await stored(t)).toEqual(before);
+  });
+
+  it("suspended by an operator: the owner is refused on PUT /api/tenants/:id and PATCH /api/tenant alike (403 tenant_suspended), nothing changed", async () => {
+    const t = await suspendedByOperator();
+    const before = await stored(t);
+    for (const change of OWNER_CHANGES(t)) {
+      const res = await putTenant(t, bearer(t.token), change);
+      expectError(res, 403, 'tenant_suspended');
+      expect(res.body.error.message, JSON.stringify(change)).toBe(`The workspace "Workspace ${t.slug}" is suspended. Its owner can contact support.`);
+      expect(res.body.error.details).toBeUndefined();
+    }
+    const patched = await patchTenant(t, t.token, { name: 'Renamed while suspended' });
+    expectError(patched, 403, 'tenant_suspended');
+    expect(patched.body.error.message).toContain('contact support');
+    expect(await stored(t)).toEqual(before);
+  });
+
+  it.each([
+    ['for non-payment', suspendedForNonPayment],
+    ['by an operator', suspendedByOperator],
+  ])('suspended %s: a platform admin still changes it, and lifting the suspension gives the owner it back', async (_kind, suspend) => {
+    const t = await suspend();
+    const before = await stored(t);
+    const res = await putTenant(t, adminAuth, { name: 'Renamed by the operator', settings: { timezone: 'Asia/Tokyo' } });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.tenant).toMatchObject({ name: 'Renamed by the operator', status: 'suspended' });
+    const after = await stored(t);
+    expect(after.tenant.name).toBe('Renamed by the operator');
+    expect(after.settings.timezone).toBe('Asia/Tokyo');
+    expect(after.version).toBe(before.version + 1);
+
+    const lifted = await putTenant(t, adminAuth, { status: 'active' });
+    expect(lifted.status, JSON.stringify(lifted.body)).toBe(200);
+    expect(lifted.body.tenant.status).toBe('active');
+    const mine = await putTenant(t, bearer(t.token), { name: 'Back with the owner' });
+    expect(mine.status, JSON.stringify(mine.body)).toBe(200);
+    expect((await stored(t)).tenant.name).toBe('Back with the owner');
+  });
+});
+
+describe('PUT /api/tenant/settings writes through the same use case as PATCH /api/tenant', () => {
+  it('one version bump, one tenant.settings_updated row, the tenant republished to its host cache; the answer is still {settings}; the same settings again write nothing', async () => {
+    const t = await createTenant({ trial: true }); // the audit log is a Pro feature
+    const before = await stored(t);
+    const res = await call(t, 'PUT', '/api/tenant/settings', t.token, { timezone: 'Asia/Tokyo', messageRetentionDays: 30 });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(Object.keys(res.body)).toEqual(['settings']);
+    expect(res.body.settings).toMatchObject({ timezone: 'Asia/Tokyo', messageRetentionDays: 30 });
+    const after = await stored(t);
+    expect(after.settings).toEqual(res.body.settings);
+    expect(after.version).toBe(before.version + 1);
+    // Published after the commit, as every tenant write is: the host's cached snapshot is the new version.
+    const cached = await env.TENANT_CACHE.get<{ tenant: { version: number } }>(kvKey(`${t.slug}.${TEST_BASE_DOMAIN}`), 'json');
+    expect(cached?.tenant.version).toBe(after.version);
+    const audits = (await auditActions(t)).filter((e) => e.action === 'tenant.settings_updated');
+    expect(audits).toHaveLength(1);
+    expect(audits[0]).toMatchObject({ actor: { type: 'user', id: t.ownerId }, oldValues: { timezone: 'UTC', messageRetentionDays: null }, newValues: { timezone: 'Asia/Tokyo', messageRetentionDays: 30 } });
+
+    const again = await call(t, 'PUT', '/api/tenant/settings', t.token, { messageRetentionDays: 30, timezone: 'Asia/Tokyo' });
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
+    expect(again.body).toEqual(res.body);
+    expect(await stored(t)).toEqual(after);
+    expect((await auditActions(t)).filter((e) => e.action === 'tenant.settings_updated')).toHaveLength(1);
   });
 });

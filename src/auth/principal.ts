@@ -6,12 +6,19 @@ import { DomainError } from '../domain/errors';
 import { isPlatformAdminToken, OPERATOR_COOKIE, verifyOperatorSession, type OperatorSession } from './operator-session';
 import { SESSION_COOKIE, verifySession, type SessionClaims } from './session';
 
+/**
+ * How a principal was authenticated: `bearer`, by a token in `Authorization: Bearer` (which a
+ * page of another origin cannot send); `cookie`, by a cookie the browser attached (which it can
+ * make the browser send: src/http/same-origin.ts checks where such writes come from).
+ */
+export type AuthenticatedVia = 'bearer' | 'cookie';
+
 /** Who is calling. */
 export type Principal =
   | { kind: 'anonymous' }
   /** `operatorSession`: signed in through the operator console's cookie (absent for the bearer token). */
-  | { kind: 'platform_admin'; operatorSession?: OperatorSession }
-  | { kind: 'user'; userId: string; tenantId: string; role: UserRole; sessionVersion: number; claims: SessionClaims };
+  | { kind: 'platform_admin'; via: AuthenticatedVia; operatorSession?: OperatorSession }
+  | { kind: 'user'; via: AuthenticatedVia; userId: string; tenantId: string; role: UserRole; sessionVersion: number; claims: SessionClaims };
 
 function bearer(c: Context<AppEnv>): string | undefined {
   const header = c.req.header('authorization');
@@ -24,7 +31,9 @@ function bearer(c: Context<AppEnv>): string | undefined {
  * Reads the caller from `Authorization: Bearer <token>` or a cookie: the platform admin token
  * (bearer only, compared in constant time), the operator console's session (its cookie, on the
  * platform host only), a valid session token, or nobody. A bearer token that is present but
- * invalid or expired is a 401 right away rather than a silent "anonymous".
+ * invalid or expired is a 401 right away rather than a silent "anonymous". Any other
+ * `Authorization` (Basic, a malformed Bearer) is no credential: the cookies decide, and the
+ * principal says so (`via: 'cookie'`), so it gets the cookie's cross-origin check.
  *
  * @example
  * app.use('/api/*', authenticate())
@@ -39,7 +48,7 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     const operatorCookie = !fromHeader && c.get('site').kind === 'platform' ? getCookie(c, OPERATOR_COOKIE) : undefined;
     const operatorSession = operatorCookie ? await verifyOperatorSession(config, operatorCookie) : null;
     if (operatorSession) {
-      c.set('principal', { kind: 'platform_admin', operatorSession });
+      c.set('principal', { kind: 'platform_admin', via: 'cookie', operatorSession });
       return next();
     }
     const token = fromHeader ?? getCookie(c, SESSION_COOKIE);
@@ -51,7 +60,7 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     // browser signs in through the operator console, whose cookie holds a session instead.
     // Hashed before comparing, so the time taken says nothing of the token's length either.
     if (fromHeader && (await isPlatformAdminToken(token, config))) {
-      c.set('principal', { kind: 'platform_admin' });
+      c.set('principal', { kind: 'platform_admin', via: 'bearer' });
       return next();
     }
     const claims = await verifySession(config.SESSION_SECRET, token);
@@ -64,7 +73,7 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
       }
       throw new DomainError('invalid_session', 'The session token is invalid or has expired. Sign in again.');
     }
-    c.set('principal', { kind: 'user', userId: claims.sub, tenantId: claims.tid, role: claims.role, sessionVersion: claims.sv, claims });
+    c.set('principal', { kind: 'user', via: fromHeader ? 'bearer' : 'cookie', userId: claims.sub, tenantId: claims.tid, role: claims.role, sessionVersion: claims.sv, claims });
     return next();
   };
 }

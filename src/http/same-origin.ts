@@ -4,8 +4,11 @@ import { DomainError } from '../domain/errors';
 
 /**
  * Refuses state-changing requests (and WebSocket upgrades) that a browser made on behalf of
- * another origin, unless they carry `Authorization` (which a page of another origin cannot add without a CORS preflight this
- * app never grants). SameSite=Lax keeps the session cookie off cross-site requests, but every
+ * another origin, unless the caller was authenticated by a bearer token (`principal.via`: an
+ * `Authorization` header a page of another origin cannot add without a CORS preflight this app
+ * never grants). Merely carrying an `Authorization` header is not enough: authenticate() honours
+ * only `Bearer`, and with anything else (`Basic ...`) the request is authenticated by its cookies
+ * like any other. SameSite=Lax keeps the session cookie off cross-site requests, but every
  * workspace subdomain of BASE_DOMAIN is the *same site* as every other: a page served from
  * evil.<base> could otherwise post a form to acme.<base> with acme's cookie (deactivate a user,
  * invite an address). Browsers say where a request comes from in Origin and Sec-Fetch-Site;
@@ -22,7 +25,9 @@ export function sameOriginWrites(): MiddlewareHandler<AppEnv> {
     // person's stream) with the cookie the browser attaches: another site's page must not open
     // one (cross-site WebSocket hijacking). Browsers always send Origin on the handshake.
     const upgrade = c.req.header('upgrade')?.toLowerCase() === 'websocket';
-    if ((!upgrade && (method === 'GET' || method === 'HEAD' || method === 'OPTIONS')) || c.req.header('authorization')) return next();
+    if (!upgrade && (method === 'GET' || method === 'HEAD' || method === 'OPTIONS')) return next();
+    const principal = c.get('principal');
+    if (principal.kind !== 'anonymous' && principal.via === 'bearer') return next();
     const site = c.req.header('sec-fetch-site');
     const origin = c.req.header('origin');
     if ((site && site !== 'same-origin' && site !== 'none') || (origin && origin !== new URL(c.req.url).origin)) {
@@ -31,7 +36,6 @@ export function sameOriginWrites(): MiddlewareHandler<AppEnv> {
     // The operator console's cookie acts as the platform admin: a write it carries must also say
     // where it comes from. Every browser the console supports sends Origin on writes (and
     // Sec-Fetch-Site); a request with neither is refused rather than trusted.
-    const principal = c.get('principal');
     if (!site && !origin && principal.kind === 'platform_admin' && principal.operatorSession) {
       throw new DomainError('cross_origin_request', 'A change made with the operator console\'s session must come from the console itself (the request has no Origin). API clients send the admin token in an Authorization header.');
     }

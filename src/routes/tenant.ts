@@ -1,16 +1,16 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { and, desc, eq, gte, lt, lte, type SQL } from 'drizzle-orm';
-import { actorOf, auditInsert, changes, requestContext } from '../audit/audit';
+import { actorOf, requestContext } from '../audit/audit';
 import { isSessionRevoked } from '../db/errors';
-import { tenantAuditLogs, tenantSettings } from '../db/schema';
+import { tenantAuditLogs, tenantSettings, type TenantRow } from '../db/schema';
 import type { AppEnv } from '../env';
 import { jsonBody, queryParams } from '../http/body';
 import { DomainError } from '../domain/errors';
 import { requireFeature } from '../tenancy/entitlements';
 import { directoryFor, tenantOnly } from '../tenancy/middleware';
 import { decodeIdCursor, pageOf } from '../http/cursor';
-import { findTenant, settingsView, updateTenant } from '../tenancy/service';
+import { findTenant, settingsView, updateTenant, type TenantServiceDeps } from '../tenancy/service';
 import { publicTenantConfig, snapshotFromRow, tenantEntitlements } from '../tenancy/snapshot';
 import { asMember, MANAGER_ROLES } from '../http/tenant-context';
 import { usagePeriod } from '../usage/period';
@@ -18,7 +18,7 @@ import { exceededLimits, limitUses } from '../usage/report';
 import { liveUsage } from '../usage/tenant-report';
 import { auditQuery, settingsSchema, workspaceChangeSchema } from '../tenancy/validation';
 import { mergeBranding } from '../tenancy/branding';
-import { suspendedError } from '../tenancy/suspension';
+import type { TenantDb } from '../tenancy/tenant-db';
 import { tenantServiceDeps } from '../deps';
 import { TRIAL_DAYS } from '../tenancy/provisioning';
 import { sessionBootstrap } from '../accounts/bootstrap';
@@ -69,27 +69,33 @@ tenantRoutes.get('/', async (c) => {
  * PATCH /api/tenant — the workspace's owners and admins change it from its own host: its name,
  * its branding (a merge patch: an absent key keeps its value, null removes it) and its settings,
  * all in one transaction or not at all. The use case (service.updateTenant, as for
- * PUT /api/tenants/:id) refuses a cancelled workspace and applies the custom-branding rule,
- * writes the audit rows, and publishes the tenant to its TenantGate and host cache, so the next
- * request on any of its hosts sees the change. The answer is the public configuration
- * (GET /api/tenant's), for the app to apply, and the settings.
+ * PUT /api/tenants/:id) refuses a cancelled or suspended workspace (GET /api/tenant stays open
+ * while it is suspended for non-payment, to show how to pay; changing it does not) and applies
+ * the custom-branding rule, writes the audit rows, and publishes the tenant to its TenantGate and
+ * host cache, so the next request on any of its hosts sees the change. The answer is the public
+ * configuration (GET /api/tenant's), for the app to apply, and the settings.
  */
 tenantRoutes.patch('/', tenantOnly(), async (c) => {
   const { user, tdb } = asMember(c, MANAGER_ROLES);
   const input = await jsonBody(c, workspaceChangeSchema);
-  const deps = tenantServiceDeps(c.env, c.get('config'), directoryFor(c));
-  // The session is checked against the database (a demoted or signed-out admin's token must not
-  // change the workspace), in parallel with reading the row the change is made against.
-  const [row] = await Promise.all([findTenant(deps.database, c.get('tenant').id), tdb.checkSession()]);
-  if (!row) throw new DomainError('tenant_not_found', 'The workspace no longer exists.');
-  // GET /api/tenant stays open while a workspace is suspended for non-payment (the app needs it
-  // to show how to pay, src/tenancy/suspension.ts); changing the workspace does not.
-  if (row.status === 'suspended') throw suspendedError(row);
+  const { deps, row } = await workspaceToChange(c, tdb);
   const change = { name: input.name, settings: input.settings, branding: input.branding && mergeBranding(row.branding, input.branding) };
   const updated = await updateTenant(deps, row, change, { actor: actorOf(user), context: requestContext(c) });
   const [settings] = await tdb.run((db) => db.select().from(tenantSettings));
   return c.json({ tenant: publicTenantConfig(snapshotFromRow(updated)), settings: settings ? settingsView(settings) : null });
 });
+
+/**
+ * The workspace's row, which a change from its own host is made against, and the service's
+ * dependencies. The session is checked against the database (a demoted or signed-out admin's
+ * token must not change the workspace), in parallel with reading the row.
+ */
+async function workspaceToChange(c: Context<AppEnv>, tdb: TenantDb): Promise<{ deps: TenantServiceDeps; row: TenantRow }> {
+  const deps = tenantServiceDeps(c.env, c.get('config'), directoryFor(c));
+  const [row] = await Promise.all([findTenant(deps.database, c.get('tenant').id), tdb.checkSession()]);
+  if (!row) throw new DomainError('tenant_not_found', 'The workspace no longer exists.');
+  return { deps, row };
+}
 
 tenantRoutes.get('/settings', tenantOnly(), async (c) => {
   const { tdb } = asMember(c, MANAGER_ROLES);
@@ -100,27 +106,19 @@ tenantRoutes.get('/settings', tenantOnly(), async (c) => {
   return c.json({ settings: settingsView(row) });
 });
 
+/**
+ * PUT /api/tenant/settings — the settings part of PATCH /api/tenant, through the same use case
+ * (service.updateTenant): one way settings are checked, written with their audit row and the
+ * tenant's version, and published. The answer is the settings as they now are.
+ */
 tenantRoutes.put('/settings', tenantOnly(), async (c) => {
   const { user, tdb } = asMember(c, MANAGER_ROLES);
   const patch = await jsonBody(c, settingsSchema);
-  const tenant = c.get('tenant');
-  const [current] = await tdb.run((db) => db.select().from(tenantSettings));
-  if (!current) throw new DomainError('not_found', 'This workspace has no settings.');
-  const diff = changes(settingsView(current), patch);
-  if (!diff) return c.json({ settings: settingsView(current) });
-  const [updated] = await tdb.batch((db) => [
-    db.update(tenantSettings).set({ ...patch, updatedAt: new Date() }).where(eq(tenantSettings.tenantId, tenant.id)).returning(),
-    auditInsert(db, {
-      tenantId: tenant.id,
-      actor: actorOf(user),
-      action: 'tenant.settings_updated',
-      resourceType: 'tenant_settings',
-      resourceId: tenant.id,
-      ...diff,
-      context: requestContext(c),
-    }),
-  ]);
-  return c.json({ settings: settingsView(updated[0]!) });
+  const { deps, row } = await workspaceToChange(c, tdb);
+  await updateTenant(deps, row, { settings: patch }, { actor: actorOf(user), context: requestContext(c) });
+  const [settings] = await tdb.run((db) => db.select().from(tenantSettings));
+  if (!settings) throw new DomainError('not_found', 'This workspace has no settings.');
+  return c.json({ settings: settingsView(settings) });
 });
 
 tenantRoutes.get('/audit-logs', tenantOnly(), async (c) => {

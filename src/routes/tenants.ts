@@ -142,8 +142,8 @@ tenantsRoutes.put('/:id', async (c) => {
     const forbidden = ADMIN_ONLY_FIELDS.filter((f) => patch[f] !== undefined);
     if (forbidden.length) throw new DomainError('forbidden_field', `Only a platform admin may change: ${forbidden.join(', ')}.`, { fields: forbidden });
   }
-  // Branding is replaced as a whole here. A cancelled workspace and the custom-branding rule are
-  // refused by the use case, as for PATCH /api/tenant.
+  // Branding is replaced as a whole here. A cancelled workspace, a suspended one (unless a platform
+  // admin acts) and the custom-branding rule are refused by the use case, as for PATCH /api/tenant.
   const change = { ...patch, branding: patch.branding && brandingOf(patch.branding) };
   const updated = await service.updateTenant(deps(c), row, change, acting(c));
   const settings = await service.loadSettings(openDatabase(c.get('config')), row.id);

@@ -11,6 +11,7 @@ import { snapshotFromRow, type TenantSnapshot } from './snapshot';
 import { deleteTenantFiles } from '../attachments/cleanup';
 import type { SettingsPatch, UpdateTenantInput } from './validation';
 import { requireBrandingChangeAllowed, sameBranding } from './branding';
+import { suspendedError } from './suspension';
 import type { Branding } from '../db/schema';
 import { containsPattern } from '../db/like';
 
@@ -113,14 +114,18 @@ function settingsChange(deps: TenantServiceDeps, tenantId: string, patch: Settin
 export type TenantChange = Omit<UpdateTenantInput, 'branding'> & { branding?: Branding };
 
 /**
- * PUT /api/tenants/:id (platform host) and PATCH /api/tenant (the workspace's host). `patch` has
- * been checked against what the actor may change (owners and admins of the workspace: name,
- * branding, settings; platform admins: everything); the rules that hold whoever acts are here:
- * a cancelled workspace is not changed, and branding needs the plan's feature
+ * PUT /api/tenants/:id (platform host), PATCH /api/tenant and PUT /api/tenant/settings (the
+ * workspace's host). `patch` has been checked against what the actor may change (owners and
+ * admins of the workspace: name, branding, settings; platform admins: everything); the rules
+ * that hold whoever acts and whatever the entry point are here: a cancelled workspace is not
+ * changed; a suspended one is changed by a platform admin only (who suspends it and lifts the
+ * suspension) — its owners and admins change nothing, not even what a billing suspension leaves
+ * them to read, until it is lifted; and branding needs the plan's feature
  * (requireBrandingChangeAllowed). All of it is written in one transaction, or nothing is.
  */
 export async function updateTenant(deps: TenantServiceDeps, before: TenantRow, patch: TenantChange, acting: Acting): Promise<TenantRow> {
   if (before.status === 'cancelled') throw new DomainError('conflict', 'The workspace is cancelled; restore it before changing it.');
+  if (before.status === 'suspended' && acting.actor.type !== 'platform_admin') throw suspendedError(before);
   // The branding it already has (in another key order, say) is no change.
   const branding = patch.branding && !sameBranding(patch.branding, before.branding) ? patch.branding : undefined;
   if (branding) requireBrandingChangeAllowed(before, branding, acting.actor);
