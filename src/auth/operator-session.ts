@@ -68,7 +68,18 @@ export async function verifyOperatorSession(secrets: Secrets, token: string): Pr
  * of either's length (both are hashed first, so the comparison is always of 32 bytes).
  */
 export async function isPlatformAdminToken(candidate: string, secrets: Pick<Config, 'PLATFORM_ADMIN_TOKEN'>): Promise<boolean> {
-  const enc = new TextEncoder();
-  const [a, b] = await Promise.all([crypto.subtle.digest('SHA-256', enc.encode(candidate)), crypto.subtle.digest('SHA-256', enc.encode(secrets.PLATFORM_ADMIN_TOKEN))]);
-  return timingSafeEqual(new Uint8Array(a), new Uint8Array(b));
+  const [a, b] = await Promise.all([sha256(candidate), adminTokenDigest(secrets.PLATFORM_ADMIN_TOKEN)]);
+  return timingSafeEqual(a, b);
+}
+
+async function sha256(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+}
+
+/** The admin token's digest, once per isolate: every bearer request is compared with it. */
+let cachedDigest: { token: string; digest: Promise<Uint8Array> } | null = null;
+
+function adminTokenDigest(token: string): Promise<Uint8Array> {
+  if (cachedDigest?.token !== token) cachedDigest = { token, digest: sha256(token) };
+  return cachedDigest.digest;
 }

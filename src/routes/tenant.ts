@@ -80,9 +80,8 @@ tenantRoutes.patch('/', tenantOnly(), async (c) => {
   const input = await jsonBody(c, workspaceChangeSchema);
   const { deps, row } = await workspaceToChange(c, tdb);
   const change = { name: input.name, settings: input.settings, branding: input.branding && mergeBranding(row.branding, input.branding) };
-  const updated = await updateTenant(deps, row, change, { actor: actorOf(user), context: requestContext(c) });
-  const [settings] = await tdb.run((db) => db.select().from(tenantSettings));
-  return c.json({ tenant: publicTenantConfig(snapshotFromRow(updated)), settings: settings ? settingsView(settings) : null });
+  const { tenant, settings } = await updateTenant(deps, row, change, { actor: actorOf(user), context: requestContext(c) });
+  return c.json({ tenant: publicTenantConfig(snapshotFromRow(tenant)), settings: settings ? settingsView(settings) : null });
 });
 
 /**
@@ -115,8 +114,7 @@ tenantRoutes.put('/settings', tenantOnly(), async (c) => {
   const { user, tdb } = asMember(c, MANAGER_ROLES);
   const patch = await jsonBody(c, settingsSchema);
   const { deps, row } = await workspaceToChange(c, tdb);
-  await updateTenant(deps, row, { settings: patch }, { actor: actorOf(user), context: requestContext(c) });
-  const [settings] = await tdb.run((db) => db.select().from(tenantSettings));
+  const { settings } = await updateTenant(deps, row, { settings: patch }, { actor: actorOf(user), context: requestContext(c) });
   if (!settings) throw new DomainError('not_found', 'This workspace has no settings.');
   return c.json({ settings: settingsView(settings) });
 });

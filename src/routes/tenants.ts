@@ -11,7 +11,7 @@ import type { AppEnv } from '../env';
 import { jsonBody, queryParams } from '../http/body';
 import { DomainError } from '../domain/errors';
 import { clientIp, enforceRateLimit } from '../http/rate-limit';
-import { brandingOf } from '../tenancy/branding';
+import { mergeBranding } from '../tenancy/branding';
 import { directoryFor, platformOnly } from '../tenancy/middleware';
 import { provisionTenant } from '../tenancy/provisioning';
 import * as service from '../tenancy/service';
@@ -144,9 +144,8 @@ tenantsRoutes.put('/:id', async (c) => {
   }
   // Branding is replaced as a whole here. A cancelled workspace, a suspended one (unless a platform
   // admin acts) and the custom-branding rule are refused by the use case, as for PATCH /api/tenant.
-  const change = { ...patch, branding: patch.branding && brandingOf(patch.branding) };
-  const updated = await service.updateTenant(deps(c), row, change, acting(c));
-  const settings = await service.loadSettings(openDatabase(c.get('config')), row.id);
+  const change = { ...patch, branding: patch.branding && mergeBranding({}, patch.branding) };
+  const { tenant: updated, settings } = await service.updateTenant(deps(c), row, change, acting(c));
   return c.json({ tenant: view(updated, asAdmin), settings: settings ? service.settingsView(settings) : null });
 });
 

@@ -13,17 +13,10 @@ import type { BrandingInput } from './validation';
 
 const BRANDING_KEYS = ['appName', 'primaryColor', 'accentColor', 'logoUrl'] as const satisfies readonly (keyof Branding)[];
 
-/** PUT /api/tenants/:id: the branding replaced as a whole; null and absent both mean "not set". */
-export function brandingOf(input: BrandingInput): Branding {
-  const out: Branding = {};
-  for (const key of BRANDING_KEYS) {
-    const value = input[key];
-    if (value !== null && value !== undefined) out[key] = value;
-  }
-  return out;
-}
-
-/** PATCH /api/tenant: a merge patch (RFC 7396, one level): an absent key keeps its value, null removes it. */
+/**
+ * PATCH /api/tenant: a merge patch (RFC 7396, one level): an absent key keeps its value, null
+ * removes it. PUT /api/tenants/:id replaces the branding as a whole: the same onto nothing.
+ */
 export function mergeBranding(current: Branding, patch: BrandingInput): Branding {
   const out: Branding = {};
   for (const key of BRANDING_KEYS) {
@@ -40,13 +33,13 @@ export function sameBranding(a: Branding, b: Branding): boolean {
 
 /**
  * The custom-branding rule, the one place it is decided for every route that changes branding
- * (through service.updateTenant): setting, altering or removing any of it needs the plan's
- * `customBranding` feature (403 feature_not_in_plan otherwise), except for a platform admin, who
- * may always set it (a custom deal, a fix on the customer's behalf). Sending the branding that is
- * already set is no change and needs nothing, so a form that sends everything back works on
- * every plan.
+ * (through service.updateTenant, which calls it only for a real change: sending back the
+ * branding already set needs nothing, so a form that sends everything back works on every plan):
+ * setting, altering or removing any of it needs the plan's `customBranding` feature (403
+ * feature_not_in_plan otherwise), except for a platform admin, who may always set it (a custom
+ * deal, a fix on the customer's behalf).
  */
-export function requireBrandingChangeAllowed(tenant: TenantRow, next: Branding, actor: Actor): void {
-  if (actor.type === 'platform_admin' || sameBranding(next, tenant.branding)) return;
+export function requireBrandingChangeAllowed(tenant: TenantRow, actor: Actor): void {
+  if (actor.type === 'platform_admin') return;
   requireFeature(snapshotFromRow(tenant), 'customBranding');
 }

@@ -106,8 +106,8 @@ async function twice(work: () => Promise<unknown> | undefined): Promise<void> {
   }
 }
 
-function settingsChange(deps: TenantServiceDeps, tenantId: string, patch: SettingsPatch): Query {
-  return asNeonQuery(deps.database, deps.database.db.update(tenantSettings).set({ ...patch, updatedAt: new Date() }).where(eq(tenantSettings.tenantId, tenantId)));
+function settingsChange(deps: TenantServiceDeps, tenantId: string, patch: SettingsPatch, updatedAt: Date): Query {
+  return asNeonQuery(deps.database, deps.database.db.update(tenantSettings).set({ ...patch, updatedAt }).where(eq(tenantSettings.tenantId, tenantId)));
 }
 
 /** A change to a tenant: the update routes' input, with the branding the tenant is to have (resolved by the route: replaced or merged). */
@@ -123,12 +123,18 @@ export type TenantChange = Omit<UpdateTenantInput, 'branding'> & { branding?: Br
  * them to read, until it is lifted; and branding needs the plan's feature
  * (requireBrandingChangeAllowed). All of it is written in one transaction, or nothing is.
  */
-export async function updateTenant(deps: TenantServiceDeps, before: TenantRow, patch: TenantChange, acting: Acting): Promise<TenantRow> {
+/** What a change leaves: the tenant's row and its settings (null only for a tenant that has none). */
+export interface TenantUpdate {
+  tenant: TenantRow;
+  settings: TenantSettingsRow | null;
+}
+
+export async function updateTenant(deps: TenantServiceDeps, before: TenantRow, patch: TenantChange, acting: Acting): Promise<TenantUpdate> {
   if (before.status === 'cancelled') throw new DomainError('conflict', 'The workspace is cancelled; restore it before changing it.');
   if (before.status === 'suspended' && acting.actor.type !== 'platform_admin') throw suspendedError(before);
   // The branding it already has (in another key order, say) is no change.
   const branding = patch.branding && !sameBranding(patch.branding, before.branding) ? patch.branding : undefined;
-  if (branding) requireBrandingChangeAllowed(before, branding, acting.actor);
+  if (branding) requireBrandingChangeAllowed(before, acting.actor);
   const base = { tenantId: before.id, actor: acting.actor, resourceType: 'tenant', resourceId: before.id, context: acting.context };
   const rowPatch: Partial<TenantRow> = {
     name: patch.name,
@@ -158,16 +164,17 @@ export async function updateTenant(deps: TenantServiceDeps, before: TenantRow, p
       audits.push({ ...base, action, oldValues: { status: before.status }, newValues: { status: patch.status } });
     }
   }
-  if (patch.settings && Object.keys(patch.settings).length) {
-    const current = await loadSettings(deps.database, before.id);
-    const settingsDiff = current ? changes(settingsView(current), patch.settings) : null;
-    if (settingsDiff) {
-      queries.push(settingsChange(deps, before.id, patch.settings));
-      audits.push({ ...base, action: 'tenant.settings_updated', resourceType: 'tenant_settings', ...settingsDiff });
-    }
+  // Read once, whether or not they change: every caller answers with them.
+  let settings = await loadSettings(deps.database, before.id);
+  const settingsDiff = settings && patch.settings ? changes(settingsView(settings), patch.settings) : null;
+  if (settings && patch.settings && settingsDiff) {
+    const updatedAt = new Date();
+    queries.push(settingsChange(deps, before.id, patch.settings, updatedAt));
+    audits.push({ ...base, action: 'tenant.settings_updated', resourceType: 'tenant_settings', ...settingsDiff });
+    settings = { ...settings, ...patch.settings, updatedAt };
   }
-  if (!queries.length) return before;
-  return writeTenant(deps, before, queries, audits);
+  if (!queries.length) return { tenant: before, settings };
+  return { tenant: await writeTenant(deps, before, queries, audits), settings };
 }
 
 export async function suspendTenant(deps: TenantServiceDeps, before: TenantRow, reason: string | undefined, acting: Acting): Promise<TenantRow> {

@@ -7,6 +7,7 @@
  * its own workspace (subscribed through the API where the UI's checkout is not the point).
  * Screenshots and axe-core on each state.
  */
+import type { Locator } from 'playwright-core';
 import { afterEach, describe, expect, test } from 'vitest';
 import { api, expectNoSeriousA11yViolations, newPerson, screenshot, stack, workspaceUrl, type Person, type Workspace } from './support';
 
@@ -57,6 +58,17 @@ async function openBilling(person: Person, ws: Workspace): Promise<void> {
   await person.page.goto(workspaceUrl(ws.slug, '/billing'));
   await person.page.getByRole('heading', { name: 'Billing and plan' }).waitFor();
   await person.page.getByTestId('current-plan').waitFor();
+}
+
+/**
+ * "Pay now" in the alert, "Pay the open invoice" on Stripe's portal, and back on /billing the page
+ * waiting for Stripe to confirm (the tests delay the webhook, so the wait is seen).
+ */
+async function payInPortal(owner: Person, alert: Locator): Promise<void> {
+  await alert.getByRole('button', { name: 'Pay now' }).click();
+  await owner.page.waitForURL((u) => u.href.startsWith(`${stack().stripeFakeUrl}/billing_portal/`));
+  await owner.page.getByRole('button', { name: 'Pay the open invoice (test)' }).click();
+  await owner.page.getByText('Waiting for Stripe to confirm the payment…').waitFor();
 }
 
 const currentPlan = (p: Person) => p.page.getByTestId('current-plan');
@@ -204,10 +216,7 @@ describe('billing', () => {
 
     // Stripe's webhook comes 2.5 s after the browser is back: the page waits for it.
     await webhookLag(2_500);
-    await alert.getByRole('button', { name: 'Pay now' }).click();
-    await owner.page.waitForURL((u) => u.href.startsWith(`${stack().stripeFakeUrl}/billing_portal/`));
-    await owner.page.getByRole('button', { name: 'Pay the open invoice (test)' }).click();
-    await owner.page.getByText('Waiting for Stripe to confirm the payment…').waitFor();
+    await payInPortal(owner, alert);
     expect(new URL(owner.page.url()).search).toBe('');
     await owner.page.getByText('Billing is up to date.').waitFor({ timeout: 20_000 });
     await owner.page.getByText('Active', { exact: true }).waitFor();
@@ -248,10 +257,7 @@ describe('billing', () => {
 
     // The webhook lags: back from the portal the workspace is still suspended, and the page waits.
     await webhookLag(2_500);
-    await alert.getByRole('button', { name: 'Pay now' }).click();
-    await owner.page.waitForURL((u) => u.href.startsWith(`${stack().stripeFakeUrl}/billing_portal/`));
-    await owner.page.getByRole('button', { name: 'Pay the open invoice (test)' }).click();
-    await owner.page.getByText('Waiting for Stripe to confirm the payment…').waitFor();
+    await payInPortal(owner, alert);
     expect(await owner.page.getByRole('navigation', { name: 'Workspace admin' }).count()).toBe(0);
     // Confirmed: open again, the billing page in the admin shell with its menu, without a reload.
     await owner.page.getByRole('navigation', { name: 'Workspace admin' }).waitFor({ timeout: 20_000 });

@@ -1,10 +1,11 @@
-import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api/endpoints';
 import { ApiError, describeError } from '../api/errors';
 import type { AuditEntry, AuditFilters, UserView } from '../api/types';
 import { Field } from '../components/Field';
 import { UpgradePrompt } from '../components/PlanNotice';
 import { notices } from '../lib/notices';
+import { useCursorList } from '../lib/useCursorList';
 import { useSession, useTenantFeature } from '../tenant/TenantProvider';
 import { ScrollTable } from './ScrollTable';
 import { auditCsv } from './auditCsv';
@@ -29,35 +30,31 @@ export function AuditLogPage() {
   const allowed = useTenantFeature('auditLog');
   const [draft, setDraft] = useState({ action: '', actorId: '', from: '', to: '' });
   const [filters, setFilters] = useState<AuditFilters>({});
-  const [entries, setEntries] = useState<AuditEntry[] | null>(null);
-  const [next, setNext] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const list = useCursorList<AuditEntry>();
+  const { items: entries, next, busy } = list;
   const [error, setError] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<Partial<Record<'action' | 'actorId' | 'from' | 'to', string>>>({});
-  const loadId = useRef(0);
+  const [exporting, setExporting] = useState(false);
   const people = usePeople(allowed);
 
-  const load = useCallback(async (f: AuditFilters, cursor: string | null) => {
-    const id = ++loadId.current;
-    setBusy(true);
-    try {
-      const page = await api.auditLog(f, cursor, PAGE);
-      if (id !== loadId.current) return;
-      setEntries((prev) => (cursor && prev ? [...prev, ...page.entries] : page.entries));
-      setNext(page.nextCursor);
-      setError(null);
-      setFieldErrors({});
-    } catch (err) {
-      if (id !== loadId.current) return;
-      if (err instanceof ApiError && err.code === 'validation_failed') {
-        const { fields, other } = err.fieldErrorsFor(['action', 'actorId', 'from', 'to'] as const);
-        setFieldErrors(fields);
-        setError(other);
-      } else setError(describeError(err));
-    } finally {
-      if (id === loadId.current) setBusy(false);
-    }
-  }, []);
+  const { load: loadPage } = list;
+  const load = useCallback(
+    async (f: AuditFilters, cursor: string | null) => {
+      try {
+        const page = await loadPage(cursor, (signal) => api.auditLog(f, cursor, PAGE, signal), (p) => p.entries);
+        if (!page) return;
+        setError(null);
+        setFieldErrors({});
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 'validation_failed') {
+          const { fields, other } = err.fieldErrorsFor(['action', 'actorId', 'from', 'to'] as const);
+          setFieldErrors(fields);
+          setError(other);
+        } else setError(describeError(err));
+      }
+    },
+    [loadPage],
+  );
 
   useEffect(() => {
     if (allowed) void load(filters, null);
@@ -74,7 +71,7 @@ export function AuditLogPage() {
   }
 
   async function exportCsv() {
-    setBusy(true);
+    setExporting(true);
     try {
       const all: AuditEntry[] = [];
       let cursor: string | null = null;
@@ -92,7 +89,7 @@ export function AuditLogPage() {
     } catch (err) {
       setError(describeError(err));
     } finally {
-      setBusy(false);
+      setExporting(false);
     }
   }
 
@@ -130,10 +127,10 @@ export function AuditLogPage() {
         <Field label="To" error={fieldErrors.to}>
           {(p) => <input {...p} type="date" value={draft.to} onChange={(e) => setDraft({ ...draft, to: e.target.value })} />}
         </Field>
-        <button type="submit" className="btn btn-primary" disabled={busy}>
+        <button type="submit" className="btn btn-primary" disabled={busy || exporting}>
           Filter
         </button>
-        <button type="button" className="btn" onClick={() => void exportCsv()} disabled={busy || !entries?.length}>
+        <button type="button" className="btn" onClick={() => void exportCsv()} disabled={busy || exporting || !entries?.length}>
           Export CSV
         </button>
       </form>

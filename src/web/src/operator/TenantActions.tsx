@@ -84,11 +84,7 @@ export function TenantActions({ tenant, onChange, onPurged }: { tenant: Operator
     });
   };
 
-  const cancel = (
-    <button type="button" className="btn" onClick={() => setOpen(null)} disabled={busy}>
-      Cancel
-    </button>
-  );
+  const close = () => setOpen(null);
 
   return (
     <div className="operator-actions">
@@ -133,12 +129,7 @@ export function TenantActions({ tenant, onChange, onPurged }: { tenant: Operator
                     setReasonError(null);
                   }} autoFocus />}
             </Field>
-            <div className="domain-actions">
-              <button type="submit" className="btn btn-danger" disabled={busy}>
-                {busy ? 'Suspending…' : 'Suspend workspace'}
-              </button>
-              {cancel}
-            </div>
+            <ConfirmButtons label="Suspend workspace" busyLabel="Suspending…" tone="danger" submit busy={busy} onCancel={close} />
           </form>
         </Confirm>
       ) : null}
@@ -154,12 +145,7 @@ export function TenantActions({ tenant, onChange, onPurged }: { tenant: Operator
               </>
             ) : null}
           </p>
-          <div className="domain-actions">
-            <button type="button" className="btn btn-primary" onClick={() => void unsuspend()} disabled={busy}>
-              {busy ? 'Lifting…' : 'Lift suspension'}
-            </button>
-            {cancel}
-          </div>
+          <ConfirmButtons label="Lift suspension" busyLabel="Lifting…" tone="primary" onConfirm={unsuspend} busy={busy} onCancel={close} />
         </Confirm>
       ) : null}
 
@@ -169,24 +155,14 @@ export function TenantActions({ tenant, onChange, onPurged }: { tenant: Operator
             It closes at once, and its members see that it was closed. Its data is kept for the grace period and then purged for good, unless it is restored before;
             its subscription ends at the end of the paid period.
           </p>
-          <div className="domain-actions">
-            <button type="button" className="btn btn-danger" onClick={() => void scheduleDeletion()} disabled={busy}>
-              {busy ? 'Deleting…' : 'Delete workspace'}
-            </button>
-            {cancel}
-          </div>
+          <ConfirmButtons label="Delete workspace" busyLabel="Deleting…" tone="danger" onConfirm={scheduleDeletion} busy={busy} onCancel={close} />
         </Confirm>
       ) : null}
 
       {open === 'restore' ? (
         <Confirm title={`Restore ${t.name}`} error={error}>
           <p>It opens again as it was before it was deleted, and will not be purged.</p>
-          <div className="domain-actions">
-            <button type="button" className="btn btn-primary" onClick={() => void restore()} disabled={busy}>
-              {busy ? 'Restoring…' : 'Restore workspace'}
-            </button>
-            {cancel}
-          </div>
+          <ConfirmButtons label="Restore workspace" busyLabel="Restoring…" tone="primary" onConfirm={restore} busy={busy} onCancel={close} />
         </Confirm>
       ) : null}
 
@@ -200,12 +176,7 @@ export function TenantActions({ tenant, onChange, onPurged }: { tenant: Operator
             <Field label={`Type the slug, ${t.slug}, to confirm`}>
               {(p) => <input {...p} className="input" type="text" autoComplete="off" spellCheck={false} autoCapitalize="off" value={slugTyped} onChange={(e) => setSlugTyped(e.target.value)} autoFocus />}
             </Field>
-            <div className="domain-actions">
-              <button type="submit" className="btn btn-danger" disabled={busy || slugTyped.trim() !== t.slug}>
-                {busy ? 'Purging…' : 'Purge for good'}
-              </button>
-              {cancel}
-            </div>
+            <ConfirmButtons label="Purge for good" busyLabel="Purging…" tone="danger" submit busy={busy} disabled={slugTyped.trim() !== t.slug} onCancel={close} />
           </form>
         </Confirm>
       ) : null}
@@ -223,6 +194,26 @@ function Confirm({ title, error, children }: { title: string; error: string | nu
         </div>
       ) : null}
       {children}
+    </div>
+  );
+}
+
+/** A confirmation's buttons: the action (a form's submit, or a click) and Cancel. */
+function ConfirmButtons(props: { label: string; busyLabel: string; tone: 'primary' | 'danger'; busy: boolean; disabled?: boolean; onCancel: () => void } & ({ submit: true; onConfirm?: never } | { submit?: false; onConfirm: () => Promise<void> })) {
+  const { label, busyLabel, tone, busy, disabled, onCancel } = props;
+  return (
+    <div className="domain-actions">
+      <button
+        type={props.submit ? 'submit' : 'button'}
+        className={`btn btn-${tone}`}
+        onClick={props.submit ? undefined : () => void props.onConfirm()}
+        disabled={busy || disabled}
+      >
+        {busy ? busyLabel : label}
+      </button>
+      <button type="button" className="btn" onClick={onCancel} disabled={busy}>
+        Cancel
+      </button>
     </div>
   );
 }

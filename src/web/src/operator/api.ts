@@ -7,7 +7,7 @@
  * token typed into the sign-in form, on its way to POST /api/admin/session.
  */
 import { http, query, type RequestOptions } from '../api/client';
-import type { CappedResource, LimitUse, PlanId, TenantStatus } from '../api/types';
+import type { PlanId, Tenant, TenantStatus, UsageReport } from '../api/types';
 
 export interface OperatorSessionState {
   signedIn: boolean;
@@ -15,18 +15,12 @@ export interface OperatorSessionState {
   expiresAt: string | null;
 }
 
-/** A tenant as a platform admin sees it (GET /api/tenants, GET /api/tenants/:id). */
-export interface OperatorTenant {
-  id: string;
-  name: string;
-  slug: string;
-  status: TenantStatus;
-  /** What applies now (free after an expired trial). */
-  plan: PlanId;
-  /** What the tenant is subscribed to. */
-  billingPlan: PlanId;
-  billingInterval: 'monthly' | 'yearly' | null;
-  trial: { endsAt: string; expired: boolean } | null;
+/**
+ * A tenant as a platform admin sees it (GET /api/tenants, GET /api/tenants/:id): what a workspace
+ * says of itself (`plan` is what applies now, free after an expired trial; `billingPlan` what it
+ * is subscribed to), and the owner, lifecycle and billing fields only operators see.
+ */
+export interface OperatorTenant extends Pick<Tenant, 'id' | 'name' | 'slug' | 'status' | 'plan' | 'billingPlan' | 'billingInterval' | 'trial'> {
   ownerEmail: string;
   ownerName: string;
   ownerUserId: string | null;
@@ -81,8 +75,8 @@ export type SortOrder = 'asc' | 'desc';
 export interface TenantUsageRow {
   tenant: { id: string; slug: string; name: string; status: TenantStatus; plan: PlanId; billingPlan: PlanId; createdAt: string };
   usage: { usersTotal: number; usersActive: number; channels: number; messages: number; storageBytes: number; files: number; apiCalls: number };
-  limits: Record<CappedResource, LimitUse>;
-  exceeded: { resource: CappedResource; used: number; limit: number }[];
+  limits: UsageReport['limits'];
+  exceeded: UsageReport['exceeded'];
   recordedAt: string | null;
 }
 

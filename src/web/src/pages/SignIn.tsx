@@ -11,7 +11,7 @@ import { preloadChat } from './chunks';
  * Sign-in on a workspace host. On success the one bootstrap request is made again (now with
  * the session), and the chat opens where the person was going.
  */
-export default function SignIn({ notice, onSignedIn }: { notice?: string | null; onSignedIn?: () => void }) {
+export default function SignIn({ notice }: { notice?: string | null }) {
   const { reload } = useBoot();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -29,8 +29,7 @@ export default function SignIn({ notice, onSignedIn }: { notice?: string | null;
     setBusy(true);
     try {
       await api.login(email.trim(), password);
-      if (onSignedIn) onSignedIn();
-      else await reload();
+      await reload();
     } catch (err) {
       setBusy(false);
       if (err instanceof ApiError && err.code === 'invalid_credentials') setError('That email and password do not match an account in this workspace.');
