@@ -27,13 +27,13 @@ export interface RunningWorker {
 }
 
 /** `wrangler dev` with its own empty local state (KV, Durable Objects) in a temp directory, removed at stop. */
-export async function startWorker(gateway: Gateway, port: number, extraVars: Record<string, string> = {}): Promise<RunningWorker> {
+export async function startWorker(gateway: Gateway, port: number, extraVars: Record<string, string> = {}, connection = BENCH_CONNECTION): Promise<RunningWorker> {
   const dir = mkdtempSync(join(tmpdir(), 'nchat-bench-'));
   const worker = await startWranglerDev({
     port,
     dir,
     secrets: {
-      DATABASE_URL: BENCH_CONNECTION,
+      DATABASE_URL: connection,
       SESSION_SECRET: 'bench-session-secret-0123456789abcdef0123',
       PLATFORM_ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
       STRIPE_SECRET_KEY: 'sk_test_bench',

@@ -2,12 +2,13 @@ import { DurableObject } from 'cloudflare:workers';
 import { randomToken } from '../src/auth/tokens';
 import { configFor } from '../src/config';
 import { openDatabase, type Query } from '../src/db/client';
-import { isSessionRevoked, sqlState } from '../src/db/errors';
-import type { ChannelKind } from '../src/db/schema';
-import type { DomainError } from '../src/domain/errors';
+import { DomainError } from '../src/domain/errors';
 import { admitMessage, CHAT_PATH, notStored, storeRefusal, type MessageCandidate } from '../src/chat/admission';
 import { MESSAGE_COLUMNS, mentionHandles, messageFromRow, type ChatMessage } from '../src/chat/message-model';
-import { afterGroupStatements, insertMessageStatement, sequenceGuardStatement, type NewMessage } from '../src/chat/post-message';
+import { needsDatabase, type NewMessage, type WrittenBehind } from '../src/chat/post-message';
+import { channelNotFound } from '../src/chat/access';
+import { RoomLog } from './room-log';
+import { ChannelGoneError, RoomWriter, type Committed, type WriteMode } from './room-writer';
 import { markReadStatement } from '../src/chat/read-position';
 import {
   CLOSE_CODES,
@@ -30,36 +31,31 @@ import type { StreamNotice } from '../src/chat/stream-protocol';
  * One per tenant channel (`idFromName(tenantId + ':' + channelId)`): the channel's only message
  * writer, and its WebSockets.
  *
- * Writes: messages from REST and from sockets are queued and committed in groups — whatever
- * arrives within one short flush window (or while the previous group is being written) goes to
- * Postgres in ONE batch transaction, with consecutive per-channel sequence numbers. Only after
- * the commit are the writers answered and the messages broadcast, in sequence order: nobody
- * hears of a message that could still be lost. Because this object is the channel's single
- * writer (Durable Objects guarantee one instance per id), the sequence has no gaps; a guard in
- * the transaction catches any other writer.
+ * Writes (RoomWriter, docs/chat.md): every message gets the next per-channel sequence number
+ * and is durable before anyone hears of it — a plain message in the room's own SQLite log
+ * (RoomLog; Postgres gets it behind, in groups), a REST post or a message that needs Postgres's
+ * facts (a reply, files, mentions) in Postgres first. Broadcasts go out in sequence order.
+ * Because this object is the channel's single writer (Durable Objects guarantee one instance
+ * per id), the sequence has no gaps; a guard in the written-through transaction catches any
+ * other writer.
  *
  * Admission: every new message, from REST or a socket, passes `admitMessage` (the workspace's
- * status and plan features, judged by the newest tenant snapshot the room has seen) and is
- * stored by a statement that checks the author's session, membership and the reply's parent
- * (nchat_admit_message). The TenantGate pushes each tenant write's snapshot to the rooms that
- * have sockets (they register with it), so a suspension or a feature switched off applies to
- * sockets opened before it, at once; a suspension closes them (4403).
+ * status and plan features, judged by the newest tenant snapshot the room has seen) and the
+ * channel's archived state. A socket's author was checked (session, membership) when it
+ * connected; the events that end a session or a membership close the socket, and the
+ * write-behind re-checks each group's authors in Postgres and closes the sockets of any whose
+ * session or membership ended meanwhile. A written-through message is checked by the statement
+ * that stores it (nchat_admit_message). The TenantGate pushes each tenant write's snapshot to the
+ * rooms that have sockets (they register with it), so a suspension or a feature switched off
+ * applies to sockets opened before it, at once; a suspension closes them (4403).
  *
  * Sockets use the hibernation API: the runtime keeps them open while the object sleeps;
  * per-socket state lives in the socket's attachment, the room's context in SQLite storage.
  */
-const FLUSH_WINDOW_MS = 4;
-const MAX_GROUP = 200;
 const REPLAY_LIMIT = 500;
 const TICKET_TTL_MS = 60_000;
-
-interface Pending {
-  message: NewMessage;
-  /** `earlier`: the message was already stored (a resend of one whose answer was lost). */
-  resolve: (stored: { message: ChatMessage; earlier: boolean }) => void;
-  reject: (e: Error) => void;
-  attempts: number;
-}
+/** While the log has messages Postgres lacks, an alarm this often resumes writing them (an evicted room too). */
+const WRITE_BEHIND_ALARM_MS = 2_000;
 
 interface SocketInfo {
   userId: string;
@@ -79,13 +75,12 @@ export class ChatRoom extends DurableObject<Env> {
   private context: RoomIdentity | null = null;
   /** The newest tenant snapshot seen (callers' and the gate's), by version. */
   private snapshot: TenantSnapshot | null = null;
-  private lastSeq: number | null = null;
-  private channelKind: ChannelKind | null = null;
+  private readonly log: RoomLog;
+  private readonly writer: RoomWriter;
+  /** Whether an alarm is set to resume the write-behind. */
+  private alarmArmed = false;
   /** Whether this instance has told the TenantGate it has sockets (reset when it wakes). */
   private watching = false;
-  private queue: Pending[] = [];
-  private flushing = false;
-  private timer: ReturnType<typeof setTimeout> | null = null;
   /** Sockets catching up from `since`: live events wait here until the replay is sent. */
   private replaying = new Map<WebSocket, RoomEvent[]>();
   /**
@@ -98,17 +93,28 @@ export class ChatRoom extends DurableObject<Env> {
     super(ctx, env);
     // Keep-alive pings are answered by the runtime itself, without waking a hibernating object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
-    ctx.blockConcurrencyWhile(async () => {
-      const sql = this.ctx.storage.sql;
-      sql.exec('CREATE TABLE IF NOT EXISTS room_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
-      sql.exec('CREATE TABLE IF NOT EXISTS tickets (ticket TEXT PRIMARY KEY, user_json TEXT NOT NULL, expires INTEGER NOT NULL)');
-      // The members whose PersonStream listens here (they have the app open somewhere).
-      sql.exec('CREATE TABLE IF NOT EXISTS stream_subscribers (user_id TEXT PRIMARY KEY)');
-      for (const row of sql.exec<{ key: string; value: string }>("SELECT key, value FROM room_meta WHERE key IN ('context', 'snapshot')")) {
-        if (row.key === 'context') this.context = identityOf(JSON.parse(row.value) as RoomIdentity);
-        else this.snapshot = JSON.parse(row.value) as TenantSnapshot;
-      }
-    });
+    // SQLite calls are synchronous: the room knows itself before it handles anything (an alarm too).
+    const sql = this.ctx.storage.sql;
+    sql.exec('CREATE TABLE IF NOT EXISTS room_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    sql.exec('CREATE TABLE IF NOT EXISTS tickets (ticket TEXT PRIMARY KEY, user_json TEXT NOT NULL, expires INTEGER NOT NULL)');
+    // The members whose PersonStream listens here (they have the app open somewhere).
+    sql.exec('CREATE TABLE IF NOT EXISTS stream_subscribers (user_id TEXT PRIMARY KEY)');
+    for (const row of sql.exec<{ key: string; value: string }>("SELECT key, value FROM room_meta WHERE key IN ('context', 'snapshot')")) {
+      if (row.key === 'context') this.context = identityOf(JSON.parse(row.value) as RoomIdentity);
+      else this.snapshot = JSON.parse(row.value) as TenantSnapshot;
+    }
+    this.log = new RoomLog(ctx.storage.sql);
+    this.writer = new RoomWriter(
+      {
+        channelId: () => this.context!.channelId,
+        tenantDb: () => this.tenantDb(),
+        committed: (messages) => this.committed(messages),
+        revoked: (authors) => this.revoked(authors),
+        armAlarm: () => this.armAlarm(),
+      },
+      this.log,
+      writeMode(env),
+    );
   }
 
   async describe(): Promise<{ kind: 'ChatRoom'; id: string; sockets: number }> {
@@ -118,18 +124,20 @@ export class ChatRoom extends DurableObject<Env> {
   // ---- RPC from the Worker ----
 
   /**
-   * Stores a message from REST (group commit) and broadcasts it; answers once it is committed,
-   * or with why it was refused. The caller has resolved the channel for the author (it exists
-   * and they may see it); everything else is the room's to decide.
+   * Stores a message from REST and broadcasts it; answers once it is in Postgres, or with why it
+   * was refused. The Worker has only resolved the tenant and the session's token: the room
+   * decides the rest — the channel exists, the author's session and membership (checked by the
+   * statement that stores it; a private channel they are not in is not found), admission.
    */
   async post(context: RoomContext, message: NewMessage): Promise<PostResult> {
     this.adopt(context);
     try {
       const refusal = await this.admission({ parentId: message.parentId, attachments: message.attachmentIds.length });
       if (refusal) return { ok: false, error: refusal.toInfo() };
-      return { ok: true, message: (await this.enqueue(message)).message };
+      // Written through: a REST client that posts, then edits or reacts, finds its message.
+      return { ok: true, message: (await this.writer.submit(message, true)).message };
     } catch (err) {
-      return { ok: false, error: (storeRefusal(err) ?? logged('room_post_failed', err, notStored())).toInfo() };
+      return { ok: false, error: this.postRefusal(err).toInfo() };
     }
   }
 
@@ -152,6 +160,7 @@ export class ChatRoom extends DurableObject<Env> {
    */
   async publish(context: RoomContext, event: RoomEvent): Promise<void> {
     this.adopt(context);
+    if (event.type === 'channel.updated') this.writer.forgetState(); // archived or not: read again
     this.broadcast(event);
     const channelId = this.context!.channelId;
     if (event.type === 'read') this.notifyStreams(() => [], new Map([[event.userId, [{ kind: 'read', channelId, lastReadSeq: event.seq }]]]));
@@ -199,7 +208,7 @@ export class ChatRoom extends DurableObject<Env> {
   /** Closes every socket (channel deleted); the members' streams hear the channel is gone. */
   async closeAll(reason: string): Promise<void> {
     this.ctx.storage.sql.exec('DELETE FROM tickets');
-    this.lastSeq = null;
+    this.writer.reset();
     for (const ws of this.ctx.getWebSockets()) safeClose(ws, CLOSE_CODES.channelDeleted, reason);
     if (this.context) this.notifyStreams(() => [{ kind: 'channel_removed', channelId: this.context!.channelId }]);
     this.ctx.storage.sql.exec('DELETE FROM stream_subscribers');
@@ -227,14 +236,15 @@ export class ChatRoom extends DurableObject<Env> {
       if (!user) return jsonError(401, 'invalid_ticket', 'The WebSocket ticket is missing, used or expired. Ask for a new one.');
       // Things may have changed since the ticket was issued: the session must still be valid
       // and the user still a member of a channel that still exists.
-      const refusal = await this.checkTicketHolder(user);
+      const refusal = this.checkTicketHolder(user);
       if (refusal) return refusal;
     }
 
     try {
-      await this.ensureChannel();
-    } catch {
-      return jsonError(404, 'channel_not_found', 'No such channel, or you are not a member of it.');
+      await this.writer.channel();
+    } catch (err) {
+      if (err instanceof ChannelGoneError) return jsonError(404, 'channel_not_found', 'No such channel, or you are not a member of it.');
+      throw err;
     }
     await this.watch();
     const pair = new WebSocketPair();
@@ -242,7 +252,7 @@ export class ChatRoom extends DurableObject<Env> {
     this.ctx.acceptWebSocket(server, [user.userId]);
     server.serializeAttachment({ userId: user.userId, role: user.role, sessionVersion: user.sessionVersion, connectedAt: Date.now() } satisfies SocketInfo);
     if (since !== null) this.replaying.set(server, []);
-    send(server, { type: 'ready', userId: user.userId, lastSeq: this.lastSeq ?? 0, online: this.online() });
+    send(server, { type: 'ready', userId: user.userId, lastSeq: this.writer.seq, online: this.online() });
     this.broadcastPresence();
     if (since !== null) this.ctx.waitUntil(this.replay(server, since));
     return new Response(null, { status: 101, webSocket: client });
@@ -283,16 +293,16 @@ export class ChatRoom extends DurableObject<Env> {
           const refusal = await this.admission({ parentId, attachments: frame.attachmentIds.length });
           if (refusal) return send(ws, { type: 'error', ...refusal.toInfo(), clientId });
           const message = { userId: info.userId, sessionVersion: info.sessionVersion, text: frame.text, parentId, clientId, mentions: mentionHandles(frame.text), attachmentIds: frame.attachmentIds };
-          await this.enqueue(message).then(
+          await this.writer.submit(message, needsDatabase(message)).then(
             // A resend of a message stored before (its answer was lost with the old socket):
             // the sender hears it again; everyone else heard it when it was stored.
             ({ message: stored, earlier }) => {
               if (earlier) send(ws, { type: 'message.created', message: stored });
             },
             (err: unknown) => {
-            const refused = storeRefusal(err);
-            if (refused?.code === 'session_revoked') return this.refuseAndClose(ws, refused, CLOSE_CODES.sessionEnded, clientId);
-            send(ws, { type: 'error', ...(refused ?? logged('room_post_failed', err, notStored())).toInfo(), clientId });
+            const refused = this.postRefusal(err);
+            if (refused.code === 'session_revoked') return this.refuseAndClose(ws, refused, CLOSE_CODES.sessionEnded, clientId);
+            send(ws, { type: 'error', ...refused.toInfo(), clientId });
             },
           );
           return;
@@ -344,11 +354,20 @@ export class ChatRoom extends DurableObject<Env> {
     this.ctx.storage.sql.exec("INSERT OR REPLACE INTO room_meta (key, value) VALUES ('snapshot', ?)", JSON.stringify(snapshot));
   }
 
-  /** What admitMessage says of a message to this channel (the channel's kind is loaded once). */
+  /** What admitMessage says of a message to this channel, and whether the channel is archived (loaded once, again after a change). */
   private async admission(candidate: MessageCandidate): Promise<DomainError | null> {
-    await this.ensureChannel();
-    if (!this.snapshot) return null; // only before any caller has told us the tenant: the Worker has just checked it
-    return admitMessage(this.snapshot, { kind: this.channelKind! }, candidate);
+    const channel = await this.writer.channel();
+    const refusal = this.snapshot ? admitMessage(this.snapshot, channel, candidate) : null;
+    return refusal ?? (channel.archived ? new DomainError('channel_archived', 'The channel is archived.') : null);
+  }
+
+  /** Why a message was not stored, as its writer hears it. */
+  private postRefusal(err: unknown): DomainError {
+    if (err instanceof ChannelGoneError) return channelNotFound();
+    const refused = storeRefusal(err);
+    // A private channel (or DM) someone is not in is not theirs to know of.
+    if (refused?.code === 'not_a_member' && this.writer.kind !== 'public') return channelNotFound();
+    return refused ?? logged('room_post_failed', err, notStored());
   }
 
   /**
@@ -411,104 +430,53 @@ export class ChatRoom extends DurableObject<Env> {
     return TenantDb.forSystemWork(openDatabase(configFor(this.env)), this.context.tenant, 'chat-room');
   }
 
-  /** The channel's sequence and kind, loaded once (the kind never changes; the sequence is the room's own). */
-  private async ensureChannel(): Promise<number> {
-    if (this.lastSeq === null || this.channelKind === null) {
-      const tdb = this.tenantDb();
-      const [rows] = await tdb.transaction([tdb.sql.query('SELECT last_seq, kind FROM nchat_channels WHERE id = $1', [this.context!.channelId]) as Query]);
-      const row = rows?.[0];
-      if (!row) throw new Error('channel not found');
-      this.lastSeq = Number(row.last_seq);
-      this.channelKind = row.kind as ChannelKind;
-    }
-    return this.lastSeq;
-  }
-
-  private enqueue(message: NewMessage): Promise<{ message: ChatMessage; earlier: boolean }> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ message, resolve, reject, attempts: 0 });
-      if (!this.flushing && !this.timer) {
-        // A short window lets messages arriving together share one transaction.
-        this.timer = setTimeout(() => {
-          this.timer = null;
-          void this.flush();
-        }, FLUSH_WINDOW_MS);
+  /** Broadcasts what the writer made durable, in order, and tells the members' streams (one call per stream for the group). */
+  private committed(messages: Committed[]): void {
+    for (const { message, parentReplyCount } of messages) {
+      this.broadcast({ type: 'message.created', message });
+      if (message.parentId !== null) {
+        this.broadcast({ type: 'thread.reply', parentId: message.parentId, replyCount: parentReplyCount ?? 0, lastReplyAt: message.createdAt, message });
       }
-    });
+    }
+    this.notifyStreams((userId) =>
+      messages.map(({ message: m }) => ({
+        kind: 'activity' as const,
+        event: { type: 'activity' as const, channelId: m.channelId, messageId: m.id, messageSeq: m.seq, authorId: m.userId, parentId: m.parentId, at: m.createdAt, mention: m.mentions.includes(userId) },
+      })),
+    );
   }
 
-  private async flush(): Promise<void> {
-    if (this.flushing) return;
-    this.flushing = true;
-    try {
-      // Messages that arrive while a group is being written form the next group.
-      while (this.queue.length) await this.commitGroup(this.queue.splice(0, MAX_GROUP));
-    } finally {
-      this.flushing = false;
+  /**
+   * Postgres says these authors' session or membership ended before their logged messages reached
+   * it (the close that should have followed the change did not reach this room): their sockets
+   * with that session close now, and their tickets go.
+   */
+  private revoked(authors: WrittenBehind['revoked']): void {
+    for (const { userId, sessionVersion, reason } of authors) {
+      this.dropTickets(userId);
+      for (const ws of this.ctx.getWebSockets(userId)) {
+        const info = ws.deserializeAttachment() as SocketInfo | null;
+        if (reason === 'session' && info?.sessionVersion !== sessionVersion) continue;
+        safeClose(ws, reason === 'session' ? CLOSE_CODES.sessionEnded : CLOSE_CODES.userRemoved, reason === 'session' ? 'session ended' : 'no longer a member');
+      }
     }
   }
 
-  private async commitGroup(group: Pending[]): Promise<void> {
-    const context = this.context!;
+  private armAlarm(): void {
+    if (this.alarmArmed) return;
+    this.alarmArmed = true;
+    void this.ctx.storage.setAlarm(Date.now() + WRITE_BEHIND_ALARM_MS);
+  }
+
+  /** Resumes the write-behind (after a failure, or in a room that was evicted with messages Postgres lacks). */
+  override async alarm(): Promise<void> {
+    this.alarmArmed = false;
+    if (!this.context) return;
     try {
-      const tdb = this.tenantDb();
-      const before = await this.ensureChannel();
-      const authors = new Map<string, number>();
-      const inserts = group.map((p, i) => {
-        authors.set(p.message.userId, before + i + 1);
-        return insertMessageStatement(tdb, context.channelId, before + i + 1, p.message);
-      });
-      const last = before + group.length;
-      const results = await tdb.transaction([sequenceGuardStatement(tdb, context.channelId, before), ...inserts, ...afterGroupStatements(tdb, context.channelId, last, authors)]);
-      this.lastSeq = last;
-      const committed = group.map((p, i) => {
-        const row = results[i + 1]![0]!;
-        const message = messageFromRow(row);
-        p.resolve({ message, earlier: false });
-        this.broadcast({ type: 'message.created', message });
-        if (message.parentId !== null) {
-          this.broadcast({ type: 'thread.reply', parentId: message.parentId, replyCount: Number(row.parent_reply_count ?? 0), lastReplyAt: message.createdAt, message });
-        }
-        return message;
-      });
-      // Members with the app open elsewhere: one call per stream for the whole group.
-      this.notifyStreams((userId) =>
-        committed.map((m) => ({
-          kind: 'activity' as const,
-          event: { type: 'activity' as const, channelId: m.channelId, messageId: m.id, messageSeq: m.seq, authorId: m.userId, parentId: m.parentId, at: m.createdAt, mention: m.mentions.includes(userId) },
-        })),
-      );
+      if (await this.writer.resume()) this.armAlarm();
     } catch (err) {
-      this.lastSeq = null; // reload from the database before the next attempt
-      const code = sqlState(err);
-      if (group.length > 1 && code) {
-        // One bad message (say, a parent deleted meanwhile) must not sink the others: retry
-        // each on its own.
-        for (const p of group) await this.commitGroup([p]);
-        return;
-      }
-      const p = group[0]!;
-      if (code === 'NC208') return this.answerWithStored(p, err);
-      // A sequence conflict (NC409 guard, 23505 unique) is retried after reloading.
-      if ((code === 'NC409' || code === '23505') && p.attempts < 2) {
-        p.attempts += 1;
-        return this.commitGroup(group);
-      }
-      for (const q of group) q.reject(err instanceof Error ? err : new Error(String(err)));
-    }
-  }
-
-  /** A resend refused as already stored (NC208, the stored id in DETAIL): the writer gets the stored message. */
-  private async answerWithStored(p: Pending, err: unknown): Promise<void> {
-    const id = Number((err as { detail?: unknown }).detail);
-    try {
-      const tdb = this.tenantDb();
-      const [rows] = await tdb.transaction([tdb.sql.query(`SELECT ${MESSAGE_COLUMNS} FROM nchat_messages m WHERE m.id = $1 AND m.channel_id = $2`, [id, this.context!.channelId]) as Query]);
-      const row = rows?.[0];
-      if (!row) throw new Error(`stored message ${id} not found`);
-      p.resolve({ message: messageFromRow(row), earlier: true });
-    } catch (e) {
-      p.reject(e instanceof Error ? e : new Error(String(e)));
+      console.error(JSON.stringify({ level: 'error', msg: 'room_alarm_failed', error: String(err) }));
+      this.armAlarm();
     }
   }
 
@@ -531,20 +499,35 @@ export class ChatRoom extends DurableObject<Env> {
     this.notifyStreams(() => [], new Map([[info.userId, [{ kind: 'read', channelId: this.context!.channelId, lastReadSeq }]]]));
   }
 
-  /** Sends what a reconnecting socket missed (seq > since), then what arrived meanwhile. */
+  /**
+   * Sends what a reconnecting socket missed (seq > since), then what arrived meanwhile. Postgres
+   * has everything up to the log's stored sequence; the log has everything above it (read now,
+   * before any await, so the write-behind cannot move it away meanwhile). A socket that missed
+   * only what Postgres does not have yet costs no database read.
+   */
   private async replay(ws: WebSocket, since: number): Promise<void> {
     let lastSent = since;
     try {
-      const tdb = this.tenantDb();
-      const [rows] = await tdb.transaction([
-        tdb.sql.query(`SELECT ${MESSAGE_COLUMNS} FROM nchat_messages m WHERE m.channel_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT ${REPLAY_LIMIT + 1}`, [this.context!.channelId, since]) as Query,
-      ]);
-      const messages = (rows ?? []).map(messageFromRow);
+      const storedSeq = this.writer.storedSeq;
+      const fromLog = this.log.pendingAfter(since, REPLAY_LIMIT + 1);
+      let fromPostgres: ChatMessage[] = [];
+      if (since < storedSeq) {
+        const tdb = this.tenantDb();
+        const [rows] = await tdb.transaction([
+          tdb.sql.query(`SELECT ${MESSAGE_COLUMNS} FROM nchat_messages m WHERE m.channel_id = $1 AND m.seq > $2 AND m.seq <= $3 ORDER BY m.seq LIMIT ${REPLAY_LIMIT + 1}`, [
+            this.context!.channelId,
+            since,
+            storedSeq,
+          ]) as Query,
+        ]);
+        fromPostgres = (rows ?? []).map(messageFromRow);
+      }
+      const messages = [...fromPostgres, ...fromLog.filter((m) => m.seq > (fromPostgres.at(-1)?.seq ?? since))];
       for (const message of messages.slice(0, REPLAY_LIMIT)) {
         send(ws, { type: 'message.created', message, replay: true });
         lastSent = message.seq;
       }
-      if (messages.length > REPLAY_LIMIT) send(ws, { type: 'replay.truncated', fromSeq: lastSent + 1, toSeq: this.lastSeq ?? lastSent });
+      if (messages.length > REPLAY_LIMIT) send(ws, { type: 'replay.truncated', fromSeq: lastSent + 1, toSeq: this.writer.seq });
     } catch (err) {
       console.error(JSON.stringify({ level: 'error', msg: 'room_replay_failed', error: String(err) }));
       send(ws, { type: 'error', code: 'replay_failed', message: 'Could not send missed messages; reload the channel.' });
@@ -566,20 +549,16 @@ export class ChatRoom extends DurableObject<Env> {
     }
   }
 
-  /** A redeemed ticket's holder: still signed in (same session version) and still a member? */
-  private async checkTicketHolder(user: RoomUser): Promise<Response | null> {
+  /**
+   * A redeemed ticket's holder: the Worker checked the session and membership when it issued the
+   * ticket (at most TICKET_TTL_MS ago), and every change that ends either (sign-out, password or
+   * role change, deactivation, leaving, removal) drops the user's tickets here (closeUser), so
+   * redeeming one needs no database read. Should such a drop not reach the room, the holder's
+   * first message written behind is re-checked in Postgres and closes the socket.
+   */
+  private checkTicketHolder(user: RoomUser): Response | null {
     if (user.sessionVersion === undefined) return jsonError(401, 'invalid_ticket', 'The WebSocket ticket is not valid. Ask for a new one.');
-    const tdb = TenantDb.forSession(openDatabase(configFor(this.env)), this.context!.tenant, { userId: user.userId, sessionVersion: user.sessionVersion });
-    try {
-      const [rows] = await tdb.transaction([
-        tdb.sql.query('SELECT 1 AS ok FROM nchat_channel_members WHERE channel_id = $1 AND user_id = $2', [this.context!.channelId, user.userId]) as Query,
-      ]);
-      if (!rows?.length) return jsonError(404, 'channel_not_found', 'No such channel, or you are not a member of it.');
-      return null;
-    } catch (err) {
-      if (isSessionRevoked(err)) return jsonError(401, 'session_revoked', 'This session has ended. Sign in again.');
-      throw err;
-    }
+    return null;
   }
 
   private consumeTicket(ticket: string | null): RoomUser | null {
@@ -623,6 +602,13 @@ export class ChatRoom extends DurableObject<Env> {
       sendRaw(ws, frame);
     }
   }
+}
+
+/** The room's write mode; the bench's baseline only ever against a local gateway, never in production. */
+function writeMode(env: Env): WriteMode {
+  const config = configFor(env);
+  if (config.CHAT_ROOM_WRITES === 'baseline' && !config.NEON_FETCH_ENDPOINT) return 'behind';
+  return config.CHAT_ROOM_WRITES;
 }
 
 /** Only the names a TenantDb needs (a context may carry a whole snapshot). */

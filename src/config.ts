@@ -59,6 +59,12 @@ export const configSchema = z.object({
   DATABASE_URL: postgresUrl,
   NEON_FETCH_ENDPOINT: optionalString(httpUrl),
   DB_QUERY_TIMEOUT_MS: positiveInt(10_000),
+  /**
+   * How chat rooms make messages durable (durable-objects/room-writer.ts): `behind` (the room's
+   * log first, Postgres behind; the default), `through` (Postgres before every broadcast), or
+   * `baseline` (benchmarks on a local gateway only: never written to Postgres).
+   */
+  CHAT_ROOM_WRITES: z.preprocess(unsetIfEmpty, z.enum(['behind', 'through', 'baseline']).optional().transform((v) => v ?? 'behind')),
   HEALTH_DB_TIMEOUT_MS: positiveInt(2_000),
   TENANT_DELETION_GRACE_DAYS: positiveInt(30),
   /** The TenantGate's rate limit and monthly quota; "false" only in tests that are not about them. */

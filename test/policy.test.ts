@@ -112,14 +112,22 @@ describe('one admission rule for a new message, over REST and over a socket', ()
     expect(await messageTexts(w, ch.id)).toEqual(['the parent']);
   });
 
-  it('a session that ended while its socket stayed open cannot post through it: refused (session_revoked), closed with 4401', async () => {
+  it('a session that ended while its socket stayed open: a message checked as it is stored is refused (session_revoked) and the socket closed with 4401', async () => {
     const { w, ch, socket } = await openRoom();
-    // Ended behind the room's back (as if closing its sockets had failed): only the per-message check stands.
+    // Ended behind the room's back (as if closing its sockets had failed): only the checks in Postgres stand.
     await database().sql.query(`UPDATE "${w.schema}".nchat_users SET session_version = session_version + 1 WHERE id = $1`, [w.owner.id]);
-    socket.send({ type: 'message', text: 'after the end', clientId: 'x1' });
+    socket.send({ type: 'message', text: 'after the end, @owner', clientId: 'x1' });
     expect(await errorFrame(socket, 'x1')).toMatchObject({ code: 'session_revoked' });
     expect((await socket.closed).code).toBe(4401);
     expect(await messageTexts(w, ch.id)).toEqual(['the parent']);
+  });
+
+  it('a session that ended while its socket stayed open: a plain message (durable in the room log when accepted) is its last; the re-check as it reaches Postgres closes the socket (4401)', async () => {
+    const { w, ch, socket } = await openRoom();
+    await database().sql.query(`UPDATE "${w.schema}".nchat_users SET session_version = session_version + 1 WHERE id = $1`, [w.owner.id]);
+    socket.send({ type: 'message', text: 'after the end', clientId: 'x2' });
+    expect((await socket.closed).code).toBe(4401);
+    expect(await messageTexts(w, ch.id)).toEqual(['the parent', 'after the end']);
   });
 
   it('REST and socket give the same refusals for an archived channel and an invalid parent', async () => {

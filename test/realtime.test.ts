@@ -6,7 +6,7 @@
  * Real WebSockets from response.webSocket inside workerd.
  */
 import { describe, expect, it } from 'vitest';
-import { chatWorkspace, createdSeqs, deactivateInDatabase, openSocket, range, sleep, waitForSeqs, type ChatWorkspace, type Client, type TestSocket } from './support/chat';
+import { chatWorkspace, createdSeqs, deactivateInDatabase, openSocket, range, sleep, untilInPostgres, waitForSeqs, type ChatWorkspace, type Client, type TestSocket } from './support/chat';
 import { api, bearer, tenantUrl } from './support/tenants';
 
 /** A workspace with a public channel the owner created and Bob joined. */
@@ -66,7 +66,8 @@ describe('two clients in one room', () => {
     // The sender hears its own message back, with the database id (its acknowledgement).
     const onA = await a.next((f) => f.type === 'message.created');
     expect(onA.message).toEqual(onB.message);
-    // Announced means stored.
+    // Announced means durable (in the room's log); Postgres, where REST reads, has it moments later.
+    await untilInPostgres(w.schema, ch.id, 1);
     const stored = await bob.get(`/api/messages/${onB.message.id}`);
     expect(stored.status).toBe(200);
     expect(stored.body.message).toEqual(onB.message);
@@ -338,11 +339,23 @@ describe('tickets (browsers cannot set headers on a WebSocket)', () => {
     const bob = await w.user('member');
     const ch = await w.owner.channel('tight', 'private', { memberIds: [bob.id] });
     const { ticket } = (await bob.post(`/api/channels/${ch.id}/ws-ticket`)).body;
-    await deactivateInDatabase(w.schema, bob.id);
+    expect((await w.owner.post(`/api/users/${bob.id}/deactivate`)).status).toBe(200);
     const res = await openSocket(tenantUrl(w.t.slug, `/api/channels/${ch.id}/ws?ticket=${encodeURIComponent(ticket)}`));
     res.socket?.close();
     expect(res.status).not.toBe(101);
     expect(res.status).toBe(401);
+  });
+
+  it('a session ended where the room did not hear of it (changed in the database only): its socket closes (4401) once its next message reaches Postgres', async () => {
+    const w = await chatWorkspace();
+    const bob = await w.user('member');
+    const ch = await w.owner.channel('tight', 'private', { memberIds: [bob.id] });
+    const [a, b] = await pair(w, bob, ch.id);
+    await deactivateInDatabase(w.schema, bob.id);
+    b.send({ type: 'message', text: 'sent after the session ended', clientId: 'late' });
+    expect((await b.closed).code).toBe(4401);
+    await a.next((f) => f.type === 'presence' && f.online.length === 1);
+    a.close();
   });
 
   it('a ticket for a channel deleted since: a clear 4xx, not a socket and not a 500', async () => {
@@ -413,6 +426,7 @@ describe('archived channels', () => {
     const [a, b] = await pair(w, bob, ch.id);
     b.send({ type: 'message', text: 'before archiving' });
     await a.next((f) => f.type === 'message.created');
+    await untilInPostgres(w.schema, ch.id, 1);
     expect((await w.owner.post(`/api/channels/${ch.id}/archive`)).status).toBe(200);
     b.send({ type: 'message', text: 'after archiving', clientId: 'late' });
     const answer = await b.next((f) => f.type === 'error' || (f.type === 'message.created' && f.message.clientId === 'late'));

@@ -17,6 +17,7 @@ import { crossTenantCases, type CrossCase } from './route-table/cross-tenant';
 import { changed, errorShapeProblem, fingerprint, leaksOf, Report, send, type Answer } from './route-table/harness';
 import { appRouteKeys, keyOf, TABLE } from './route-table/table';
 import { buildWorld, freshOwner, type World } from './route-table/world';
+import { database } from './support/tenants';
 
 let A: World;
 let B: World;
@@ -25,8 +26,8 @@ const total = { routes: 0, cases: 0, fiveXx: 0, failures: 0, skipped: 0 };
 beforeAll(async () => {
   // B's message ids are kept above A's: ids are per-schema sequences, and "B's id on A's host"
   // must name nothing of A's.
-  [A, B] = await Promise.all([buildWorld('A'), buildWorld('B', { padMessages: 10 })]);
-  const maxA = Math.max(...A.o.messageIds);
+  [A, B] = await Promise.all([buildWorld('A'), buildWorld('B', { messageIdsFrom: 1_000_000 })]);
+  const maxA = ((await database().sql.query(`SELECT max(id)::int AS max FROM "${A.o.schema}".nchat_messages`)) as { max: number }[])[0]!.max;
   const usedB = [B.o.messageId, B.o.replyId, B.o.doomedMessageId].map(Number);
   if (usedB.some((id) => id <= maxA)) throw new Error(`B's message ids ${usedB} overlap A's (up to ${maxA})`);
 }, 120_000);

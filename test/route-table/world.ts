@@ -108,11 +108,11 @@ async function upload(c: Client, channelId: string, text: string, filename: stri
 
 /**
  * A Pro-trial workspace (search, audit log, threads, reactions and DMs reach their handlers)
- * with one of each object the routes name. `padMessages` posts that many messages first, so
- * this workspace's message ids can be kept above another's (message ids are per-schema
- * sequences: B's id 3 may well exist in A).
+ * with one of each object the routes name. `messageIdsFrom` starts this workspace's message ids
+ * there, so they can be kept apart from another's (message ids are per-schema sequences, handed
+ * out by the rooms in blocks: B's id 1025 may well exist in A).
  */
-export async function buildWorld(label: 'A' | 'B', options: { padMessages?: number } = {}): Promise<World> {
+export async function buildWorld(label: 'A' | 'B', options: { messageIdsFrom?: number } = {}): Promise<World> {
   const marker = randomWord(`zq${label.toLowerCase()}`);
   const ws = await chatWorkspace({ trial: true, name: `Route table ${label}` });
   const { t, owner } = ws;
@@ -136,7 +136,9 @@ export async function buildWorld(label: 'A' | 'B', options: { padMessages?: numb
   const dm = must('dm', await owner.post('/api/dms', { userId: member.id }), 201, (b) => String(b.channel.id));
 
   const messageIds: number[] = [];
-  for (let i = 0; i < (options.padMessages ?? 0); i++) messageIds.push(Number((await owner.say(priv.id, `${marker} padding ${i}`)).id));
+  if (options.messageIdsFrom) {
+    await database().sql.query(`SELECT setval(pg_get_serial_sequence('"${ws.schema}".nchat_messages', 'id'), $1)`, [options.messageIdsFrom]);
+  }
   const message = await owner.say(channel.id, `${marker} message`);
   const reply = await owner.say(channel.id, `${marker} reply`, { parentId: message.id });
   const doomedMessage = await member.say(channel.id, `${marker} doomed message`);

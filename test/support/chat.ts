@@ -115,6 +115,20 @@ export async function deactivateInDatabase(schema: string, userId: string): Prom
   await database().sql.query(`UPDATE "${schema}".nchat_users SET status = 'deactivated', session_version = session_version + 1 WHERE id = $1`, [userId]);
 }
 
+/**
+ * Waits until Postgres has the channel's messages up to `seq`: a message sent over a socket is
+ * durable in its room's log when it is broadcast, and in Postgres (REST, search) moments later.
+ */
+export async function untilInPostgres(schema: string, channelId: string, seq: number, timeoutMs = 5_000): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    const rows = (await database().sql.query(`SELECT coalesce(max(seq), 0)::int AS s FROM "${schema}".nchat_messages WHERE channel_id = $1`, [channelId])) as { s: number }[];
+    if (Number(rows[0]!.s) >= seq) return;
+    if (Date.now() - started > timeoutMs) throw new Error(`channel ${channelId}: Postgres has messages up to ${rows[0]!.s}, not ${seq}, after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 /** Collects every `message.created` frame of a socket from now on (frames already received excluded). */
 export function createdSeqs(socket: TestSocket, from = 0): number[] {
   return socket.frames.slice(from).filter((f) => f.type === 'message.created').map((f) => Number(f.message.seq));

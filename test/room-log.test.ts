@@ -1,0 +1,156 @@
+/**
+ * The room's durable log (issue 14, docs/chat.md): a plain message sent over a socket is durable
+ * in the ChatRoom's own SQLite storage when it is broadcast and reaches Postgres behind it, in
+ * order, once, idempotently. Postgres going away does not stop the room; nothing is lost or
+ * duplicated when it comes back, nor when the room restarts with messages Postgres lacks; a
+ * reconnecting socket gets what Postgres does not have yet from the log.
+ */
+import { env } from 'cloudflare:workers';
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { ChatRoom } from '../durable-objects/chat-room';
+import { chatWorkspace, range, sleep, untilInPostgres, waitForSeqs, type ChatWorkspace } from './support/chat';
+import { connectionString, envWith } from './support/gateway';
+import { database } from './support/tenants';
+
+/** A gateway address nothing answers on: Postgres is "down" for the room that uses it. */
+const UNREACHABLE = 'http://127.0.0.1:9/sql';
+
+function roomStub(w: ChatWorkspace, channelId: string): DurableObjectStub<ChatRoom> {
+  const ns = env.CHAT_ROOM as unknown as DurableObjectNamespace<ChatRoom>;
+  return ns.get(ns.idFromName(`${w.t.id}:${channelId}`));
+}
+
+/**
+ * Points the room's own env (not the request's) at a database that does not answer, or back.
+ * The unreachable endpoint gets a connection (host) of its own: the driver routes by host, for
+ * the whole isolate, and the rest of the test must keep its database.
+ */
+async function roomDatabase(stub: DurableObjectStub<ChatRoom>, endpoint: string | undefined): Promise<void> {
+  const down = endpoint ? { DATABASE_URL: connectionString(`down-${crypto.randomUUID().slice(0, 8)}`), NEON_FETCH_ENDPOINT: endpoint } : {};
+  await runInDurableObject(stub, (instance) => {
+    (instance as unknown as { env: Env }).env = envWith(down);
+  });
+}
+
+async function storedRows(schema: string, channelId: string) {
+  return (await database().sql.query(`SELECT id, seq, text, client_id, created_at FROM "${schema}".nchat_messages WHERE channel_id = $1 ORDER BY seq`, [channelId])) as {
+    id: string;
+    seq: string;
+    text: string;
+    client_id: string | null;
+  }[];
+}
+
+async function pendingInLog(stub: DurableObjectStub<ChatRoom>): Promise<number> {
+  return runInDurableObject(stub, (_i, state) => {
+    const stored = state.storage.sql.exec<{ value: string }>("SELECT value FROM room_meta WHERE key = 'stored_seq'").toArray()[0];
+    return state.storage.sql.exec<{ n: number }>('SELECT count(*) AS n FROM room_log WHERE seq > ?', Number(stored?.value ?? 0)).one().n;
+  });
+}
+
+describe('the room log', () => {
+  it('a socket message is broadcast with its final id and sequence, and Postgres gets exactly that, once', async () => {
+    const w = await chatWorkspace();
+    const ch = await w.owner.channel('logged');
+    const socket = await w.owner.socket(ch.id);
+    await socket.next((f) => f.type === 'ready');
+    for (const i of range(20)) socket.send({ type: 'message', text: `logged ${i}`, clientId: `l${i}` });
+    await waitForSeqs(socket, range(20));
+    const heard = socket.frames.filter((f) => f.type === 'message.created').map((f) => f.message);
+    await untilInPostgres(w.schema, ch.id, 20);
+    const rows = await storedRows(w.schema, ch.id);
+    expect(rows.map((r) => [Number(r.id), Number(r.seq), r.text, r.client_id])).toEqual(heard.map((m) => [m.id, m.seq, m.text, m.clientId]));
+    // Ids grow with the sequence (pages are by id), and REST shows each message as it was heard.
+    expect([...heard.map((m) => m.id)].sort((a, b) => a - b)).toEqual(heard.map((m) => m.id));
+    const listed = (await w.owner.get(`/api/channels/${ch.id}/messages?limit=100`)).body.messages.reverse();
+    expect(listed).toEqual(heard);
+    expect((await w.owner.get(`/api/channels/${ch.id}`)).body.channel.lastSeq).toBe(20);
+    socket.close();
+  });
+
+  it('with Postgres unreachable the room keeps taking messages; when it is back every one arrives, in order, none twice', async () => {
+    const w = await chatWorkspace();
+    const ch = await w.owner.channel('outage');
+    const stub = roomStub(w, ch.id);
+    const socket = await w.owner.socket(ch.id);
+    await socket.next((f) => f.type === 'ready');
+    socket.send({ type: 'message', text: 'before', clientId: 'b0' });
+    await waitForSeqs(socket, [1]);
+    await untilInPostgres(w.schema, ch.id, 1);
+
+    await roomDatabase(stub, UNREACHABLE);
+    for (const i of range(25, 2)) socket.send({ type: 'message', text: `during ${i}`, clientId: `d${i}` });
+    await waitForSeqs(socket, range(25, 2));
+    expect(socket.frames.filter((f) => f.type === 'error')).toEqual([]);
+    expect((await storedRows(w.schema, ch.id)).length).toBe(1);
+    expect(await pendingInLog(stub)).toBe(25);
+
+    // A resend during the outage is recognised from the log: the sender hears the stored one.
+    socket.send({ type: 'message', text: 'during 5', clientId: 'd5' });
+    const heardD5 = () => socket.frames.filter((f) => f.type === 'message.created' && f.message.clientId === 'd5');
+    for (let i = 0; heardD5().length < 2 && i < 200; i++) await sleep(10);
+    expect(heardD5().map((f) => f.message.seq)).toEqual([5, 5]);
+
+    await roomDatabase(stub, undefined);
+    await runDurableObjectAlarm(stub);
+    await untilInPostgres(w.schema, ch.id, 26);
+    const rows = await storedRows(w.schema, ch.id);
+    expect(rows.map((r) => Number(r.seq))).toEqual(range(26));
+    expect(rows.map((r) => r.text)).toEqual(['before', ...range(25, 2).map((i) => `during ${i}`)]);
+    expect(await pendingInLog(stub)).toBe(0);
+    socket.close();
+  });
+
+  it('a room restarted with messages Postgres lacks writes them from its log: nothing lost, nothing twice', async () => {
+    const w = await chatWorkspace();
+    const ch = await w.owner.channel('restart');
+    const stub = roomStub(w, ch.id);
+    const socket = await w.owner.socket(ch.id);
+    await socket.next((f) => f.type === 'ready');
+    await roomDatabase(stub, UNREACHABLE);
+    for (const i of range(10)) socket.send({ type: 'message', text: `kept ${i}`, clientId: `k${i}` });
+    await waitForSeqs(socket, range(10));
+    expect((await storedRows(w.schema, ch.id)).length).toBe(0);
+    // A new instance on the same storage is what an evicted or restarted object is: nothing in
+    // memory, only what was stored. Its alarm (set when the write-behind started) resumes.
+    await runInDurableObject(stub, async (_instance, state) => {
+      const fresh = new ChatRoom(state, env);
+      await fresh.alarm();
+    });
+    await untilInPostgres(w.schema, ch.id, 10);
+    const rows = await storedRows(w.schema, ch.id);
+    expect(rows.map((r) => [Number(r.seq), r.text])).toEqual(range(10).map((i) => [i, `kept ${i}`]));
+    socket.close();
+  });
+
+  it('a socket reconnecting with ?since during an outage gets what Postgres lacks from the log, gap-free', async () => {
+    const w = await chatWorkspace();
+    const ch = await w.owner.channel('resume');
+    const stub = roomStub(w, ch.id);
+    const first = await w.owner.socket(ch.id);
+    await first.next((f) => f.type === 'ready');
+    for (const i of range(3)) first.send({ type: 'message', text: `stored ${i}`, clientId: `s${i}` });
+    await waitForSeqs(first, range(3));
+    await untilInPostgres(w.schema, ch.id, 3);
+    await roomDatabase(stub, UNREACHABLE);
+    for (const i of range(4, 4)) first.send({ type: 'message', text: `logged ${i}`, clientId: `g${i}` });
+    await waitForSeqs(first, range(4, 4));
+
+    // since=3: all of it is in the log (no database needed); since=1: Postgres for 2..3 is down,
+    // so the replay says so rather than leaving a gap.
+    const second = await w.owner.socket(ch.id, '?since=3');
+    const replayed = range(4, 4);
+    await waitForSeqs(second, replayed);
+    expect(second.frames.filter((f) => f.type === 'message.created').map((f) => [f.message.seq, f.replay])).toEqual(replayed.map((s) => [s, true]));
+    const third = await w.owner.socket(ch.id, '?since=1');
+    const failed = await third.next((f) => f.type === 'error' || f.type === 'message.created');
+    expect(failed).toMatchObject({ type: 'error', code: 'replay_failed' });
+
+    await roomDatabase(stub, undefined);
+    const fourth = await w.owner.socket(ch.id, '?since=1');
+    await waitForSeqs(fourth, range(6, 2));
+    expect(fourth.frames.filter((f) => f.type === 'message.created').map((f) => f.message.seq)).toEqual(range(6, 2));
+    for (const s of [first, second, third, fourth]) s.close();
+  });
+});
