@@ -24,6 +24,8 @@ const TRIM_EVERY_MS = 10_000;
 
 export class RoomLog {
   private stored: number;
+  /** The highest sequence number logged (0: none), kept in memory: asked on every message. */
+  private max: number;
   private lastTrim = 0;
 
   constructor(private readonly sql: SqlStorage) {
@@ -40,6 +42,7 @@ export class RoomLog {
     sql.exec('CREATE INDEX IF NOT EXISTS room_log_client ON room_log (user_id, client_id) WHERE client_id IS NOT NULL');
     const row = sql.exec<{ value: string }>("SELECT value FROM room_meta WHERE key = 'stored_seq'").toArray()[0];
     this.stored = row ? Number(row.value) : 0;
+    this.max = Number(sql.exec<{ s: number | null }>('SELECT max(seq) AS s FROM room_log').one().s ?? 0);
   }
 
   /** Every message at or below this sequence number is in Postgres. */
@@ -49,18 +52,16 @@ export class RoomLog {
 
   /** The highest sequence number the log holds (null: none). */
   maxSeq(): number | null {
-    const row = this.sql.exec<{ s: number | null }>('SELECT max(seq) AS s FROM room_log').one();
-    return row.s === null ? null : Number(row.s);
+    return this.max === 0 ? null : this.max;
   }
 
   hasPending(): boolean {
-    return this.sql.exec<{ n: number }>('SELECT count(*) AS n FROM (SELECT 1 FROM room_log WHERE seq > ? LIMIT 1)', this.stored).one().n > 0;
+    return this.max > this.stored;
   }
 
-  /** How many messages wait for Postgres, and since when (ms epoch; null: none). */
-  backlog(): { messages: number; oldestAt: number | null } {
-    const row = this.sql.exec<{ n: number; t: number | null }>('SELECT count(*) AS n, min(logged_at) AS t FROM room_log WHERE seq > ?', this.stored).one();
-    return { messages: Number(row.n), oldestAt: row.t === null ? null : Number(row.t) };
+  /** How many messages wait for Postgres (sequence numbers are consecutive). */
+  backlog(): number {
+    return Math.max(0, this.max - this.stored);
   }
 
   /** Appends messages (consecutive sequence numbers, in order). `stored`: they are in Postgres already. */
@@ -75,6 +76,7 @@ export class RoomLog {
         JSON.stringify(message),
         now,
       );
+      this.max = Math.max(this.max, message.seq);
     }
     const last = entries.at(-1);
     if (stored && last) this.markStored(last.message.seq);
@@ -96,7 +98,7 @@ export class RoomLog {
     // Trimming reads the rows it keeps: now and then, not after every group.
     if (now - this.lastTrim < TRIM_EVERY_MS) return;
     this.lastTrim = now;
-    const newest = this.maxSeq() ?? seq;
+    const newest = this.max;
     this.sql.exec('DELETE FROM room_log WHERE seq <= ? AND seq <= ? AND (logged_at < ? OR seq <= ?)', seq, newest - KEEP_ROWS, now - KEEP_MS, newest - KEEP_MAX_ROWS);
   }
 
@@ -119,5 +121,6 @@ export class RoomLog {
     this.sql.exec('DELETE FROM room_log');
     this.sql.exec("DELETE FROM room_meta WHERE key = 'stored_seq'");
     this.stored = 0;
+    this.max = 0;
   }
 }

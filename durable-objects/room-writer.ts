@@ -271,7 +271,7 @@ export class RoomWriter {
 
   /** Logs and broadcasts a group, synchronously (ids and sequence are at hand). */
   private logGroup(group: Pending[]): void {
-    if (this.mode === 'behind' && this.log.backlog().messages >= MAX_BACKLOG) {
+    if (this.mode === 'behind' && this.log.backlog() >= MAX_BACKLOG) {
       const err = new Error('the room cannot reach Postgres and its log is full');
       for (const p of group) p.reject(err);
       return;
@@ -286,7 +286,8 @@ export class RoomWriter {
       }
       const seq = this.lastSeq! + 1;
       const message = loggedMessage(this.host.channelId(), this.ids.shift()!, seq, p.message, createdAt);
-      this.log.append([{ message, sessionVersion: p.message.sessionVersion }], this.mode === 'baseline');
+      // (In the baseline the log is all there is: nothing is ever marked stored.)
+      this.log.append([{ message, sessionVersion: p.message.sessionVersion }], false);
       this.lastSeq = seq;
       committed.push({ message });
       p.resolve({ message, earlier: false });
@@ -395,14 +396,14 @@ export class RoomWriter {
       } catch (err) {
         if (sqlState(err) === '23503' && String((err as { constraint?: unknown }).constraint ?? '').includes('channel')) {
           // The channel is gone (deleted meanwhile): so are its messages.
-          console.warn(JSON.stringify({ level: 'warn', msg: 'room_log_dropped', channelId, messages: this.log.backlog().messages }));
+          console.warn(JSON.stringify({ level: 'warn', msg: 'room_log_dropped', channelId, messages: this.log.backlog() }));
           this.reset();
           return;
         }
         this.failures += 1;
         const delay = Math.min(MAX_RETRY_MS, 50 * 2 ** Math.min(this.failures, 10));
         if (this.failures === 1 || this.failures % 20 === 0) {
-          console.error(JSON.stringify({ level: 'error', msg: 'room_write_behind_failed', channelId, attempt: this.failures, backlog: this.log.backlog().messages, error: String(err) }));
+          console.error(JSON.stringify({ level: 'error', msg: 'room_write_behind_failed', channelId, attempt: this.failures, backlog: this.log.backlog(), error: String(err) }));
         }
         // The log keeps them (durable): try again later, and the alarm if this instance goes.
         this.retryTimer = setTimeout(() => {
