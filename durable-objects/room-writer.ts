@@ -46,9 +46,13 @@ export type WriteMode = 'behind' | 'through' | 'baseline';
 const FLUSH_WINDOW_MS = 4;
 const MAX_GROUP = 200;
 const BEHIND_GROUP = 500;
-/** Id blocks start small (a quiet room wastes few ids when it is evicted) and double while the room is busy. */
+/**
+ * Id blocks start small (a quiet room wastes few ids when it is evicted) and grow eightfold each
+ * time the room uses one up (16, 128, 1,024, 8,192): a busy room holds thousands ahead, which is also how many
+ * messages it can take while Postgres cannot be reached (ids are reserved there).
+ */
 const FIRST_ID_BLOCK = 16;
-const MAX_ID_BLOCK = 1024;
+const MAX_ID_BLOCK = 8192;
 /** Retries of a failed write-behind back off up to this (then the alarm carries on). */
 const MAX_RETRY_MS = 5_000;
 /** A log this far behind Postgres refuses new messages (writers get not_stored) until it catches up. */
@@ -101,6 +105,7 @@ export class RoomWriter {
   private ids: number[] = [];
   /** The size of the next block of ids to reserve. */
   private block = FIRST_ID_BLOCK;
+  private lastBlock = FIRST_ID_BLOCK;
   private reserving: Promise<void> | null = null;
   private behind: Promise<void> | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
@@ -200,15 +205,21 @@ export class RoomWriter {
     this.ids.push(...ids.filter((id) => id > (this.ids.at(-1) ?? 0)));
   }
 
-  /** Fewer ids left than half a block: time to reserve the next. */
+  /** Fewer ids left than a quarter of the last block: time to reserve the next (with the next write, if there is one). */
   private idsLow(): boolean {
-    return this.ids.length < this.block / 2;
+    return this.ids.length < this.lastBlock / 4;
   }
 
   private nextBlock(): number {
     const size = this.block;
-    this.block = Math.min(MAX_ID_BLOCK, this.block * 2);
+    this.lastBlock = size;
+    this.block = Math.min(MAX_ID_BLOCK, this.block * 8);
     return size;
+  }
+
+  /** Ids to reserve in the transaction about to run (0: enough left, or a reservation is under way). */
+  private refillSize(): number {
+    return this.idsLow() && !this.reserving ? this.nextBlock() : 0;
   }
 
   private reserve(count: number): Promise<void> {
@@ -222,13 +233,18 @@ export class RoomWriter {
     return this.reserving;
   }
 
-  private async ensureReady(n: number): Promise<void> {
+  private async ensureLoaded(): Promise<void> {
     if (!this.state || this.lastSeq === null) await this.load();
+  }
+
+  private async ensureReady(n: number): Promise<void> {
+    await this.ensureLoaded();
     while (this.ids.length < n) await this.reserve(Math.max(this.nextBlock(), n));
   }
 
+  /** Only where no write to Postgres follows to carry the reservation (the write-behind carries it otherwise). */
   private refillIds(): void {
-    if (!this.idsLow() || this.reserving) return;
+    if (this.mode === 'behind' || !this.idsLow() || this.reserving) return;
     this.reserve(this.nextBlock()).catch((err: unknown) => console.warn(JSON.stringify({ level: 'warn', msg: 'room_reserve_ids_failed', error: String(err) })));
   }
 
@@ -252,9 +268,11 @@ export class RoomWriter {
         while (n < this.queue.length && n < MAX_GROUP && this.queue[n]!.through === through) n++;
         const group = this.queue.splice(0, n);
         try {
-          await this.ensureReady(group.length);
           if (through) await this.commitThrough(group);
-          else this.logGroup(group);
+          else {
+            await this.ensureReady(group.length);
+            this.logGroup(group);
+          }
         } catch (err) {
           for (const p of group) p.reject(err instanceof Error ? err : new Error(String(err)));
         }
@@ -311,18 +329,26 @@ export class RoomWriter {
   private async commitStored(group: Pending[]): Promise<void> {
     const channelId = this.host.channelId();
     try {
-      await this.ensureReady(group.length);
+      await this.ensureLoaded();
       const tdb = this.host.tenantDb();
       const before = this.lastSeq!;
-      const ids = this.ids.slice(0, group.length);
+      // Ids from the room's block while it has enough; otherwise the sequence's next ones (larger
+      // than any reserved before), and the rest of the block is dropped. A new block, when due,
+      // is reserved in the same transaction, after the inserts.
+      const fromPool = this.ids.length >= group.length;
+      const ids = fromPool ? this.ids.slice(0, group.length) : group.map(() => null);
+      const refill = fromPool ? this.refillSize() : this.nextBlock();
       const authors = new Map<string, number>();
       const inserts = group.map((p, i) => {
         authors.set(p.message.userId, before + i + 1);
         return insertMessageStatement(tdb, channelId, ids[i]!, before + i + 1, p.message);
       });
       const last = before + group.length;
-      const results = await tdb.transaction([sequenceGuardStatement(tdb, channelId, before), ...inserts, ...afterGroupStatements(tdb, channelId, last, authors)]);
-      this.ids.splice(0, group.length);
+      const after = afterGroupStatements(tdb, channelId, last, authors);
+      const results = await tdb.transaction([sequenceGuardStatement(tdb, channelId, before), ...inserts, ...after, ...(refill ? [reserveIdsStatement(tdb, refill)] : [])]);
+      if (fromPool) this.ids.splice(0, group.length);
+      else this.ids = [];
+      if (refill) this.addIds(results[1 + inserts.length + after.length] ?? []);
       this.lastSeq = last;
       const committed = group.map((p, i): Committed => {
         const row = results[i + 1]![0]!;
@@ -335,7 +361,6 @@ export class RoomWriter {
         true,
       );
       this.host.committed(committed);
-      this.refillIds();
     } catch (err) {
       const code = sqlState(err);
       if (code === '23503' && (err as { constraint?: string }).constraint?.includes('channel')) throw new ChannelGoneError();
@@ -388,7 +413,9 @@ export class RoomWriter {
       const group = this.log.pending(BEHIND_GROUP);
       try {
         const tdb = this.host.tenantDb();
-        const [rows] = await tdb.transaction([writeBehindStatement(tdb, channelId, group)]);
+        const refill = this.refillSize();
+        const [rows, reserved] = await tdb.transaction([writeBehindStatement(tdb, channelId, group), ...(refill ? [reserveIdsStatement(tdb, refill)] : [])]);
+        if (refill) this.addIds(reserved ?? []);
         this.log.markStored(group.at(-1)!.message.seq);
         this.failures = 0;
         const { revoked } = writtenBehind(rows?.[0]);

@@ -33,11 +33,11 @@ export function needsDatabase(m: Pick<NewMessage, 'parentId' | 'attachmentIds' |
   return m.parentId !== null || m.attachmentIds.length > 0 || m.mentions.length > 0;
 }
 
-export function insertMessageStatement(tdb: TenantDb, channelId: string, id: number, seq: number, m: NewMessage): Query {
+export function insertMessageStatement(tdb: TenantDb, channelId: string, id: number | null, seq: number, m: NewMessage): Query {
   return tdb.sql.query(
     `WITH m AS (
        INSERT INTO nchat_messages (id, channel_id, seq, user_id, parent_id, text, client_id) OVERRIDING SYSTEM VALUE
-       SELECT $10::bigint, $1::uuid, $2::bigint, $3::uuid, $4::bigint, $5::text, $6::text WHERE nchat_admit_message($1::uuid, $3::uuid, $8::int, $4::bigint, $9::uuid[], $6::text)
+       SELECT coalesce($10::bigint, nextval(pg_get_serial_sequence('nchat_messages', 'id'))), $1::uuid, $2::bigint, $3::uuid, $4::bigint, $5::text, $6::text WHERE nchat_admit_message($1::uuid, $3::uuid, $8::int, $4::bigint, $9::uuid[], $6::text)
        RETURNING id, channel_id, seq, user_id, parent_id, text, client_id, reply_count, last_reply_at, edited_at, deleted_at, created_at
      ), att AS (
        UPDATE nchat_attachments a SET message_id = m.id FROM m WHERE a.id = ANY($9::uuid[])
