@@ -18,7 +18,10 @@ import type { UserRole } from '../src/db/schema';
  *    calls the runtime serialises, so 200 parallel requests on a 60/minute plan let exactly 60 in;
  *  - the monthly API-call quota and the API-call counters (total and per route group), kept in
  *    SQLite so they survive eviction, and written to public.tenant_usage by an alarm — as
- *    absolute values, so a retried alarm never counts twice;
+ *    absolute values, so a retried alarm never counts twice. A request's counts take effect at
+ *    once (in this object's memory: every decision adds what is not written yet) and reach
+ *    SQLite a turn of the event loop later, in one write for every request admitted meanwhile,
+ *    so no answer waits for a storage write to be confirmed (see persistSoon);
  *  - which of the tenant's chat rooms have sockets open (they register while they do): a newer
  *    snapshot is pushed on to them, so sockets opened before a suspension or a plan change are
  *    judged by it at once.
@@ -29,7 +32,8 @@ export interface GateDecision {
   reason?: 'tenant_suspended' | 'tenant_cancelled' | 'rate_limited' | 'quota_exceeded';
   rateLimit: { limit: number | null; remaining: number | null; resetSeconds: number };
   quota: { limit: number | null; used: number; period: string; resetsAt: string };
-  snapshot: TenantSnapshot;
+  /** The gate's snapshot, only when it is newer than the one the caller sent (otherwise the caller's is current). */
+  snapshot?: TenantSnapshot;
 }
 
 const FLUSH_DELAY_MS = 30_000;
@@ -76,6 +80,17 @@ export class TenantGate extends DurableObject<Env> {
   private alarmSet = false;
   /** When the alarm last measured the month (0 after an eviction: the next alarm measures). */
   private lastMeasuredAt = 0;
+  /**
+   * Counts admitted and not yet written to SQLite (see persistCounts): the minute window's (for
+   * the window it is of), the API calls per `period route`, the web app's windows per key.
+   * Every decision adds them to what SQLite holds.
+   */
+  private pendingWindow: { windowStart: number; count: number } | null = null;
+  private readonly pendingCalls = new Map<string, { period: string; route: string; count: number }>();
+  private readonly pendingApp = new Map<string, { windowStart: number; count: number }>();
+  private persistScheduled = false;
+  /** The minute whose window the web app's older windows were last deleted before. */
+  private appWindowsPrunedAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -167,11 +182,12 @@ export class TenantGate extends DurableObject<Env> {
     const period = monthPeriod(now);
     const { limits } = tenantEntitlements(tenant, now);
     const sql = this.ctx.storage.sql;
-    const used = Number(sql.exec<{ n: number | null }>('SELECT sum(count) AS n FROM api_calls WHERE period = ?', period).one().n ?? 0);
+    const used = Number(sql.exec<{ n: number | null }>('SELECT sum(count) AS n FROM api_calls WHERE period = ?', period).one().n ?? 0) + this.pendingCallsOf(period);
     const windowStart = Math.floor(now / 60_000) * 60_000;
     const resetSeconds = Math.max(1, Math.ceil((windowStart + 60_000 - now) / 1000));
     const quota = { limit: limits.apiCallsPerMonth, used, period, resetsAt: nextMonthStart(now).toISOString() };
-    const base = { snapshot: tenant, quota };
+    // Sent back only when the caller's is older: a snapshot is not copied both ways on every request.
+    const base = tenant.version > known.version ? { snapshot: tenant, quota } : { quota };
 
     if (tenant.status === 'suspended' || tenant.status === 'cancelled') {
       return { ...base, allowed: false, reason: tenant.status === 'suspended' ? 'tenant_suspended' : 'tenant_cancelled', rateLimit: { limit: limits.requestsPerMinute, remaining: null, resetSeconds } };
@@ -181,16 +197,24 @@ export class TenantGate extends DurableObject<Env> {
 
     const rpm = limits.requestsPerMinute;
     const current = sql.exec<{ window_start: number; count: number }>('SELECT window_start, count FROM rate_window WHERE id = 1').toArray()[0];
-    const inWindow = current && current.window_start === windowStart ? current.count : 0;
+    const pending = this.pendingWindow?.windowStart === windowStart ? this.pendingWindow.count : 0;
+    const inWindow = (current && current.window_start === windowStart ? current.count : 0) + pending;
     if (rpm !== null && inWindow >= rpm) {
       return { ...base, allowed: false, reason: 'rate_limited', rateLimit: { limit: rpm, remaining: 0, resetSeconds } };
     }
     if (quota.limit !== null && used >= quota.limit) {
       return { ...base, allowed: false, reason: 'quota_exceeded', rateLimit: { limit: rpm, remaining: rpm === null ? null : rpm - inWindow, resetSeconds } };
     }
-    sql.exec('INSERT INTO rate_window (id, window_start, count) VALUES (1, ?, 1) ON CONFLICT (id) DO UPDATE SET window_start = excluded.window_start, count = CASE WHEN rate_window.window_start = excluded.window_start THEN rate_window.count + 1 ELSE 1 END', windowStart);
-    sql.exec('INSERT INTO api_calls (period, route, count) VALUES (?, ?, 1) ON CONFLICT (period, route) DO UPDATE SET count = count + 1', period, route);
-    await this.scheduleFlush(now);
+    // Counted now (the next decision sees it), written at the next turn.
+    this.pendingWindow = { windowStart, count: pending + 1 };
+    const key = `${period} ${route}`;
+    const calls = this.pendingCalls.get(key);
+    if (calls) calls.count += 1;
+    else this.pendingCalls.set(key, { period, route, count: 1 });
+    this.persistSoon();
+    // The alarm that writes the counters to Postgres: set by the first call after each flush
+    // (a storage write that this one answer waits for, once in FLUSH_DELAY_MS).
+    if (!this.alarmSet) await this.scheduleFlush(now);
     return {
       ...base,
       quota: { ...quota, used: used + 1 },
@@ -204,19 +228,75 @@ export class TenantGate extends DurableObject<Env> {
     const sql = this.ctx.storage.sql;
     const limit = key.startsWith('user:') ? APP_REQUESTS_PER_MINUTE.person : APP_REQUESTS_PER_MINUTE.anonymous;
     const row = sql.exec<{ window_start: number; count: number }>('SELECT window_start, count FROM app_windows WHERE key = ?', key).toArray()[0];
-    const used = row && row.window_start === windowStart ? row.count : 0;
+    const pendingEntry = this.pendingApp.get(key);
+    const pending = pendingEntry?.windowStart === windowStart ? pendingEntry.count : 0;
+    const used = (row && row.window_start === windowStart ? row.count : 0) + pending;
     if (used >= limit) return { ...base, allowed: false, reason: 'rate_limited', rateLimit: { limit, remaining: 0, resetSeconds } };
-    if (!row || row.window_start !== windowStart) sql.exec('DELETE FROM app_windows WHERE window_start < ?', windowStart); // once a minute per key: old windows go
-    sql.exec(
-      'INSERT INTO app_windows (key, window_start, count) VALUES (?, ?, 1) ON CONFLICT (key) DO UPDATE SET window_start = excluded.window_start, count = CASE WHEN app_windows.window_start = excluded.window_start THEN app_windows.count + 1 ELSE 1 END',
-      key,
-      windowStart,
-    );
+    this.pendingApp.set(key, { windowStart, count: pending + 1 });
+    this.persistSoon();
     return { ...base, allowed: true, rateLimit: { limit, remaining: limit - used - 1, resetSeconds } };
+  }
+
+  private pendingCallsOf(period: string): number {
+    let n = 0;
+    for (const c of this.pendingCalls.values()) if (c.period === period) n += c.count;
+    return n;
+  }
+
+  /**
+   * Writes the pending counts at the next turn of the event loop. A storage write holds every
+   * outgoing message of this object until it is confirmed (the output gate): written in
+   * `admit`, each answer waited for its own write (measured under `wrangler dev`: most of the
+   * gate's cost on a warm request). Written a turn later, the answers have left first, and one
+   * write serves every request admitted in between (a burst). The limits stay exact: decisions
+   * count what is pending. Only a reset of the object within that turn (a crash) could lose
+   * those counts; eviction comes to an idle object, long after the write.
+   */
+  private persistSoon(): void {
+    if (this.persistScheduled) return;
+    this.persistScheduled = true;
+    setTimeout(() => this.persistCounts(), 0);
+  }
+
+  /** The pending counts into SQLite, in one implicit transaction (synchronous: nothing interleaves). */
+  private persistCounts(): void {
+    this.persistScheduled = false;
+    const sql = this.ctx.storage.sql;
+    const window = this.pendingWindow;
+    if (window) {
+      // Moves the row to the pending window (a count of another window is over).
+      sql.exec(
+        'INSERT INTO rate_window (id, window_start, count) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET window_start = excluded.window_start, count = CASE WHEN rate_window.window_start = excluded.window_start THEN rate_window.count + excluded.count ELSE excluded.count END',
+        window.windowStart,
+        window.count,
+      );
+    }
+    for (const c of this.pendingCalls.values()) {
+      sql.exec('INSERT INTO api_calls (period, route, count) VALUES (?, ?, ?) ON CONFLICT (period, route) DO UPDATE SET count = count + excluded.count', c.period, c.route, c.count);
+    }
+    let newest = 0;
+    for (const [key, w] of this.pendingApp) {
+      sql.exec(
+        'INSERT INTO app_windows (key, window_start, count) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET window_start = excluded.window_start, count = CASE WHEN app_windows.window_start = excluded.window_start THEN app_windows.count + excluded.count ELSE excluded.count END',
+        key,
+        w.windowStart,
+        w.count,
+      );
+      newest = Math.max(newest, w.windowStart);
+    }
+    // Windows of earlier minutes are over: they go (at most once a minute).
+    if (newest > this.appWindowsPrunedAt) {
+      sql.exec('DELETE FROM app_windows WHERE window_start < ?', newest);
+      this.appWindowsPrunedAt = newest;
+    }
+    this.pendingWindow = null;
+    this.pendingCalls.clear();
+    this.pendingApp.clear();
   }
 
   /** Counters as they stand (tests, diagnostics). */
   async counters(period: string): Promise<{ total: number; byRoute: Record<string, number> }> {
+    this.persistCounts();
     const rows = this.ctx.storage.sql.exec<{ route: string; count: number }>('SELECT route, count FROM api_calls WHERE period = ?', period).toArray();
     return { total: rows.reduce((s, r) => s + r.count, 0), byRoute: Object.fromEntries(rows.map((r) => [r.route, r.count])) };
   }
@@ -232,6 +312,7 @@ export class TenantGate extends DurableObject<Env> {
     this.alarmSet = false;
     const tenant = this.snapshot;
     if (!tenant) return;
+    this.persistCounts();
     const rows = this.ctx.storage.sql.exec<{ period: string; route: string; count: number }>('SELECT period, route, count FROM api_calls ORDER BY period').toArray();
     const periods = new Map<string, { total: number; byRoute: Record<string, number> }>();
     for (const r of rows) {
@@ -278,6 +359,9 @@ export class TenantGate extends DurableObject<Env> {
   private async forgetPurgedTenant(tenantId: string): Promise<void> {
     console.info(JSON.stringify({ level: 'info', msg: 'gate_tenant_purged', tenantId }));
     await this.ctx.storage.deleteAlarm();
+    this.pendingWindow = null;
+    this.pendingCalls.clear();
+    this.pendingApp.clear();
     this.ctx.storage.sql.exec('DELETE FROM api_calls');
     this.ctx.storage.sql.exec("DELETE FROM gate_meta WHERE key = 'snapshot'");
     this.snapshot = null;

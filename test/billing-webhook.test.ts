@@ -348,6 +348,27 @@ describe('order', () => {
     expect(await tenantRow(t.id)).toMatchObject({ billingPlan: 'pro', version: before.version });
   });
 
+  it('a row read before a concurrent change (the webhook reads it with its claim) is read again, not stamped with a state it does not hold', async () => {
+    const t = await createTenant();
+    const sub = await subscribe(t);
+    const known = await tenantRow(t.id);
+    const active = await stripeClient().subscriptions.retrieve(sub.subscriptionId);
+    // Another handler's older state (cancelled, fetched first) commits after `known` was read...
+    const olderAt = new Date();
+    await syncTenant(cronBillingDeps(), t.id, { fetched: { subscription: { ...active, status: 'canceled' }, fetchedAt: olderAt } }, () => ({
+      actor: { type: 'stripe' }, context: SYSTEM_CONTEXT, subject: { type: 'subscription', id: sub.subscriptionId },
+    }));
+    expect(await tenantRow(t.id)).toMatchObject({ billingPlan: 'free', version: known.version + 1 });
+    // ...and this handler's newer state (active, as `known` has it) is computed on `known` first:
+    // "no change" there, but the row moved on, so it is read again and the newer state written.
+    const newer = { subscription: active, fetchedAt: new Date(olderAt.getTime() + 1000) };
+    const result = await syncTenant(cronBillingDeps(), t.id, { fetched: newer }, () => ({
+      actor: { type: 'stripe' }, context: SYSTEM_CONTEXT, subject: { type: 'subscription', id: sub.subscriptionId },
+    }), known);
+    expect(result.changed).toMatchObject({ billingPlan: 'pro' });
+    expect(await tenantRow(t.id)).toMatchObject({ billingPlan: 'pro', stripeSubscriptionId: sub.subscriptionId, subscriptionStatus: 'active', billingSyncedAt: newer.fetchedAt });
+  });
+
   it('an old cancelled subscription does not undo a newer live one', async () => {
     const t = await createTenant();
     const first = await subscribe(t);

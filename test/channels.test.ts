@@ -457,6 +457,35 @@ describe('membership', () => {
     expect((await w.owner.get(`/api/channels/${ch.id}`)).body.channel.memberCount).toBe(1);
   });
 
+  it('a public channel: a non-member adds nobody (403 not_a_member) unless they manage it; a workspace admin may', async () => {
+    const w = await chatWorkspace();
+    const bob = await w.user('member');
+    const carol = await w.user('member');
+    const admin = await w.user('admin');
+    const ch = await w.owner.channel('open-door');
+    const res = await bob.post(`/api/channels/${ch.id}/members`, { userId: carol.id });
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('not_a_member');
+    expect((await w.owner.get(`/api/channels/${ch.id}`)).body.channel.memberCount).toBe(1);
+    const added = await admin.post(`/api/channels/${ch.id}/members`, { userId: carol.id });
+    expect(added.status).toBe(201);
+    expect(added.body.members.map((m: any) => m.id).sort()).toEqual([w.owner.id, carol.id].sort());
+  });
+
+  it.each([
+    ['join', 'an unknown channel', UNKNOWN_UUID],
+    ['join', 'a malformed channel id', 'not-a-channel'],
+    ['members', 'an unknown channel', UNKNOWN_UUID],
+    ['members', 'a malformed channel id', 'not-a-channel'],
+  ])('POST /api/channels/:id/%s on %s: 404 channel_not_found, nothing written', async (action, _label, id) => {
+    const w = await chatWorkspace();
+    const bob = await w.user('member');
+    const res = await w.owner.post(`/api/channels/${id}/${action}`, action === 'members' ? { userId: bob.id } : undefined);
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('channel_not_found');
+    expect(await count(w.schema, 'nchat_channel_members', 'user_id = $1', [bob.id])).toBe(0);
+  });
+
   it('a guest member cannot add people: 403', async () => {
     const w = await chatWorkspace();
     const guest = await w.user('guest');
@@ -649,6 +678,8 @@ describe('a deactivated user’s old token', () => {
     ['GET', 'list members', ({ ch }) => `/api/channels/${ch}/members`],
     ['POST', 'mark read', ({ ch }) => `/api/channels/${ch}/read`, () => ({ seq: 1 })],
     ['POST', 'leave', ({ ch }) => `/api/channels/${ch}/leave`],
+    ['POST', 'join', ({ ch }) => `/api/channels/${ch}/join`],
+    ['POST', 'add a member', ({ ch }) => `/api/channels/${ch}/members`, ({ other }) => ({ userId: other })],
     ['POST', 'ws-ticket', ({ ch }) => `/api/channels/${ch}/ws-ticket`],
     ['GET', 'list messages', ({ ch }) => `/api/channels/${ch}/messages`],
     ['POST', 'post a message', ({ ch }) => `/api/channels/${ch}/messages`, () => ({ text: 'ghost' })],

@@ -225,6 +225,26 @@ describe('listing', () => {
     expect(res.status).toBe(404);
     expect(JSON.stringify(res.body)).not.toContain('for us');
   });
+
+  it("a private channel's members read it until they are removed (then 404); an unknown or malformed channel is 404", async () => {
+    const w = await chatWorkspace();
+    const bob = await w.user('member');
+    const priv = await w.owner.channel('inner', 'private', { memberIds: [bob.id] });
+    await w.owner.say(priv.id, 'members only');
+    expect((await timeline(bob, priv.id)).map((m) => m.text)).toEqual(['members only']);
+    expect((await w.owner.del(`/api/channels/${priv.id}/members/${bob.id}`)).status).toBe(200);
+    for (const query of ['', '?limit=1', `?after=0`]) {
+      const res = await bob.get(`/api/channels/${priv.id}/messages${query}`);
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe('channel_not_found');
+      expect(JSON.stringify(res.body)).not.toContain('members only');
+    }
+    for (const id of [UNKNOWN_UUID, 'not-a-channel']) {
+      const res = await w.owner.get(`/api/channels/${id}/messages`);
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe('channel_not_found');
+    }
+  });
 });
 
 describe('getting one message', () => {

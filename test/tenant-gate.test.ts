@@ -133,6 +133,33 @@ describe('TenantGate', () => {
     expect((await gateStub(env, a.id).counters(period)).total).toBe(0);
   });
 
+  it('counts a burst exactly before any of it is written, then writes all of it (an evicted gate still knows it)', async () => {
+    const t = await createTenant();
+    const row = (await findTenant(database(), t.id))!;
+    const gate = gateStub(env, t.id);
+    const now = Date.now();
+    // Counts take effect at once and are written a moment later, once for the whole burst.
+    const decisions = await Promise.all(Array.from({ length: 59 }, (_, i) => gate.admit(snapshotFromRow(row), i % 2 ? 'channels' : 'me', now)));
+    expect(decisions.every((d) => d.allowed)).toBe(true);
+    const last = await gate.admit(snapshotFromRow(row), 'me', now);
+    expect(last).toMatchObject({ allowed: true, rateLimit: { limit: 60, remaining: 0 }, quota: { used: 60 } });
+    expect(await gate.admit(snapshotFromRow(row), 'me', now)).toMatchObject({ allowed: false, reason: 'rate_limited' });
+    const written = () => runInDurableObject(gate, (_instance, state) => ({
+      calls: state.storage.sql.exec<{ n: number }>('SELECT coalesce(sum(count), 0) AS n FROM api_calls').one().n,
+      window: state.storage.sql.exec<{ count: number }>('SELECT count FROM rate_window').toArray()[0]?.count ?? 0,
+    }));
+    for (let i = 0; i < 50 && (await written()).calls < 60; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await written()).toEqual({ calls: 60, window: 60 });
+    await evictDurableObject(gate);
+    expect(await gate.admit(snapshotFromRow(row), 'me', now)).toMatchObject({ allowed: false, reason: 'rate_limited' });
+    expect(await gate.counters(monthPeriod(now))).toEqual({ total: 60, byRoute: { channels: 29, me: 31 } });
+    // The snapshot comes back only when the gate's is newer than the caller's.
+    expect(last.snapshot).toBeUndefined();
+    const newer = { ...snapshotFromRow(row), version: row.version + 1 };
+    await gate.update(newer);
+    expect((await gate.admit(snapshotFromRow(row), 'me', now + 60_000)).snapshot).toEqual(newer);
+  });
+
   it('keeps counters across an eviction and flushes them to tenant_usage exactly once', async () => {
     const t = await createTenant();
     for (let i = 0; i < 3; i++) await call(tenantUrl(t.slug, '/api/tenant'), t.token);

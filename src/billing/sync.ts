@@ -63,13 +63,16 @@ export async function fetchCurrentState(stripe: Stripe, subscriptionId: string, 
 /**
  * Writes what `input` says about the tenant, with `write`'s statements (the event row) in the
  * same transaction. A subscription state older than the row's is left out; the rest (an
- * invoice's payment) still applies, and `write`'s statements still run.
+ * invoice's payment) still applies, and `write`'s statements still run. `known` is the tenant's
+ * row if the caller has just read it (the webhook, with its claim): the first attempt is
+ * computed on it instead of reading it again (see writeBillingFresh).
  */
 export async function syncTenant(
   deps: BillingDeps,
   tenantId: string,
   input: SyncInput,
   write: (before: TenantRow) => BillingWrite,
+  known?: TenantRow,
 ): Promise<{ row: TenantRow; changed: BillingPatch }> {
   const context: SyncContext = { prices: deps.config, graceDays: deps.config.BILLING_GRACE_DAYS, now: input.now ?? new Date() };
   const invoice = input.invoice;
@@ -81,6 +84,7 @@ export async function syncTenant(
       ...(invoice ? patchFromInvoice(before, invoice.invoice, invoice.outcome, invoice.eventCreated) : {}),
     }),
     write,
+    { known },
   );
 }
 

@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { Actor, AuditEntry, RequestContext } from '../audit/audit';
 import type { Config } from '../config';
 import { asNeonQuery, type Query } from '../db/client';
+import { sqlState } from '../db/errors';
 import { tenants, type TenantRow } from '../db/schema';
 import { DomainError } from '../domain/errors';
 import { findTenant, writeTenant, type TenantServiceDeps } from '../tenancy/service';
@@ -61,18 +62,27 @@ function sameValue(a: unknown, b: unknown): boolean {
  *
  * `patch.billingSyncedAt` (when the subscription state in `patch` was fetched from Stripe) is
  * bookkeeping, not a change anyone sees: alone, it is moved forward without a version bump, an
- * audit row or a publish. With a real change, the transaction first checks, under the row lock,
- * that no newer sync was stored meanwhile — the stamp-only write above does not bump the version,
- * so the version lock alone would not see it — and is refused as a conflict if one was (the
- * caller re-reads the row, and finds its own state stale).
+ * audit row or a publish — but only on the row `patch` was computed from: under the row lock,
+ * the version must still be `before`'s, or the write is refused as a conflict (the caller
+ * re-reads the row), so a state that differs from what a concurrent write left is never taken
+ * for "no change" and stamped onto it. With a real change, the transaction also checks, under
+ * the row lock, that no newer sync was stored meanwhile — the stamp-only write above does not
+ * bump the version, so the version lock alone would not see it — and is refused as a conflict
+ * if one was (the caller re-reads the row, and finds its own state stale).
  */
 export async function writeBilling(deps: BillingDeps, before: TenantRow, patch: BillingPatch, write: BillingWrite): Promise<{ row: TenantRow; changed: BillingPatch }> {
   const changed = changedFields(before, patch);
   const { billingSyncedAt: _stamp, ...visible } = changed;
   const syncedAt = patch.billingSyncedAt ?? null;
   if (!Object.keys(visible).length) {
-    const statements = [...(syncedAt ? [stampSync(deps, before.id, syncedAt)] : []), ...(write.alongside ?? [])];
-    if (statements.length) await deps.database.transaction(statements);
+    const stamp = syncedAt ? [deps.database.sql`SELECT public.nchat_lock_tenant(${before.id}, ${before.version})`, stampSync(deps, before.id, syncedAt)] : [];
+    const statements = [...stamp, ...(write.alongside ?? [])];
+    if (statements.length) {
+      await deps.database.transaction(statements).catch((err: unknown) => {
+        if (sqlState(err) === 'NC409') throw new DomainError('conflict', 'The workspace was changed by someone else meanwhile. Reload and try again.');
+        throw err;
+      });
+    }
     return { row: before, changed: visible };
   }
   const guard = syncedAt ? [deps.database.sql`SELECT public.nchat_check_billing_sync(${before.id}::uuid, ${syncedAt.toISOString()}::timestamptz)`] : [];
@@ -93,16 +103,22 @@ function stampSync(deps: BillingDeps, tenantId: string, at: Date): Query {
  * `writeBilling` against the tenant's current row, re-read and re-computed when a concurrent
  * write moved its version (two deliveries at once, an owner's edit): `compute` gets the fresh
  * row each time, so the result is what it would have been had the writes not overlapped.
+ * `options.known` is a row the caller has just read: the first attempt uses it instead of
+ * reading it again (its writes are guarded by its version, so a stale one is a conflict and
+ * the next attempt reads the row).
  */
 export async function writeBillingFresh(
   deps: BillingDeps,
   tenantId: string,
   compute: (before: TenantRow) => BillingPatch,
   write: BillingWrite | ((before: TenantRow) => BillingWrite),
-  attempts = 3,
+  options: { attempts?: number; known?: TenantRow } = {},
 ): Promise<{ row: TenantRow; changed: BillingPatch }> {
+  const attempts = options.attempts ?? 3;
+  let known = options.known?.id === tenantId ? options.known : undefined;
   for (let attempt = 1; ; attempt++) {
-    const before = await findTenant(deps.database, tenantId);
+    const before = known ?? (await findTenant(deps.database, tenantId));
+    known = undefined;
     if (!before) throw new DomainError('not_found', 'The workspace no longer exists.');
     try {
       return await writeBilling(deps, before, compute(before), typeof write === 'function' ? write(before) : write);

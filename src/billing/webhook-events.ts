@@ -1,5 +1,8 @@
+import { and, eq, or, sql as dsql } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import type { Database, Query } from '../db/client';
+import { stripeWebhooks, tenants, type TenantRow } from '../db/schema';
+import { isUuid } from '../http/ids';
 
 /**
  * The record of Stripe events in `public.stripe_webhooks`: each verified event once, with what
@@ -13,20 +16,62 @@ import type { Database, Query } from '../db/client';
  * duplicate delivery, answered 200 with no second effect.
  */
 export async function claimEvent(database: Database, event: Stripe.Event, rawPayload: string): Promise<number | null> {
-  const rows = (await database.sql`
+  const [result] = await database.db.batch([claimStatement(database, event, rawPayload)]);
+  return attemptsOf(result);
+}
+
+function claimStatement(database: Database, event: Stripe.Event, rawPayload: string) {
+  return database.db.execute<{ attempts: number }>(dsql`
     INSERT INTO public.stripe_webhooks (event_id, type, payload, status, attempts)
     VALUES (${event.id}, ${event.type}, ${rawPayload}::jsonb, 'received', 1)
     ON CONFLICT (event_id) DO UPDATE SET attempts = public.stripe_webhooks.attempts + 1, status = 'received'
       WHERE public.stripe_webhooks.status IN ('received', 'failed')
-    RETURNING attempts`) as { attempts: number }[];
-  return rows[0]?.attempts ?? null;
+    RETURNING attempts`);
 }
 
-/** The workspace a processed event changed (null when it was ignored, or is not processed). */
-export async function processedTenantOf(database: Database, eventId: string): Promise<string | null> {
-  const rows = (await database.sql`
-    SELECT tenant_id FROM public.stripe_webhooks WHERE event_id = ${eventId} AND status = 'processed'`) as { tenant_id: string | null }[];
-  return rows[0]?.tenant_id ?? null;
+function attemptsOf(result: { rows: { attempts: number }[] }): number | null {
+  const attempts = result.rows[0]?.attempts;
+  return attempts === undefined ? null : Number(attempts);
+}
+
+/** What the first round trip of a delivery learns (see claimDelivery). */
+export interface ClaimedDelivery {
+  /** The attempt number, or null for a duplicate delivery (as claimEvent). */
+  attempts: number | null;
+  /** Tenant rows the event may concern: the one with its Stripe customer, the one it names. */
+  candidates: TenantRow[];
+  /** A duplicate of a processed event: the tenant that event changed, as it is now. */
+  processedTenant: TenantRow | null;
+}
+
+/**
+ * Claims the event (as claimEvent) and, in the same transaction, reads what either outcome
+ * needs next: the tenant rows the event may concern (by `lookup`'s customer and tenant id), and
+ * for an event processed before, the tenant it changed. One round trip, whatever follows.
+ */
+export async function claimDelivery(
+  database: Database,
+  event: Stripe.Event,
+  rawPayload: string,
+  lookup: { customerId: string | null; tenantId: string | null },
+): Promise<ClaimedDelivery> {
+  const { db } = database;
+  const by = [
+    ...(lookup.customerId ? [eq(tenants.stripeCustomerId, lookup.customerId)] : []),
+    ...(lookup.tenantId && isUuid(lookup.tenantId) ? [eq(tenants.id, lookup.tenantId)] : []),
+  ];
+  const [claimed, candidates, processed] = await db.batch([
+    claimStatement(database, event, rawPayload),
+    db.select().from(tenants).where(by.length ? or(...by) : dsql`false`),
+    // Read after the claim: a claimed event is 'received' here, so this finds only a duplicate's tenant.
+    db
+      .select({ tenant: tenants })
+      .from(stripeWebhooks)
+      .innerJoin(tenants, eq(tenants.id, stripeWebhooks.tenantId))
+      .where(and(eq(stripeWebhooks.eventId, event.id), eq(stripeWebhooks.status, 'processed')))
+      .limit(1),
+  ]);
+  return { attempts: attemptsOf(claimed), candidates, processedTenant: processed[0]?.tenant ?? null };
 }
 
 /** Marks the event processed; placed in the same transaction as the tenant change it made. */

@@ -1,16 +1,14 @@
-import { eq } from 'drizzle-orm';
 import Stripe from 'stripe';
 import type { RequestContext } from '../audit/audit';
-import type { Database } from '../db/client';
-import { tenants, type TenantRow } from '../db/schema';
+import type { TenantRow } from '../db/schema';
 import { DomainError } from '../domain/errors';
 import type { Logger } from '../http/logger';
-import { findTenant, publish } from '../tenancy/service';
+import { publish } from '../tenancy/service';
 import { describeError, isMissingResource, webhookCryptoProvider } from './stripe-client';
 import { idOf, subscriptionOfInvoice } from './subscription-state';
 import { fetchCurrentState, syncTenant } from './sync';
 import type { BillingDeps } from './tenant-billing';
-import { claimEvent, markFailed, markIgnored, markProcessed, processedTenantOf } from './webhook-events';
+import { claimDelivery, markFailed, markIgnored, markProcessed } from './webhook-events';
 import { isUuid } from '../http/ids';
 import { jsonTextIssues } from '../http/input';
 import { eventShapeProblems } from './event-shape';
@@ -113,14 +111,16 @@ function subjectOf(event: Stripe.Event): EventSubject | null {
  * whatever the session's creator chose (anyone holding an API key for the account, or a session
  * made outside nchat); the customer's `metadata.tenant_id` is set by `ensureCustomer` when it
  * creates the customer for that tenant, so only the two together tie a new customer to a tenant.
+ *
+ * `candidates` are the rows read with the claim (claimDelivery): the one with the customer, and
+ * the one the event names.
  */
-async function tenantForEvent(database: Database, stripe: Stripe, subject: EventSubject): Promise<TenantRow | null> {
-  if (subject.customerId) {
-    const [row] = await database.db.select().from(tenants).where(eq(tenants.stripeCustomerId, subject.customerId)).limit(1);
-    if (row) return row;
-  }
-  if (!subject.customerId || !subject.tenantHint || !isUuid(subject.tenantHint)) return null;
-  const row = await findTenant(database, subject.tenantHint);
+async function tenantForEvent(stripe: Stripe, subject: EventSubject, candidates: TenantRow[]): Promise<TenantRow | null> {
+  if (!subject.customerId) return null;
+  const byCustomer = candidates.find((r) => r.stripeCustomerId === subject.customerId);
+  if (byCustomer) return byCustomer;
+  const hint = subject.tenantHint?.toLowerCase();
+  const row = hint && isUuid(hint) ? candidates.find((r) => r.id.toLowerCase() === hint) : undefined;
   if (!row || (row.stripeCustomerId && row.stripeCustomerId !== subject.customerId)) return null;
   return (await customerTenantId(stripe, subject.customerId)) === row.id ? row : null;
 }
@@ -142,16 +142,18 @@ async function customerTenantId(stripe: Stripe, customerId: string): Promise<str
  */
 export async function receiveWebhook(deps: BillingDeps, stripe: Stripe, req: WebhookRequest): Promise<WebhookOutcome> {
   const event = await verifyEvent(stripe, req);
-  const attempts = await claimEvent(deps.database, event, req.rawBody);
-  if (attempts === null) return duplicate(deps, event, req.log);
+  const subject = subjectOf(event);
+  // One round trip: the claim, the tenant rows the event may concern, a duplicate's tenant.
+  const claimed = await claimDelivery(deps.database, event, req.rawBody, { customerId: subject?.customerId ?? null, tenantId: subject?.tenantHint ?? null });
+  const attempts = claimed.attempts;
+  if (attempts === null) return duplicate(deps, event, claimed.processedTenant, req.log);
   let tenantId: string | null = null;
   try {
-    const subject = subjectOf(event);
     if (!subject) {
       await markIgnored(deps.database, event.id, null, `event type ${event.type} is not handled`);
       return logged(req.log, { status: 'ignored', eventId: event.id, tenantId: null }, event, attempts);
     }
-    const tenant = await tenantForEvent(deps.database, stripe, subject);
+    const tenant = await tenantForEvent(stripe, subject, claimed.candidates);
     if (!tenant) {
       await markIgnored(deps.database, event.id, null, 'no workspace has this Stripe customer, and the customer names none');
       return logged(req.log, { status: 'ignored', eventId: event.id, tenantId: null }, event, attempts);
@@ -169,6 +171,9 @@ export async function receiveWebhook(deps: BillingDeps, stripe: Stripe, req: Web
         subject: subject.invoice ? { type: 'invoice', id: subject.invoice.invoice.id ?? null } : { type: 'subscription', id: subject.subscriptionId },
         alongside: [markProcessed(deps.database, event.id, tenant.id)],
       }),
+      // The row read with the claim: the write is guarded by its version (and the sync time),
+      // so one changed meanwhile is read again, not overwritten.
+      tenant,
     );
     return logged(req.log, { status: 'processed', eventId: event.id, tenantId }, event, attempts);
   } catch (err) {
@@ -182,14 +187,13 @@ export async function receiveWebhook(deps: BillingDeps, stripe: Stripe, req: Web
 
 /**
  * A delivery of an event already processed (or ignored): no second effect, but the tenant's
- * current row is published again. The first delivery may have committed its change and then
- * failed to tell the TenantGate and KV; its 500 is why Stripe sent the event again, and only
- * publishing finishes it. Cheap and idempotent: the gate and KV keep the newer of two versions.
- * Publishing failing again is a 500 again, so Stripe keeps trying.
+ * current row (`row`, read with the claim) is published again. The first delivery may have
+ * committed its change and then failed to tell the TenantGate and KV; its 500 is why Stripe
+ * sent the event again, and only publishing finishes it. Cheap and idempotent: the gate and KV
+ * keep the newer of two versions. Publishing failing again is a 500 again, so Stripe keeps trying.
  */
-async function duplicate(deps: BillingDeps, event: Stripe.Event, log: Logger): Promise<WebhookOutcome> {
-  const tenantId = await processedTenantOf(deps.database, event.id);
-  const row = tenantId ? await findTenant(deps.database, tenantId) : null;
+async function duplicate(deps: BillingDeps, event: Stripe.Event, row: TenantRow | null, log: Logger): Promise<WebhookOutcome> {
+  const tenantId = row?.id ?? null;
   if (row) {
     try {
       await publish(deps, row);

@@ -182,12 +182,21 @@ export async function memberChannelView(tdb: TenantDb, userId: string, channelId
   return row ? channelViewFromRow(row) : null;
 }
 
-export async function getChannel(tdb: TenantDb, user: UserPrincipal, channelId: string): Promise<ChannelView & { memberCount: number }> {
-  const [rows, count] = await tdb.transaction([
-    viewQuery(tdb, 'c.id = $2', [channelId], user.userId),
+/** The statements behind `getChannel`, for a use case that answers with the channel from its own transaction. */
+function channelViewQueries(tdb: TenantDb, userId: string, channelId: string): [Query, Query] {
+  return [
+    viewQuery(tdb, 'c.id = $2', [channelId], userId),
     tdb.sql.query('SELECT count(*)::int AS n FROM nchat_channel_members WHERE channel_id = $1', [channelId]) as Query,
-  ]);
-  return { ...channelViewFromRow(rows![0]!), memberCount: Number(count![0]!.n) };
+  ];
+}
+
+function channelWithCount(view: Record<string, unknown>[] | undefined, count: Record<string, unknown>[] | undefined): ChannelView & { memberCount: number } {
+  return { ...channelViewFromRow(view![0]!), memberCount: Number(count![0]!.n) };
+}
+
+export async function getChannel(tdb: TenantDb, user: UserPrincipal, channelId: string): Promise<ChannelView & { memberCount: number }> {
+  const [rows, count] = await tdb.transaction(channelViewQueries(tdb, user.userId, channelId));
+  return channelWithCount(rows, count);
 }
 
 /** A channel and the notice its members get (renamed, archived, ...): their sidebars follow. */
@@ -266,18 +275,23 @@ export async function deleteChannel(tdb: TenantDb, user: UserPrincipal, access: 
   ];
 }
 
-export async function joinChannel(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess): Promise<AfterCommit[]> {
+/**
+ * The caller joins a public channel, and gets it back as they now see it (member count
+ * included): the insert and the read are one transaction.
+ */
+export async function joinChannel(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess): Promise<{ channel: ChannelView & { memberCount: number }; events: AfterCommit[] }> {
   if (access.channel.kind !== 'public') throw new DomainError('forbidden', 'Only public channels can be joined; ask a member to add you.');
   if (user.role === 'guest') throw new DomainError('forbidden', 'Guests are added to channels by a member.');
   requireNotArchived(access);
   // Joining starts the read position at the current end: history is there, not "unread".
-  await tdb.transaction([
+  const [, view, count] = await tdb.transaction([
     tdb.sql.query(
       `INSERT INTO nchat_channel_members (channel_id, user_id, last_read_seq) SELECT id, $2, last_seq FROM nchat_channels WHERE id = $1 ON CONFLICT DO NOTHING`,
       [access.channel.id, user.userId],
     ) as Query,
+    ...channelViewQueries(tdb, user.userId, access.channel.id),
   ]);
-  return membershipStarted(access.channel.id, [user.userId]);
+  return { channel: channelWithCount(view, count), events: membershipStarted(access.channel.id, [user.userId]) };
 }
 
 async function deleteMembership(tdb: TenantDb, channelId: string, userId: string): Promise<boolean> {
@@ -306,12 +320,16 @@ function notAMember(): DomainError {
   return new DomainError('user_not_found', 'That user is not a member of this channel.');
 }
 
-export async function addMember(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess, userId: string): Promise<AfterCommit[]> {
+/**
+ * Adds `userId` (an active person of the workspace) to the channel, and answers with its
+ * members as they are after it: the insert and the read are one transaction.
+ */
+export async function addMember(tdb: TenantDb, user: UserPrincipal, access: ChannelAccess, userId: string): Promise<{ members: ChannelMember[]; events: AfterCommit[] }> {
   if (access.channel.kind === 'direct') throw new DomainError('bad_request', 'Direct messages are between two people.');
   if (access.channel.kind === 'private' ? !access.member : false) throw new DomainError('not_a_member', 'Only members can add people to a private channel.');
   if (access.channel.kind === 'public' && !access.member && !canManage(access, user)) throw new DomainError('not_a_member', 'Join the channel first.');
   if (user.role === 'guest') throw new DomainError('forbidden', 'Guests cannot add members.');
-  const [added, target] = await tdb.transaction([
+  const [added, target, members] = await tdb.transaction([
     tdb.sql.query(
       `INSERT INTO nchat_channel_members (channel_id, user_id, last_read_seq)
        SELECT c.id, u.id, c.last_seq FROM nchat_channels c, nchat_users u WHERE c.id = $1 AND u.id = $2 AND u.status = 'active'
@@ -319,23 +337,35 @@ export async function addMember(tdb: TenantDb, user: UserPrincipal, access: Chan
       [access.channel.id, userId],
     ) as Query,
     tdb.sql.query(`SELECT status FROM nchat_users WHERE id = $1`, [userId]) as Query,
+    membersQuery(tdb, access.channel.id),
   ]);
   const status = target![0]?.status;
   if (!status) throw new DomainError('user_not_found', 'No such user in this workspace.');
   if (status !== 'active') throw new DomainError('user_deactivated', 'That user is deactivated.');
   // Already a member: adding again changes nothing.
-  return added!.length ? membershipStarted(access.channel.id, [userId]) : [];
+  return { members: members!.map(memberFromRow), events: added!.length ? membershipStarted(access.channel.id, [userId]) : [] };
 }
 
-export async function listMembers(tdb: TenantDb, channelId: string) {
-  const [rows] = await tdb.transaction([
-    tdb.sql.query(
-      `SELECT u.id, u.display_name, u.avatar_url, u.role AS workspace_role, u.status, m.role, m.joined_at
-       FROM nchat_channel_members m JOIN nchat_users u ON u.id = m.user_id WHERE m.channel_id = $1 ORDER BY lower(u.display_name), u.id`,
-      [channelId],
-    ) as Query,
-  ]);
-  return rows!.map((r) => ({
+export interface ChannelMember {
+  id: string;
+  displayName: string;
+  avatarUrl: string | null;
+  workspaceRole: string;
+  status: string;
+  channelRole: string;
+  joinedAt: string | null;
+}
+
+function membersQuery(tdb: TenantDb, channelId: string): Query {
+  return tdb.sql.query(
+    `SELECT u.id, u.display_name, u.avatar_url, u.role AS workspace_role, u.status, m.role, m.joined_at
+     FROM nchat_channel_members m JOIN nchat_users u ON u.id = m.user_id WHERE m.channel_id = $1 ORDER BY lower(u.display_name), u.id`,
+    [channelId],
+  ) as Query;
+}
+
+function memberFromRow(r: Record<string, unknown>): ChannelMember {
+  return {
     id: String(r.id),
     displayName: String(r.display_name),
     avatarUrl: (r.avatar_url as string | null) ?? null,
@@ -343,7 +373,12 @@ export async function listMembers(tdb: TenantDb, channelId: string) {
     status: String(r.status),
     channelRole: String(r.role),
     joinedAt: toIsoTimestamp(r.joined_at as string),
-  }));
+  };
+}
+
+export async function listMembers(tdb: TenantDb, channelId: string): Promise<ChannelMember[]> {
+  const [rows] = await tdb.transaction([membersQuery(tdb, channelId)]);
+  return rows!.map(memberFromRow);
 }
 
 /** The direct-message channel between the caller and `otherId`, created on first use. */

@@ -1,8 +1,10 @@
+import { sql as dsql } from 'drizzle-orm';
 import type { Query } from '../db/client';
 import { DomainError } from '../domain/errors';
 import type { UserPrincipal } from '../http/tenant-context';
 import type { TenantDb } from '../tenancy/tenant-db';
-import { channelNotFound, requireMember, requireNotArchived, type ChannelAccess } from './access';
+import { accessFrom, channelAccessRead, channelNotFound, requireMember, requireNotArchived, visibleToUser, type ChannelAccess } from './access';
+import { isUuid } from '../http/ids';
 import { admitReaction } from './admission';
 import { broadcast, type AfterCommit } from './after-commit';
 import type { TenantSnapshot } from '../tenancy/snapshot';
@@ -17,19 +19,26 @@ export interface MessagePage {
   order: 'newest_first' | 'oldest_first';
 }
 
-/** The channel timeline (top-level messages; replies live in threads). */
-export async function listMessages(tdb: TenantDb, channelId: string, q: { before?: number; after?: number; limit: number }): Promise<MessagePage> {
+/**
+ * The channel timeline (top-level messages; replies live in threads) as `user` may see it, in
+ * one round trip: the access read and the page in one transaction (with the session check).
+ * A channel the caller may not see is not found (`accessFrom`), and the page statement itself
+ * returns nothing for it (`visibleToUser`), so none of its messages leave the database.
+ */
+export async function listMessages(tdb: TenantDb, channelId: string, user: UserPrincipal, q: { before?: number; after?: number; limit: number }): Promise<MessagePage> {
+  if (!isUuid(channelId)) throw channelNotFound();
   const ascending = q.after !== undefined;
-  const [rows] = await tdb.transaction([
-    tdb.sql.query(
-      `SELECT ${MESSAGE_COLUMNS} FROM nchat_messages m
-       WHERE m.channel_id = $1 AND m.parent_id IS NULL
-         AND ($2::bigint IS NULL OR m.id < $2) AND ($3::bigint IS NULL OR m.id > $3)
-       ORDER BY m.id ${ascending ? 'ASC' : 'DESC'} LIMIT $4`,
-      [channelId, q.before ?? null, q.after ?? null, q.limit + 1],
-    ) as Query,
+  const [access, page] = await tdb.batch((db) => [
+    channelAccessRead(db, channelId, user.userId),
+    db.execute<Record<string, unknown>>(dsql`
+      SELECT ${dsql.raw(MESSAGE_COLUMNS)} FROM nchat_messages m
+      WHERE m.channel_id = ${channelId} AND m.parent_id IS NULL AND ${visibleToUser(channelId, user.userId)}
+        AND (${q.before ?? null}::bigint IS NULL OR m.id < ${q.before ?? null}::bigint) AND (${q.after ?? null}::bigint IS NULL OR m.id > ${q.after ?? null}::bigint)
+      ORDER BY m.id ${dsql.raw(ascending ? 'ASC' : 'DESC')} LIMIT ${q.limit + 1}`),
   ]);
-  return { messages: rows!.slice(0, q.limit).map(messageFromRow), hasMore: rows!.length > q.limit, order: ascending ? 'oldest_first' : 'newest_first' };
+  accessFrom(access);
+  const rows = page.rows;
+  return { messages: rows.slice(0, q.limit).map(messageFromRow), hasMore: rows.length > q.limit, order: ascending ? 'oldest_first' : 'newest_first' };
 }
 
 /** A message with its channel and the caller's membership; hidden if the caller may not see the channel. */

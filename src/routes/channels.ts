@@ -80,11 +80,13 @@ channelsRoutes.delete('/:id', async (c) => {
   return c.json({ deleted: true, id: access.channel.id });
 });
 
+/** Two round trips: the access read, then the join with the channel as the caller now sees it. */
 channelsRoutes.post('/:id/join', async (c) => {
   const { user, tdb } = asMember(c);
   const access = await channelForUser(tdb, c.req.param('id'), user);
-  await afterCommit(c, await channels.joinChannel(tdb, user, access));
-  return c.json({ channel: await channels.getChannel(tdb, user, access.channel.id) });
+  const { channel, events } = await channels.joinChannel(tdb, user, access);
+  await afterCommit(c, events);
+  return c.json({ channel });
 });
 
 channelsRoutes.post('/:id/leave', async (c) => {
@@ -104,8 +106,10 @@ channelsRoutes.post('/:id/members', async (c) => {
   const { user, tdb } = asMember(c);
   const { userId } = await jsonBody(c, addMemberSchema);
   const access = await channelForUser(tdb, c.req.param('id'), user);
-  await afterCommit(c, await channels.addMember(tdb, user, access, userId));
-  return c.json({ members: await channels.listMembers(tdb, access.channel.id) }, 201);
+  // Two round trips: the access read, then the insert with the members as they now are.
+  const { members, events } = await channels.addMember(tdb, user, access, userId);
+  await afterCommit(c, events);
+  return c.json({ members }, 201);
 });
 
 channelsRoutes.delete('/:id/members/:userId', async (c) => {

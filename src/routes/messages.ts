@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
-import { channelForUser } from '../chat/access';
+import { channelNotFound } from '../chat/access';
+import { isUuid } from '../http/ids';
 import { mentionHandles } from '../chat/message-model';
 import * as messages from '../chat/messages';
 import { editMessageSchema, listMessagesQuery, postMessageSchema, reactionSchema, searchQuery } from '../chat/validation';
@@ -18,15 +19,16 @@ channelMessagesRoutes.use(tenantOnly());
 
 
 /**
- * A new message: the route resolves the channel for the caller (404 if they may not see it);
- * the channel's room decides the rest (admission, src/chat/admission.ts), stores it (group
- * commit, sequence number) and broadcasts it once committed.
+ * A new message: the channel's room decides everything (it exists, the author's session and
+ * membership, admission: src/chat/admission.ts), stores it in Postgres (sequence number, group
+ * commit) and broadcasts it. The route reads nothing itself: one database round trip in all.
  */
 channelMessagesRoutes.post('/:id/messages', async (c) => {
-  const { user, tdb } = asMember(c);
+  const { user } = asMember(c);
   const input = await jsonBody(c, postMessageSchema);
-  const access = await channelForUser(tdb, c.req.param('id'), user);
-  const result = await room(c, access.channel.id).post(roomContext(c, access.channel.id), {
+  const channelId = c.req.param('id');
+  if (!isUuid(channelId)) throw channelNotFound();
+  const result = await room(c, channelId).post(roomContext(c, channelId), {
     userId: user.userId,
     sessionVersion: user.sessionVersion,
     text: input.text,
@@ -40,11 +42,11 @@ channelMessagesRoutes.post('/:id/messages', async (c) => {
   return c.json({ message: result.message }, 201);
 });
 
+/** A page of the channel's timeline: the access check and the page are one round trip (404 if the caller may not see it). */
 channelMessagesRoutes.get('/:id/messages', async (c) => {
   const { user, tdb } = asMember(c);
   const q = queryParams(c, listMessagesQuery);
-  const access = await channelForUser(tdb, c.req.param('id'), user);
-  return c.json(await messages.listMessages(tdb, access.channel.id, q));
+  return c.json(await messages.listMessages(tdb, c.req.param('id'), user, q));
 });
 
 /** /api/messages/:id — one message: edit, delete, thread, reactions. */

@@ -64,7 +64,8 @@ export function tenantGate(): MiddlewareHandler<AppEnv> {
     }
     // Set before any refusal too: onError's response keeps the headers already set on the context.
     for (const [k, v] of Object.entries(headers)) c.header(k, v);
-    const tenant = decision.snapshot.version > site.tenant.version ? decision.snapshot : site.tenant;
+    // The gate sends its snapshot back only when it is newer than the one it was given.
+    const tenant = decision.snapshot && decision.snapshot.version > site.tenant.version ? decision.snapshot : site.tenant;
     assertServesHost(tenant, site.customHost);
     assertTenantUsable(tenant, path);
     if (tenant !== site.tenant) {
