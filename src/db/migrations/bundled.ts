@@ -9,6 +9,7 @@ import messageAdmission from '../../../migrations/tenant/0004_message_admission.
 import autoJoin from '../../../migrations/tenant/0005_auto_join_channels.sql';
 import messageAttachments from '../../../migrations/tenant/0006_message_attachments.sql';
 import messageResend from '../../../migrations/tenant/0007_message_resend.sql';
+import messageIndexes from '../../../migrations/tenant/0008_message_indexes.sql';
 import { prepareMigrations, type Migration, type MigrationFile } from './migration';
 
 export const TENANT_MIGRATION_FILES: MigrationFile[] = [
@@ -19,6 +20,7 @@ export const TENANT_MIGRATION_FILES: MigrationFile[] = [
   { version: '0005', name: 'auto_join_channels', sql: autoJoin },
   { version: '0006', name: 'message_attachments', sql: messageAttachments },
   { version: '0007', name: 'message_resend', sql: messageResend },
+  { version: '0008', name: 'message_indexes', sql: messageIndexes },
 ];
 
 let prepared: Promise<Migration[]> | undefined;
