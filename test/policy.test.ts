@@ -17,7 +17,7 @@ import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import worker from '../src/index';
 import { encodeCursor } from '../src/http/cursor';
-import { chatWorkspace, type ChatWorkspace, type TestSocket } from './support/chat';
+import { chatWorkspace, untilInPostgres, type ChatWorkspace, type TestSocket } from './support/chat';
 import { TEST_STRIPE_WEBHOOK_SECRET } from './support/constants';
 import { WEBHOOK_URL } from './support/stripe';
 import { adminAuth, api, call, database, expectError, PLATFORM, tenantUrl } from './support/tenants';
@@ -79,7 +79,8 @@ describe('one admission rule for a new message, over REST and over a socket', ()
     expectError(await w.owner.post(`/api/channels/${ch.id}/messages`, { text: 'rest reply', parentId: msg.id }), 403, 'feature_not_in_plan');
     // Top-level messages still go in over the same socket.
     socket.send({ type: 'message', text: 'top level', clientId: 't1' });
-    await socket.next((f) => f.type === 'message.created' && f.message.clientId === 't1');
+    const topLevel = await socket.next((f) => f.type === 'message.created' && f.message.clientId === 't1');
+    await untilInPostgres(w.schema, ch.id, topLevel.message.seq);
     expect(await messageTexts(w, ch.id)).toEqual(['the parent', 'top level']);
 
     await adminPut(w.t.id, { features: { threads: true } });
