@@ -46,6 +46,7 @@ describe('parseConfig', () => {
       DATABASE_URL: VALID.DATABASE_URL,
       NEON_FETCH_ENDPOINT: undefined,
       DB_QUERY_TIMEOUT_MS: 10_000,
+      CHAT_ROOM_WRITES: 'behind',
       HEALTH_DB_TIMEOUT_MS: 2_000,
       TENANT_DELETION_GRACE_DAYS: 30,
       PLAN_LIMITS_ENFORCED: true,
