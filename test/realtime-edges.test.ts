@@ -4,7 +4,7 @@
  * browser's cookie (cross-site WebSocket hijacking).
  */
 import { describe, expect, it } from 'vitest';
-import { chatWorkspace, openSocket } from './support/chat';
+import { chatWorkspace, openSocket, untilInPostgres } from './support/chat';
 import { database, tenantUrl } from './support/tenants';
 
 async function stored(schema: string, channelId: string): Promise<{ text: string; client_id: string | null }[]> {
@@ -45,6 +45,8 @@ describe('a resend of a stored message', () => {
     b.send({ type: 'ping' });
     await b.next((f) => f.type === 'pong');
     expect(b.frames.filter((f) => f.type === 'message.created')).toHaveLength(1);
+    // Written behind its broadcast: once Postgres has it, it has it once.
+    await untilInPostgres(w.schema, ch.id, original.message.seq);
     expect(await stored(w.schema, ch.id)).toHaveLength(1);
     a.close();
     b.close();
