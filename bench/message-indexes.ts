@@ -37,6 +37,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { splitStatements } from '../src/db/migrations/migration';
 import { MESSAGE_COLUMNS, type ChatMessage } from '../src/chat/message-model';
+import { REPLAY_SQL, SEARCH_SQL, THREAD_SQL } from '../src/chat/messages';
 import { insertMessageStatement, writeBehindStatement, type LoggedMessage } from '../src/chat/post-message';
 import type { TenantDb } from '../src/tenancy/tenant-db';
 import { loadMigrations } from '../scripts/lib/migration-files';
@@ -623,23 +624,12 @@ async function fillPendingList(tenant: Tenant, gen: TextGenerator, fraction: num
 
 // The product's queries, as they are in src/ and durable-objects/ (unqualified names: the
 // session's search_path is the tenant schema, as in a TenantDb transaction).
-const SEARCH_SQL = `SELECT ${MESSAGE_COLUMNS}, c.name AS channel_name, ts_rank(m.search, query) AS rank,
-              ts_headline('simple', m.text, query, 'MaxFragments=2, MaxWords=20, MinWords=5') AS highlight
-       FROM nchat_messages m
-       JOIN nchat_channels c ON c.id = m.channel_id
-       LEFT JOIN nchat_channel_members cm ON cm.channel_id = c.id AND cm.user_id = $2,
-       websearch_to_tsquery('simple', $1) AS query
-       WHERE m.search @@ query AND m.deleted_at IS NULL AND (c.kind = 'public' OR cm.user_id IS NOT NULL)
-       ORDER BY rank DESC, m.id DESC
-       LIMIT $3 OFFSET $4`;
 // listMessages (with the visibility condition of src/chat/access.ts visibleToUser, $5 the reader).
 const LIST_SQL = (ascending: boolean) => `SELECT ${MESSAGE_COLUMNS} FROM nchat_messages m
        WHERE m.channel_id = $1 AND m.parent_id IS NULL
          AND EXISTS (SELECT 1 FROM nchat_channels vc WHERE vc.id = $1 AND (vc.kind = 'public' OR EXISTS (SELECT 1 FROM nchat_channel_members vm WHERE vm.channel_id = vc.id AND vm.user_id = $5)))
          AND ($2::bigint IS NULL OR m.id < $2::bigint) AND ($3::bigint IS NULL OR m.id > $3::bigint)
        ORDER BY m.id ${ascending ? 'ASC' : 'DESC'} LIMIT $4`;
-const THREAD_SQL = `SELECT ${MESSAGE_COLUMNS} FROM nchat_messages m WHERE m.parent_id = $1 AND ($2::bigint IS NULL OR m.id > $2) ORDER BY m.id ASC LIMIT $3`;
-const REPLAY_SQL = `SELECT ${MESSAGE_COLUMNS} FROM nchat_messages m WHERE m.channel_id = $1 AND m.seq > $2 AND m.seq <= $3 ORDER BY m.seq LIMIT 501`;
 const BY_ID_SQL = `SELECT ${MESSAGE_COLUMNS} FROM nchat_messages m WHERE m.id = $1 AND m.channel_id = $2`;
 // nchat_admit_message's resend check (tenant migration 0007).
 const RESEND_SQL = `SELECT id FROM nchat_messages WHERE channel_id = $1 AND user_id = $2 AND client_id = $3 ORDER BY id LIMIT 1`;
@@ -654,13 +644,9 @@ const USAGE_SQL = `SELECT (SELECT count(*) FROM (
 function checkCopies(): void {
   const norm = (s: string) => s.replace(/\s+/g, ' ').trim();
   const messages = norm(readFileSync(join(ROOT, 'src/chat/messages.ts'), 'utf8'));
-  const room = norm(readFileSync(join(ROOT, 'durable-objects/chat-room.ts'), 'utf8'));
   // What decides the plan: the predicates and the order (listMessages is a drizzle template).
   const checks: [string, string, string[]][] = [
-    ['search', messages, [SEARCH_SQL.replace(MESSAGE_COLUMNS, '${MESSAGE_COLUMNS}')]],
     ['listMessages', messages, ['FROM nchat_messages m WHERE m.channel_id = ${channelId} AND m.parent_id IS NULL', 'OR m.id < ${q.before ?? null}::bigint)', 'OR m.id > ${q.after ?? null}::bigint)', 'ORDER BY m.id ${dsql.raw(ascending']],
-    ['thread', messages, [THREAD_SQL.replace(MESSAGE_COLUMNS, '${MESSAGE_COLUMNS}')]],
-    ['replay', room, [REPLAY_SQL.replace(MESSAGE_COLUMNS, '${MESSAGE_COLUMNS}').replace('501', '${REPLAY_LIMIT + 1}')]],
   ];
   for (const [name, source, parts] of checks) if (!parts.every((p) => source.includes(norm(p)))) console.warn(`warning: the ${name} query here no longer matches the product's; update bench/message-indexes.ts`);
   checkWriteBehindCopy();
@@ -927,6 +913,17 @@ try {
   for (const v of variants) console.log(`${v.name}:\n  ${results.get(v.name)!.indexes.join('\n  ')}\n`);
   const vs = names.slice(1).map((n) => `${n} vs current`);
 
+  /** One row per metric: each variant's median over rounds, then each variant against the first. */
+  function medianRows<F>(prefix: string, metrics: [string, (f: F) => number | null, number][], figuresOf: (variant: string) => F[]): (string | number)[][] {
+    return metrics.map(([label, get, digits]) => {
+      const values = names.map((n) => {
+        const xs = figuresOf(n).map(get);
+        return xs.some((x) => x === null) ? NaN : median(xs as number[]);
+      });
+      return [`${prefix}: ${label}`, ...values.map((x) => (Number.isNaN(x) ? '-' : x.toFixed(digits))), ...values.slice(1).map((x) => (Number.isNaN(x) ? '-' : pct(values[0]!, x)))];
+    });
+  }
+
   const insertRows: (string | number)[][] = [];
   for (const size of GROUP_SIZES) {
     const metrics: [string, (f: InsertFigures) => number | null, number][] = [
@@ -939,13 +936,7 @@ try {
       ['group p99 ms', (f) => f.groupP99, 1],
       ['group worst ms', (f) => f.groupMax, 1],
     ];
-    for (const [label, get, digits] of metrics) {
-      const values = names.map((n) => {
-        const xs = results.get(n)!.inserts.get(size)!.map(get);
-        return xs.some((x) => x === null) ? NaN : median(xs as number[]);
-      });
-      insertRows.push([`${size}/group: ${label}`, ...values.map((x) => (Number.isNaN(x) ? '-' : x.toFixed(digits))), ...values.slice(1).map((x) => (Number.isNaN(x) ? '-' : pct(values[0]!, x)))]);
-    }
+    insertRows.push(...medianRows(`${size}/group`, metrics, (n) => results.get(n)!.inserts.get(size)!));
   }
   if (THROUGH > 0) {
     const metrics: [string, (f: ThroughFigures) => number | null, number][] = [
@@ -955,13 +946,7 @@ try {
       ['statement p50 ms', (f) => f.p50, 2],
       ['statement p99 ms', (f) => f.p99, 2],
     ];
-    for (const [label, get, digits] of metrics) {
-      const values = names.map((n) => {
-        const xs = results.get(n)!.through.map(get);
-        return xs.some((x) => x === null) ? NaN : median(xs as number[]);
-      });
-      insertRows.push([`write-through reply: ${label}`, ...values.map((x) => (Number.isNaN(x) ? '-' : x.toFixed(digits))), ...values.slice(1).map((x) => (Number.isNaN(x) ? '-' : pct(values[0]!, x)))]);
-    }
+    insertRows.push(...medianRows('write-through reply', metrics, (n) => results.get(n)!.through));
   }
   printTable([`inserts (groups: ${INSERT_ROWS.toLocaleString('en')} rows a phase; replies: ${THROUGH.toLocaleString('en')})`, ...names, ...vs], insertRows);
 

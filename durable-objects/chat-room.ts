@@ -7,6 +7,7 @@ import { admitMessage, CHAT_PATH, notStored, storeRefusal, type MessageCandidate
 import { MESSAGE_COLUMNS, mentionHandles, messageFromRow, type ChatMessage } from '../src/chat/message-model';
 import { needsDatabase, type NewMessage, type WrittenBehind } from '../src/chat/post-message';
 import { channelNotFound } from '../src/chat/access';
+import { REPLAY_LIMIT, REPLAY_SQL } from '../src/chat/messages';
 import { RoomLog } from './room-log';
 import { ChannelGoneError, RoomWriter, type Committed, type WriteMode } from './room-writer';
 import { markReadStatement } from '../src/chat/read-position';
@@ -52,7 +53,6 @@ import type { StreamNotice } from '../src/chat/stream-protocol';
  * Sockets use the hibernation API: the runtime keeps them open while the object sleeps;
  * per-socket state lives in the socket's attachment, the room's context in SQLite storage.
  */
-const REPLAY_LIMIT = 500;
 const TICKET_TTL_MS = 60_000;
 /** While the log has messages Postgres lacks, an alarm this often resumes writing them (an evicted room too). */
 const WRITE_BEHIND_ALARM_MS = 2_000;
@@ -514,11 +514,7 @@ export class ChatRoom extends DurableObject<Env> {
       if (since < storedSeq) {
         const tdb = this.tenantDb();
         const [rows] = await tdb.transaction([
-          tdb.sql.query(`SELECT ${MESSAGE_COLUMNS} FROM nchat_messages m WHERE m.channel_id = $1 AND m.seq > $2 AND m.seq <= $3 ORDER BY m.seq LIMIT ${REPLAY_LIMIT + 1}`, [
-            this.context!.channelId,
-            since,
-            storedSeq,
-          ]) as Query,
+          tdb.sql.query(REPLAY_SQL, [this.context!.channelId, since, storedSeq]) as Query,
         ]);
         fromPostgres = (rows ?? []).map(messageFromRow);
       }

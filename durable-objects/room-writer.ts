@@ -9,7 +9,6 @@ import {
   sequenceGuardStatement,
   writeBehindStatement,
   writtenBehind,
-  type LoggedMessage,
   type NewMessage,
   type WrittenBehind,
 } from '../src/chat/post-message';

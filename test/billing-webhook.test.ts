@@ -12,7 +12,7 @@ import { SYSTEM_CONTEXT } from '../src/audit/audit';
 import { suspendOverdueTenants } from '../src/billing/grace';
 import { syncTenant } from '../src/billing/sync';
 import { writeBilling } from '../src/billing/tenant-billing';
-import { claimEvent, markProcessed } from '../src/billing/webhook-events';
+import { claimDelivery, markProcessed } from '../src/billing/webhook-events';
 import { BILLING_SUSPENSION_REASON, patchFromSubscription } from '../src/billing/subscription-state';
 import type { TenantRow } from '../src/db/schema';
 import worker from '../src/index';
@@ -268,7 +268,7 @@ describe('order', () => {
     const fetchedAt = new Date();
     const stale = await stripeClient().subscriptions.retrieve(sub.subscriptionId);
     const eventA = await signedEvent('customer.subscription.updated', stale);
-    expect(await claimEvent(database(), JSON.parse(eventA.payload) as Stripe.Event, eventA.payload)).toBe(1);
+    expect((await claimDelivery(database(), JSON.parse(eventA.payload) as Stripe.Event, eventA.payload, { customerId: null, tenantId: null })).attempts).toBe(1);
 
     // Handler B, later: the subscription is deleted, and its event is processed in full.
     await setSubscription(sub.subscriptionId, { status: 'canceled' });

@@ -9,7 +9,7 @@ import { env } from 'cloudflare:workers';
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { ChatRoom } from '../durable-objects/chat-room';
-import { chatWorkspace, range, sleep, untilInPostgres, waitForSeqs, type ChatWorkspace } from './support/chat';
+import { chatWorkspace, range, sleep, untilInPostgres, waitForSeqs, type ChatWorkspace, type TestSocket } from './support/chat';
 import { connectionString, envWith } from './support/gateway';
 import { database } from './support/tenants';
 
@@ -42,6 +42,12 @@ async function storedRows(schema: string, channelId: string) {
   }[];
 }
 
+/** Sends `word n` for each n of `seqs` (each message's sequence number, in a fresh channel) and waits until the socket heard them all. */
+async function say(socket: TestSocket, word: string, seqs: number[]): Promise<void> {
+  for (const n of seqs) socket.send({ type: 'message', text: `${word} ${n}`, clientId: `${word}-${n}` });
+  await waitForSeqs(socket, seqs);
+}
+
 async function pendingInLog(stub: DurableObjectStub<ChatRoom>): Promise<number> {
   return runInDurableObject(stub, (_i, state) => {
     const stored = state.storage.sql.exec<{ value: string }>("SELECT value FROM room_meta WHERE key = 'stored_seq'").toArray()[0];
@@ -55,8 +61,7 @@ describe('the room log', () => {
     const ch = await w.owner.channel('logged');
     const socket = await w.owner.socket(ch.id);
     await socket.next((f) => f.type === 'ready');
-    for (const i of range(20)) socket.send({ type: 'message', text: `logged ${i}`, clientId: `l${i}` });
-    await waitForSeqs(socket, range(20));
+    await say(socket, 'logged', range(20));
     const heard = socket.frames.filter((f) => f.type === 'message.created').map((f) => f.message);
     await untilInPostgres(w.schema, ch.id, 20);
     const rows = await storedRows(w.schema, ch.id);
@@ -76,20 +81,18 @@ describe('the room log', () => {
     const socket = await w.owner.socket(ch.id);
     await socket.next((f) => f.type === 'ready');
     // A room that has been busy holds ids ahead (reserved in Postgres): as many as it can take during an outage.
-    for (const i of range(40)) socket.send({ type: 'message', text: `before ${i}`, clientId: `b${i}` });
-    await waitForSeqs(socket, range(40));
+    await say(socket, 'before', range(40));
     await untilInPostgres(w.schema, ch.id, 40);
 
     await roomDatabase(stub, UNREACHABLE);
-    for (const i of range(25, 41)) socket.send({ type: 'message', text: `during ${i}`, clientId: `d${i}` });
-    await waitForSeqs(socket, range(25, 41));
+    await say(socket, 'during', range(25, 41));
     expect(socket.frames.filter((f) => f.type === 'error')).toEqual([]);
     expect((await storedRows(w.schema, ch.id)).length).toBe(40);
     expect(await pendingInLog(stub)).toBe(25);
 
     // A resend during the outage is recognised from the log: the sender hears the stored one.
-    socket.send({ type: 'message', text: 'during 45', clientId: 'd45' });
-    const heardD45 = () => socket.frames.filter((f) => f.type === 'message.created' && f.message.clientId === 'd45');
+    socket.send({ type: 'message', text: 'during 45', clientId: 'during-45' });
+    const heardD45 = () => socket.frames.filter((f) => f.type === 'message.created' && f.message.clientId === 'during-45');
     for (let i = 0; heardD45().length < 2 && i < 200; i++) await sleep(10);
     expect(heardD45().map((f) => f.message.seq)).toEqual([45, 45]);
 
@@ -110,8 +113,7 @@ describe('the room log', () => {
     const socket = await w.owner.socket(ch.id);
     await socket.next((f) => f.type === 'ready');
     await roomDatabase(stub, UNREACHABLE);
-    for (const i of range(10)) socket.send({ type: 'message', text: `kept ${i}`, clientId: `k${i}` });
-    await waitForSeqs(socket, range(10));
+    await say(socket, 'kept', range(10));
     expect((await storedRows(w.schema, ch.id)).length).toBe(0);
     // A new instance on the same storage is what an evicted or restarted object is: nothing in
     // memory, only what was stored. Its alarm (set when the write-behind started) resumes.
@@ -131,12 +133,10 @@ describe('the room log', () => {
     const stub = roomStub(w, ch.id);
     const first = await w.owner.socket(ch.id);
     await first.next((f) => f.type === 'ready');
-    for (const i of range(3)) first.send({ type: 'message', text: `stored ${i}`, clientId: `s${i}` });
-    await waitForSeqs(first, range(3));
+    await say(first, 'stored', range(3));
     await untilInPostgres(w.schema, ch.id, 3);
     await roomDatabase(stub, UNREACHABLE);
-    for (const i of range(4, 4)) first.send({ type: 'message', text: `logged ${i}`, clientId: `g${i}` });
-    await waitForSeqs(first, range(4, 4));
+    await say(first, 'logged', range(4, 4));
 
     // since=3: all of it is in the log (no database needed); since=1: Postgres for 2..3 is down,
     // so the replay says so rather than leaving a gap.

@@ -12,14 +12,9 @@ import { isUuid } from '../http/ids';
 
 /**
  * Records the event, or claims it again for processing when an earlier attempt failed (or never
- * finished). Returns the attempt number, or null when it was already processed or ignored — a
+ * finished); RETURNING the attempt number, no row when it was already processed or ignored — a
  * duplicate delivery, answered 200 with no second effect.
  */
-export async function claimEvent(database: Database, event: Stripe.Event, rawPayload: string): Promise<number | null> {
-  const [result] = await database.db.batch([claimStatement(database, event, rawPayload)]);
-  return attemptsOf(result);
-}
-
 function claimStatement(database: Database, event: Stripe.Event, rawPayload: string) {
   return database.db.execute<{ attempts: number }>(dsql`
     INSERT INTO public.stripe_webhooks (event_id, type, payload, status, attempts)
@@ -36,7 +31,7 @@ function attemptsOf(result: { rows: { attempts: number }[] }): number | null {
 
 /** What the first round trip of a delivery learns (see claimDelivery). */
 export interface ClaimedDelivery {
-  /** The attempt number, or null for a duplicate delivery (as claimEvent). */
+  /** The attempt number, or null for a duplicate delivery. */
   attempts: number | null;
   /** Tenant rows the event may concern: the one with its Stripe customer, the one it names. */
   candidates: TenantRow[];
@@ -45,7 +40,7 @@ export interface ClaimedDelivery {
 }
 
 /**
- * Claims the event (as claimEvent) and, in the same transaction, reads what either outcome
+ * Claims the event (claimStatement) and, in the same transaction, reads what either outcome
  * needs next: the tenant rows the event may concern (by `lookup`'s customer and tenant id), and
  * for an event processed before, the tenant it changed. One round trip, whatever follows.
  */

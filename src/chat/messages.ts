@@ -20,6 +20,31 @@ export interface MessagePage {
 }
 
 /**
+ * Message queries as text, shared with bench/message-indexes.ts (which measures their plans on a
+ * large tenant). Unqualified names: a TenantDb transaction's search_path is the tenant schema.
+ */
+
+/** A thread's replies after a cursor: $1 parent id, $2 after (id or null), $3 limit. */
+export const THREAD_SQL = `SELECT ${MESSAGE_COLUMNS} FROM nchat_messages m WHERE m.parent_id = $1 AND ($2::bigint IS NULL OR m.id > $2) ORDER BY m.id ASC LIMIT $3`;
+
+/** Full-text search in the channels the reader can see: $1 query, $2 reader, $3 limit, $4 offset. */
+export const SEARCH_SQL = `SELECT ${MESSAGE_COLUMNS}, c.name AS channel_name, ts_rank(m.search, query) AS rank,
+       ts_headline('simple', m.text, query, 'MaxFragments=2, MaxWords=20, MinWords=5') AS highlight
+  FROM nchat_messages m
+  JOIN nchat_channels c ON c.id = m.channel_id
+  LEFT JOIN nchat_channel_members cm ON cm.channel_id = c.id AND cm.user_id = $2,
+  websearch_to_tsquery('simple', $1) AS query
+  WHERE m.search @@ query AND m.deleted_at IS NULL AND (c.kind = 'public' OR cm.user_id IS NOT NULL)
+  ORDER BY rank DESC, m.id DESC
+  LIMIT $3 OFFSET $4`;
+
+/** Most messages a reconnecting socket is replayed (beyond that, `replay.truncated`: page through REST). */
+export const REPLAY_LIMIT = 500;
+
+/** What a reconnecting socket missed, in sequence order: $1 channel, $2 since, $3 up to; one more than the limit, to know there is more. */
+export const REPLAY_SQL = `SELECT ${MESSAGE_COLUMNS} FROM nchat_messages m WHERE m.channel_id = $1 AND m.seq > $2 AND m.seq <= $3 ORDER BY m.seq LIMIT ${REPLAY_LIMIT + 1}`;
+
+/**
  * The channel timeline (top-level messages; replies live in threads) as `user` may see it, in
  * one round trip: the access read and the page in one transaction (with the session check).
  * A channel the caller may not see is not found (`accessFrom`), and the page statement itself
@@ -134,7 +159,7 @@ export async function listThread(tdb: TenantDb, parent: ChatMessage, q: { after?
   if (parent.parentId !== null) throw new DomainError('bad_request', 'That message is a reply; open its parent thread.');
   const [rows] = await tdb.transaction([
     tdb.sql.query(
-      `SELECT ${MESSAGE_COLUMNS} FROM nchat_messages m WHERE m.parent_id = $1 AND ($2::bigint IS NULL OR m.id > $2) ORDER BY m.id ASC LIMIT $3`,
+      THREAD_SQL,
       [parent.id, q.after ?? null, q.limit + 1],
     ) as Query,
   ]);
@@ -180,15 +205,7 @@ export async function searchMessages(tdb: TenantDb, user: UserPrincipal, q: { q:
   const offset = q.cursor ?? 0;
   const [rows] = await tdb.transaction([
     tdb.sql.query(
-      `SELECT ${MESSAGE_COLUMNS}, c.name AS channel_name, ts_rank(m.search, query) AS rank,
-              ts_headline('simple', m.text, query, 'MaxFragments=2, MaxWords=20, MinWords=5') AS highlight
-       FROM nchat_messages m
-       JOIN nchat_channels c ON c.id = m.channel_id
-       LEFT JOIN nchat_channel_members cm ON cm.channel_id = c.id AND cm.user_id = $2,
-       websearch_to_tsquery('simple', $1) AS query
-       WHERE m.search @@ query AND m.deleted_at IS NULL AND (c.kind = 'public' OR cm.user_id IS NOT NULL)
-       ORDER BY rank DESC, m.id DESC
-       LIMIT $3 OFFSET $4`,
+      SEARCH_SQL,
       [q.q, user.userId, q.limit + 1, offset],
     ) as Query,
   ]);
