@@ -27,7 +27,7 @@ export interface RunningWorker {
 }
 
 /** `wrangler dev` with its own empty local state (KV, Durable Objects) in a temp directory, removed at stop. */
-export async function startWorker(gateway: Gateway, port: number, extraVars: Record<string, string> = {}, connection = BENCH_CONNECTION): Promise<RunningWorker> {
+export async function startWorker(gateway: Pick<Gateway, 'sqlEndpoint'>, port: number, extraVars: Record<string, string> = {}, connection = BENCH_CONNECTION): Promise<RunningWorker> {
   const dir = mkdtempSync(join(tmpdir(), 'nchat-bench-'));
   const worker = await startWranglerDev({
     port,
