@@ -13,11 +13,13 @@
  * clients each, 2 senders per room). Every message is checked to reach every client of its room
  * exactly once and in sequence order. Prints msgs/s, p50/p99 delivery latency (send → receive,
  * same clock), the lag from broadcast to the row being in Postgres (a poller reads the channels'
- * highest stored sequence every 10 ms), and messages per database round trip.
+ * highest stored sequence every POLL_MS, in every mode so that each carries the same measuring
+ * load), and messages per database round trip.
  *
  *   npm run bench:chat                                  # PGlite (the embedded default)
  *   DATABASE_URL=postgres://postgres:postgres@127.0.0.1:5432/postgres npm run bench:chat
  *   ROUNDS=3 FLAT_MESSAGES=20000 npm run bench:chat
+ *   LOADS=flat npm run bench:chat                       # only some loads (paced, flat, rooms)
  *
  * The load client is this process alone: the gateway runs in a child process (its work would
  * otherwise delay the client's receive timestamps in the modes that write Postgres, and only in
@@ -37,11 +39,15 @@ const PACED_MESSAGES = Number(process.env.PACED_MESSAGES ?? 3_000);
 const RATE = Number(process.env.RATE ?? 200);
 const FLAT_MESSAGES = Number(process.env.FLAT_MESSAGES ?? 10_000);
 const WINDOW = Number(process.env.WINDOW ?? 10);
+/** How often the lag poller reads Postgres (the lag figures are this coarse). */
+const POLL_MS = Number(process.env.POLL_MS ?? 25);
 const BASE_PORT = Number(process.env.PORT ?? 8796);
 const MODES = ['behind', 'through', 'baseline'] as const;
 type Mode = (typeof MODES)[number];
 
 interface Scenario {
+  /** What LOADS names it by. */
+  key: 'paced' | 'flat' | 'rooms';
   name: string;
   rooms: number;
   clientsPerRoom: number;
@@ -49,11 +55,14 @@ interface Scenario {
   load: { kind: 'paced'; rate: number } | { kind: 'flat'; sendersPerRoom: number };
 }
 
-const SCENARIOS: Scenario[] = [
-  { name: `paced ${RATE}/s, 1 room x 50`, rooms: 1, clientsPerRoom: 50, messages: PACED_MESSAGES, load: { kind: 'paced', rate: RATE } },
-  { name: 'flat out, 1 room x 50, 5 senders', rooms: 1, clientsPerRoom: 50, messages: FLAT_MESSAGES, load: { kind: 'flat', sendersPerRoom: 5 } },
-  { name: 'flat out, 10 rooms x 10', rooms: 10, clientsPerRoom: 10, messages: FLAT_MESSAGES * 2, load: { kind: 'flat', sendersPerRoom: 2 } },
+const ALL_SCENARIOS: Scenario[] = [
+  { key: 'paced', name: `paced ${RATE}/s, 1 room x 50`, rooms: 1, clientsPerRoom: 50, messages: PACED_MESSAGES, load: { kind: 'paced', rate: RATE } },
+  { key: 'flat', name: 'flat out, 1 room x 50, 5 senders', rooms: 1, clientsPerRoom: 50, messages: FLAT_MESSAGES, load: { kind: 'flat', sendersPerRoom: 5 } },
+  { key: 'rooms', name: 'flat out, 10 rooms x 10', rooms: 10, clientsPerRoom: 10, messages: FLAT_MESSAGES * 2, load: { kind: 'flat', sendersPerRoom: 2 } },
 ];
+/** LOADS=paced,flat,rooms (the default: all three) runs only those. */
+const LOADS = (process.env.LOADS ?? 'paced,flat,rooms').split(',');
+const SCENARIOS = ALL_SCENARIOS.filter((s) => LOADS.includes(s.key));
 
 interface Client {
   ws: WebSocket;
@@ -195,8 +204,10 @@ async function run(t: Target, scenario: Scenario, round: number): Promise<RunRes
     ),
   );
 
-  // The Postgres poller: the highest stored sequence of each room, every 10 ms.
-  let polling = t.mode !== 'baseline';
+  // The Postgres poller: the highest stored sequence of each room, every POLL_MS. It runs in the
+  // baseline too (whose rooms Postgres never gets): the poller costs the client, the gateway and
+  // Postgres CPU, and every mode must carry the same measuring load.
+  let polling = true;
   const seenUpTo = channelIds.map(() => 0);
   const poll = (async () => {
     while (polling) {
@@ -213,7 +224,7 @@ async function run(t: Target, scenario: Scenario, round: number): Promise<RunRes
         for (let s = seenUpTo[room]! + 1; s <= r.s; s++) storedAt[room]![s] = now;
         seenUpTo[room] = Math.max(seenUpTo[room]!, r.s);
       }
-      await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, POLL_MS));
     }
   })();
 
@@ -269,7 +280,7 @@ async function run(t: Target, scenario: Scenario, round: number): Promise<RunRes
     perRoomSent.set(room, (perRoomSent.get(room) ?? 0) + 1);
   }
   const waitUntil = performance.now() + 10_000;
-  while (polling && performance.now() < waitUntil && channelIds.some((_, room) => seenUpTo[room]! < (perRoomSent.get(room) ?? 0))) await new Promise((r) => setTimeout(r, 20));
+  while (t.mode !== 'baseline' && performance.now() < waitUntil && channelIds.some((_, room) => seenUpTo[room]! < (perRoomSent.get(room) ?? 0))) await new Promise((r) => setTimeout(r, 20));
   polling = false;
   await poll;
 

@@ -40,6 +40,8 @@ export async function startWorker(gateway: Pick<Gateway, 'sqlEndpoint'>, port: n
       STRIPE_WEBHOOK_SECRET: 'whsec_bench',
     },
     vars: { BASE_DOMAIN: BENCH_BASE_DOMAIN, NEON_FETCH_ENDPOINT: gateway.sqlEndpoint, LOG_LEVEL: 'warn', ...extraVars },
+    // BENCH_WRANGLER_OUTPUT=1 shows the workers' own output (their console lines), for profiling.
+    showOutput: process.env.BENCH_WRANGLER_OUTPUT === '1',
   }).catch((err: unknown) => {
     rmSync(dir, { recursive: true, force: true });
     throw err;

@@ -82,10 +82,10 @@ export class RoomLog {
     if (stored && last) this.markStored(last.message.seq);
   }
 
-  /** The oldest pending messages, in sequence order. */
-  pending(limit: number): LoggedMessage[] {
+  /** The oldest pending messages above `after` (default: all pending), in sequence order. */
+  pending(limit: number, after = this.stored): LoggedMessage[] {
     return this.sql
-      .exec<{ message: string; session_version: number }>('SELECT message, session_version FROM room_log WHERE seq > ? ORDER BY seq LIMIT ?', this.stored, limit)
+      .exec<{ message: string; session_version: number }>('SELECT message, session_version FROM room_log WHERE seq > ? ORDER BY seq LIMIT ?', Math.max(after, this.stored), limit)
       .toArray()
       .map((r) => ({ message: JSON.parse(r.message) as ChatMessage, sessionVersion: Number(r.session_version) }));
   }

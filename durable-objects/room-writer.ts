@@ -7,14 +7,13 @@ import {
   insertMessageStatement,
   reserveIdsStatement,
   sequenceGuardStatement,
-  writeBehindStatement,
-  writtenBehind,
   type NewMessage,
   type WrittenBehind,
 } from '../src/chat/post-message';
 import type { Query } from '../src/db/client';
 import type { TenantDb } from '../src/tenancy/tenant-db';
 import type { RoomLog } from './room-log';
+import { WriteBehind } from './write-behind';
 
 /**
  * The ordering and durability of one channel's messages: the ChatRoom's single writer.
@@ -24,10 +23,9 @@ import type { RoomLog } from './room-log';
  *
  * - **logged** (plain messages: no parent, files or mentions): appended to the room's SQLite log
  *   (RoomLog) and broadcast in the same turn — the runtime holds the frames until the write is
- *   confirmed. Postgres gets them behind, in groups of up to BEHIND_GROUP, ONE statement per
- *   group, idempotent by sequence number, one group in flight, started as soon as the room has
- *   something to write (no window when the room is idle; under load the next group is whatever
- *   arrived while the previous one was written).
+ *   confirmed. Postgres gets them behind (WriteBehind): groups of up to 500, ONE statement per
+ *   group, idempotent by sequence number, committed in order, started as soon as the room has
+ *   something to write (no window when the room is idle), two in flight when round trips get long.
  * - **written through** (REST posts, and messages whose admission needs Postgres: a reply's
  *   parent, files, mentions): the log's pending messages are written first, then these in one
  *   batch transaction with the admission check (nchat_admit_message), then they are broadcast.
@@ -44,7 +42,6 @@ export type WriteMode = 'behind' | 'through' | 'baseline';
 
 const FLUSH_WINDOW_MS = 4;
 const MAX_GROUP = 200;
-const BEHIND_GROUP = 500;
 /**
  * Id blocks start small (a quiet room wastes few ids when it is evicted) and grow eightfold each
  * time the room uses one up (16, 128, 1,024, 8,192): a busy room holds thousands ahead, which is also how many
@@ -52,8 +49,6 @@ const BEHIND_GROUP = 500;
  */
 const FIRST_ID_BLOCK = 16;
 const MAX_ID_BLOCK = 8192;
-/** Retries of a failed write-behind back off up to this (then the alarm carries on). */
-const MAX_RETRY_MS = 5_000;
 /** A log this far behind Postgres refuses new messages (writers get not_stored) until it catches up. */
 export const MAX_BACKLOG = 100_000;
 
@@ -106,15 +101,35 @@ export class RoomWriter {
   private block = FIRST_ID_BLOCK;
   private lastBlock = FIRST_ID_BLOCK;
   private reserving: Promise<void> | null = null;
-  private behind: Promise<void> | null = null;
-  private retryTimer: ReturnType<typeof setTimeout> | null = null;
-  private failures = 0;
+  /** A block of ids is being reserved with a group written behind. */
+  private refillBehind = false;
+  private readonly behind: WriteBehind;
 
   constructor(
     private readonly host: RoomWriterHost,
     private readonly log: RoomLog,
     readonly mode: WriteMode,
-  ) {}
+  ) {
+    this.behind = new WriteBehind(
+      {
+        channelId: () => host.channelId(),
+        tenantDb: () => host.tenantDb(),
+        revoked: (authors) => host.revoked(authors),
+        armAlarm: () => host.armAlarm(),
+        refillSize: () => {
+          const n = this.refillBehind ? 0 : this.refillSize();
+          this.refillBehind = n > 0;
+          return n;
+        },
+        refilled: (rows) => {
+          this.refillBehind = false;
+          if (rows) this.addIds(rows);
+        },
+        channelGone: () => this.reset(),
+      },
+      log,
+    );
+  }
 
   /** The channel's kind and archived state, loaded once (reloaded after `forgetState`). */
   async channel(): Promise<ChannelState> {
@@ -144,6 +159,8 @@ export class RoomWriter {
 
   /** The channel was deleted: its log, ids and queue go. */
   reset(): void {
+    this.behind.stop();
+    this.refillBehind = false;
     this.log.clear();
     this.state = null;
     this.lastSeq = null;
@@ -171,8 +188,7 @@ export class RoomWriter {
     if (this.mode === 'baseline') return false;
     if (this.lastSeq === null) await this.load();
     if (!this.log.hasPending()) return false;
-    this.kickBehind();
-    await this.behind;
+    await this.behind.idle();
     return this.log.hasPending();
   }
 
@@ -195,7 +211,7 @@ export class RoomWriter {
     if (this.mode !== 'baseline') this.log.markStored(inPostgres);
     this.lastSeq = Math.max(inPostgres, this.log.maxSeq() ?? 0, this.lastSeq ?? 0);
     this.addIds(idRows ?? []);
-    if (this.mode === 'behind' && this.log.hasPending()) this.kickBehind();
+    if (this.mode === 'behind' && this.log.hasPending()) this.behind.kick();
   }
 
   private addIds(rows: Record<string, unknown>[]): void {
@@ -204,9 +220,9 @@ export class RoomWriter {
     this.ids.push(...ids.filter((id) => id > (this.ids.at(-1) ?? 0)));
   }
 
-  /** Fewer ids left than a quarter of the last block: time to reserve the next (with the next write, if there is one). */
+  /** Fewer ids left than half the last block: time to reserve the next (with the next write, if there is one), early enough that a busy room does not run out while the reservation is on its way. */
   private idsLow(): boolean {
-    return this.ids.length < this.lastBlock / 4;
+    return this.ids.length < this.lastBlock / 2;
   }
 
   private nextBlock(): number {
@@ -310,7 +326,7 @@ export class RoomWriter {
       p.resolve({ message, earlier: false });
     }
     if (committed.length) this.host.committed(committed);
-    if (this.mode === 'behind') this.kickBehind();
+    if (this.mode === 'behind') this.behind.kick();
     this.refillIds();
   }
 
@@ -394,51 +410,8 @@ export class RoomWriter {
   /** Until Postgres has every logged message; throws if it cannot be written now. */
   private async drain(): Promise<void> {
     if (!this.log.hasPending()) return;
-    this.kickBehind();
-    await this.behind;
+    await this.behind.idle();
     if (this.log.hasPending()) throw new Error('the room could not write its log to Postgres');
-  }
-
-  private kickBehind(): void {
-    if (this.behind || this.retryTimer || this.mode !== 'behind') return;
-    this.behind = this.writeBehind().finally(() => (this.behind = null));
-  }
-
-  /** Writes the log to Postgres group by group, one group in flight, until nothing is pending or a write fails. */
-  private async writeBehind(): Promise<void> {
-    this.host.armAlarm();
-    const channelId = this.host.channelId();
-    while (this.log.hasPending()) {
-      const group = this.log.pending(BEHIND_GROUP);
-      try {
-        const tdb = this.host.tenantDb();
-        const refill = this.refillSize();
-        const [rows, reserved] = await tdb.transaction([writeBehindStatement(tdb, channelId, group), ...(refill ? [reserveIdsStatement(tdb, refill)] : [])]);
-        if (refill) this.addIds(reserved ?? []);
-        this.log.markStored(group.at(-1)!.message.seq);
-        this.failures = 0;
-        const { revoked } = writtenBehind(rows?.[0]);
-        if (revoked.length) this.host.revoked(revoked);
-      } catch (err) {
-        if (sqlState(err) === '23503' && String((err as { constraint?: unknown }).constraint ?? '').includes('channel')) {
-          // The channel is gone (deleted meanwhile): so are its messages.
-          console.warn(JSON.stringify({ level: 'warn', msg: 'room_log_dropped', channelId, messages: this.log.backlog() }));
-          this.reset();
-          return;
-        }
-        this.failures += 1;
-        const delay = Math.min(MAX_RETRY_MS, 50 * 2 ** Math.min(this.failures, 10));
-        if (this.failures === 1 || this.failures % 20 === 0) {
-          console.error(JSON.stringify({ level: 'error', msg: 'room_write_behind_failed', channelId, attempt: this.failures, backlog: this.log.backlog(), error: String(err) }));
-        }
-        // The log keeps them (durable): try again later, and the alarm if this instance goes.
-        this.retryTimer = setTimeout(() => {
-          this.retryTimer = null;
-          this.kickBehind();
-        }, delay);
-        return;
-      }
-    }
   }
 }
 

@@ -10,7 +10,7 @@ import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { ChatRoom } from '../durable-objects/chat-room';
 import { chatWorkspace, range, sleep, untilInPostgres, waitForSeqs, type ChatWorkspace, type TestSocket } from './support/chat';
-import { connectionString, envWith } from './support/gateway';
+import { connectionString, envWith, gatewayMaxInFlight, setGatewayLatency } from './support/gateway';
 import { database } from './support/tenants';
 
 /** A gateway address nothing answers on: Postgres is "down" for the room that uses it. */
@@ -31,6 +31,15 @@ async function roomDatabase(stub: DurableObjectStub<ChatRoom>, endpoint: string 
   await runInDurableObject(stub, (instance) => {
     (instance as unknown as { env: Env }).env = envWith(down);
   });
+}
+
+/** Gives the room a connection (host) of its own through the real gateway, so the gateway can slow it down and count it alone. */
+async function roomConnection(stub: DurableObjectStub<ChatRoom>, name: string): Promise<string> {
+  const connection = connectionString(name);
+  await runInDurableObject(stub, (instance) => {
+    (instance as unknown as { env: Env }).env = envWith({ DATABASE_URL: connection });
+  });
+  return connection;
 }
 
 async function storedRows(schema: string, channelId: string) {
@@ -72,6 +81,60 @@ describe('the room log', () => {
     expect(listed).toEqual(heard);
     expect((await w.owner.get(`/api/channels/${ch.id}`)).body.channel.lastSeq).toBe(20);
     socket.close();
+  });
+
+  it('when round trips are slow, two groups are in flight at once, and Postgres still commits them in order, each message once', async () => {
+    const w = await chatWorkspace();
+    const ch = await w.owner.channel('pipeline');
+    const stub = roomStub(w, ch.id);
+    const socket = await w.owner.socket(ch.id);
+    await socket.next((f) => f.type === 'ready');
+    const connection = await roomConnection(stub, `slow-${crypto.randomUUID().slice(0, 8)}`);
+    // 20–120 ms before each of the room's requests runs: long round trips (the pipeline starts
+    // at 50 ms), and a group sent second may reach Postgres first (refused for order, resent).
+    await setGatewayLatency(connection, 20, 120);
+    try {
+      // Sixty messages every 25 ms keep the room writing while answers are slow.
+      for (let burst = 0; burst < 6; burst++) {
+        for (const n of range(60, burst * 60 + 1)) socket.send({ type: 'message', text: `piped ${n}`, clientId: `piped-${n}` });
+        await sleep(25);
+      }
+      await waitForSeqs(socket, range(360));
+      await untilInPostgres(w.schema, ch.id, 360);
+    } finally {
+      await setGatewayLatency(connection, 0, 0);
+    }
+    expect(await gatewayMaxInFlight(connection)).toBeGreaterThanOrEqual(2);
+    const heard = socket.frames.filter((f) => f.type === 'message.created').map((f) => f.message);
+    const rows = await storedRows(w.schema, ch.id);
+    expect(rows.map((r) => [Number(r.id), Number(r.seq), r.text])).toEqual(heard.map((m) => [m.id, m.seq, m.text]));
+    expect(rows.map((r) => Number(r.seq))).toEqual(range(360));
+    expect(await pendingInLog(stub)).toBe(0);
+    socket.close();
+  });
+
+  it('Postgres refuses a group sent behind another until that one has committed (NC409), and writes nothing of it', async () => {
+    const w = await chatWorkspace();
+    const ch = await w.owner.channel('order');
+    const { sql } = database();
+    const [owner] = (await sql.query(`SELECT id FROM "${w.schema}".nchat_users LIMIT 1`)) as { id: string }[];
+    // A group of messages 6.. sent behind one (1..5) that has not committed: the whole transaction fails.
+    // (As the room runs it: in the tenant's schema.)
+    const inSchema = () => sql.query(`SELECT set_config('search_path', $1, true)`, [`"${w.schema}", public`]);
+    const refused = sql.transaction([
+      inSchema(),
+      sql.query(`SELECT nchat_lock_channel_after($1::uuid, $2::bigint)`, [ch.id, 5]),
+      sql.query(`INSERT INTO "${w.schema}".nchat_messages (channel_id, seq, user_id, text) VALUES ($1, 6, $2, 'too early')`, [ch.id, owner!.id]),
+    ]);
+    await expect(refused).rejects.toMatchObject({ code: 'NC409' });
+    // The first group in flight (no predecessor) and one whose predecessor is in pass.
+    const [, first, next] = (await sql.transaction([
+      inSchema(),
+      sql.query(`SELECT nchat_lock_channel_after($1::uuid, NULL) AS s`, [ch.id]),
+      sql.query(`SELECT nchat_lock_channel_after($1::uuid, 0) AS s`, [ch.id]),
+    ])) as { s: string }[][];
+    expect([Number(first![0]!.s), Number(next![0]!.s)]).toEqual([0, 0]);
+    expect(await storedRows(w.schema, ch.id)).toEqual([]);
   });
 
   it('with Postgres unreachable the room keeps taking messages; when it is back every one arrives, in order, none twice', async () => {

@@ -15,8 +15,10 @@ import { GatewayStats } from './stats';
  * `{command, rowCount, rows, rowAsArray, fields}` or `{results: [...]}`; a Postgres error is
  * HTTP 400 with its fields as JSON.
  *
- * Extra endpoints for tests and benchmarks: GET /_gateway/stats, POST /_gateway/stats/reset,
- * GET /_gateway/health.
+ * Extra endpoints for tests and benchmarks: GET /_gateway/stats (round trips per connection, and
+ * the most requests answered at once), POST /_gateway/stats/reset, POST /_gateway/latency
+ * (`?connection=`, body `{minMs, maxMs}`: hold that connection's requests that long before they
+ * run, a random time in the range; 0 ends it), GET /_gateway/health.
  */
 export interface Gateway {
   url: string;
@@ -63,7 +65,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const path = new URL(req.url ?? '/', 'http://gateway').pathname;
     if (req.method === 'POST' && path === '/sql') return handleSql(req, res);
     if (req.method === 'GET' && path === '/_gateway/health') return send(res, 200, { status: 'ok', backend: backend.kind });
-    if (req.method === 'GET' && path === '/_gateway/stats') return send(res, 200, { backend: backend.kind, connections: stats.snapshot() });
+    if (req.method === 'GET' && path === '/_gateway/stats') return send(res, 200, { backend: backend.kind, connections: stats.snapshot(), concurrency: stats.concurrencySnapshot() });
+    if (req.method === 'POST' && path === '/_gateway/latency') {
+      const connection = new URL(req.url ?? '/', 'http://gateway').searchParams.get('connection');
+      const body = JSON.parse((await readBody(req, 1024)) || '{}') as { minMs?: unknown; maxMs?: unknown };
+      if (!connection || typeof body.minMs !== 'number' || typeof body.maxMs !== 'number') return send(res, 400, { message: 'want ?connection= and {minMs, maxMs}' });
+      stats.setLatency(connection, body.minMs, body.maxMs);
+      return send(res, 200, { ok: true });
+    }
     if (req.method === 'POST' && path === '/_gateway/stats/reset') {
       const connection = new URL(req.url ?? '/', 'http://gateway').searchParams.get('connection') ?? undefined;
       stats.reset(connection);
@@ -105,6 +114,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
 
     const statementCount = batch ? batch.length : 1;
+    stats.started(connection);
+    const delay = stats.delayFor(connection);
+    if (delay) await new Promise((r) => setTimeout(r, delay));
     try {
       if (batch) {
         const results = batch.length ? await backend.runBatch(batch, batchOptions) : [];
@@ -121,6 +133,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       // Not a Postgres error: the database itself could not be reached. Neon answers such
       // cases with a 5xx, which the driver surfaces as "Server error (HTTP status ...)".
       send(res, 503, { message: `database unavailable: ${(err as Error)?.message ?? String(err)}` });
+    } finally {
+      stats.finished(connection);
     }
   }
 

@@ -12,6 +12,38 @@ export interface ConnectionStats {
 
 export class GatewayStats {
   private readonly byConnection = new Map<string, ConnectionStats>();
+  /** Requests being answered now, and the most at once, per connection (a room's write pipeline shows here). */
+  private readonly concurrency = new Map<string, { now: number; max: number }>();
+  /** Added latency per connection, for tests of what slow round trips do: [min, max] ms before a request runs. */
+  private readonly latency = new Map<string, [number, number]>();
+
+  started(connection: string): void {
+    const key = connectionKey(connection);
+    const c = this.concurrency.get(key) ?? { now: 0, max: 0 };
+    c.now += 1;
+    c.max = Math.max(c.max, c.now);
+    this.concurrency.set(key, c);
+  }
+
+  finished(connection: string): void {
+    const c = this.concurrency.get(connectionKey(connection));
+    if (c) c.now -= 1;
+  }
+
+  concurrencySnapshot(): Record<string, { now: number; max: number }> {
+    return Object.fromEntries([...this.concurrency].map(([k, v]) => [k, { ...v }]));
+  }
+
+  setLatency(connection: string, minMs: number, maxMs: number): void {
+    if (maxMs <= 0) this.latency.delete(connectionKey(connection));
+    else this.latency.set(connectionKey(connection), [minMs, Math.max(minMs, maxMs)]);
+  }
+
+  /** How long to hold this request before it runs (0 unless a test asked for latency). */
+  delayFor(connection: string): number {
+    const range = this.latency.get(connectionKey(connection));
+    return range ? range[0] + Math.random() * (range[1] - range[0]) : 0;
+  }
 
   record(connection: string, statements: number, isBatch: boolean, failed: boolean): void {
     const s = this.get(connection);
@@ -36,8 +68,14 @@ export class GatewayStats {
   }
 
   reset(connection?: string): void {
-    if (connection === undefined) this.byConnection.clear();
-    else this.byConnection.delete(connectionKey(connection));
+    if (connection === undefined) {
+      this.byConnection.clear();
+      for (const c of this.concurrency.values()) c.max = c.now;
+    } else {
+      this.byConnection.delete(connectionKey(connection));
+      const c = this.concurrency.get(connectionKey(connection));
+      if (c) c.max = c.now;
+    }
   }
 }
 

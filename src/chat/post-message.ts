@@ -166,6 +166,16 @@ export function writeBehindStatement(tdb: TenantDb, channelId: string, group: Lo
   ) as Query;
 }
 
+/**
+ * First statement of a group written behind (tenant migration 0009): locks the channel row, so
+ * groups commit one after another in sequence order; `after` (for a group sent behind another:
+ * the sequence number before its first) makes Postgres refuse it with NC409 unless the group
+ * before it has committed.
+ */
+export function writeBehindLockStatement(tdb: TenantDb, channelId: string, after: number | null): Query {
+  return tdb.sql.query('SELECT nchat_lock_channel_after($1::uuid, $2::bigint) AS last_seq', [channelId, after]) as Query;
+}
+
 /** The first (only) row of writeBehindStatement's result. */
 export function writtenBehind(row: Record<string, unknown> | undefined): WrittenBehind {
   return { inserted: Number(row?.inserted ?? 0), revoked: (row?.revoked as WrittenBehind['revoked'] | undefined) ?? [] };

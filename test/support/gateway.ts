@@ -41,3 +41,16 @@ export async function gatewayStats(connection: string): Promise<ConnectionStats>
 export async function resetGatewayStats(connection: string): Promise<void> {
   await fetch(`${inject('gatewayUrl')}/_gateway/stats/reset?connection=${encodeURIComponent(connection)}`, { method: 'POST' });
 }
+
+/** The most requests the gateway was answering at once for this connection (since its last reset). */
+export async function gatewayMaxInFlight(connection: string): Promise<number> {
+  const res = await fetch(`${inject('gatewayUrl')}/_gateway/stats`);
+  const body = (await res.json()) as { concurrency: Record<string, { max: number }> };
+  return body.concurrency[connectionKey(connection)]?.max ?? 0;
+}
+
+/** Holds this connection's requests a random [minMs, maxMs] before they run (0, 0: no longer). */
+export async function setGatewayLatency(connection: string, minMs: number, maxMs: number): Promise<void> {
+  const res = await fetch(`${inject('gatewayUrl')}/_gateway/latency?connection=${encodeURIComponent(connection)}`, { method: 'POST', body: JSON.stringify({ minMs, maxMs }) });
+  if (!res.ok) throw new Error(`gateway latency: ${res.status}`);
+}

@@ -10,6 +10,7 @@ import autoJoin from '../../../migrations/tenant/0005_auto_join_channels.sql';
 import messageAttachments from '../../../migrations/tenant/0006_message_attachments.sql';
 import messageResend from '../../../migrations/tenant/0007_message_resend.sql';
 import messageIndexes from '../../../migrations/tenant/0008_message_indexes.sql';
+import writeBehindPipeline from '../../../migrations/tenant/0009_write_behind_pipeline.sql';
 import { prepareMigrations, type Migration, type MigrationFile } from './migration';
 
 export const TENANT_MIGRATION_FILES: MigrationFile[] = [
@@ -21,6 +22,7 @@ export const TENANT_MIGRATION_FILES: MigrationFile[] = [
   { version: '0006', name: 'message_attachments', sql: messageAttachments },
   { version: '0007', name: 'message_resend', sql: messageResend },
   { version: '0008', name: 'message_indexes', sql: messageIndexes },
+  { version: '0009', name: 'write_behind_pipeline', sql: writeBehindPipeline },
 ];
 
 let prepared: Promise<Migration[]> | undefined;
