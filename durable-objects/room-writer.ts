@@ -1,5 +1,5 @@
 import type { ChannelKind } from '../src/db/schema';
-import { sqlState } from '../src/db/errors';
+import { isChannelGone, sqlState } from '../src/db/errors';
 import { MESSAGE_COLUMNS, messageFromRow, type ChatMessage } from '../src/chat/message-model';
 import {
   afterGroupStatements,
@@ -378,7 +378,7 @@ export class RoomWriter {
       this.host.committed(committed);
     } catch (err) {
       const code = sqlState(err);
-      if (code === '23503' && (err as { constraint?: string }).constraint?.includes('channel')) throw new ChannelGoneError();
+      if (isChannelGone(err)) throw new ChannelGoneError();
       this.lastSeq = null; // reload from the database (and the log) before the next attempt
       if (group.length > 1 && code) {
         // One bad message (say, a parent deleted meanwhile) must not sink the others: retry

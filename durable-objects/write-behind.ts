@@ -1,4 +1,4 @@
-import { sqlState } from '../src/db/errors';
+import { isChannelGone, sqlState } from '../src/db/errors';
 import { reserveIdsStatement, writeBehindLockStatement, writeBehindStatement, writtenBehind, type WrittenBehind } from '../src/chat/post-message';
 import type { TenantDb } from '../src/tenancy/tenant-db';
 import type { RoomLog } from './room-log';
@@ -90,8 +90,7 @@ export class WriteBehind {
   }
 
   private maySend(): boolean {
-    const head = this.inFlight[0];
-    if (!head) return true;
+    if (!this.inFlight.length) return true;
     if (this.inFlight.length >= MAX_IN_FLIGHT || this.rttMs < PIPELINE_MIN_RTT_MS) return false;
     // Evenly spaced: the second group leaves half a round trip after the first.
     return Date.now() - this.inFlight.at(-1)!.sentAt >= this.rttMs / MAX_IN_FLIGHT;
@@ -122,7 +121,8 @@ export class WriteBehind {
         ([, rows, reserved]) => {
           if (generation !== this.generation) return;
           if (refill) this.host.refilled(reserved ?? []);
-          this.rttMs = this.rttMs ? 0.8 * this.rttMs + 0.2 * (Date.now() - flight.sentAt) : Date.now() - flight.sentAt;
+          const rtt = Date.now() - flight.sentAt;
+          this.rttMs = this.rttMs ? 0.8 * this.rttMs + 0.2 * rtt : rtt;
           flight.done = true;
           this.failures = 0;
           const { revoked } = writtenBehind(rows?.[0]);
@@ -147,7 +147,7 @@ export class WriteBehind {
     if (this.inFlight.some((f) => !f.done)) return; // the others' answers first
     this.inFlight = [];
     const err = failed.error;
-    if (sqlState(err) === '23503' && String((err as { constraint?: unknown }).constraint ?? '').includes('channel')) {
+    if (isChannelGone(err)) {
       console.warn(JSON.stringify({ level: 'warn', msg: 'room_log_dropped', channelId: this.host.channelId(), messages: this.log.backlog() }));
       this.host.channelGone();
       return;

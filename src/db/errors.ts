@@ -22,6 +22,11 @@ export function isSessionRevoked(err: unknown): boolean {
   return sqlState(err) === 'NC401';
 }
 
+/** A write referred to a channel that no longer exists (deleted meanwhile): a foreign key on the channel failed, SQLSTATE 23503. */
+export function isChannelGone(err: unknown): boolean {
+  return sqlState(err) === '23503' && String((err as { constraint?: unknown }).constraint ?? '').includes('channel');
+}
+
 export function classifyDatabaseError(err: unknown): DatabaseErrorKind {
   if (!(err instanceof Error)) return 'not_database';
   const code = sqlState(err);
